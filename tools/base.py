@@ -1,0 +1,47 @@
+"""The tool contract every built-in and third-party tool implements.
+
+A tool is a class with a ``name``, a ``description``, pydantic ``Input`` and ``Output`` models and a
+``run()`` method. ``setup()`` is called lazily on first use (never at import), so heavy resources
+such as model weights load only when an agent actually calls the tool. ``needs`` declares
+requirements (``"gpu"``, ``"network"``) and ``timeout_s`` bounds one call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+
+class Tool:
+    """Base class for tools. Subclasses set the class attributes and implement :meth:`run`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    Input: ClassVar[type[BaseModel]]
+    Output: ClassVar[type[BaseModel]]
+    version: ClassVar[str] = "0.1"
+    needs: ClassVar[frozenset[str]] = frozenset()
+    timeout_s: ClassVar[float] = 120.0
+
+    def setup(self) -> None:
+        """Load heavy resources. Called once, on first use."""
+
+    def run(self, inp: BaseModel) -> BaseModel:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ToolResult(BaseModel):
+    """The outcome of one tool call, stored as evidence with its provenance."""
+
+    id: str = Field(description="Evidence key for citing this result, e.g. TOOL:rdkit.descriptors:1a2b3c4d")
+    tool: str
+    version: str
+    inputs: dict[str, Any]
+    output: dict[str, Any] | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
