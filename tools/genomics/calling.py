@@ -16,6 +16,7 @@ is withheld (diplotype None, phenotype Indeterminate) rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from hypoforge.tools.genomics.definitions import AlleleDef, GeneDefinition, load_gene, phenotype_of
@@ -40,8 +41,13 @@ def _fits(a: AlleleDef, b: AlleleDef, called: dict[str, int], keys: frozenset[st
     return len(a.core & keys) + extra_a, len(b.core & keys) + extra_b, extra_a + extra_b
 
 
+@functools.cache
+def _order(gene: str) -> dict[str, int]:
+    return {al.name: i for i, al in enumerate(load_gene(gene).alleles)}
+
+
 def _sort_pair(defn: GeneDefinition, a: str, b: str) -> tuple[str, str]:
-    order = {al.name: i for i, al in enumerate(defn.alleles)}
+    order = _order(defn.gene)
     return (a, b) if order[a] <= order[b] else (b, a)
 
 
@@ -63,7 +69,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
     # Reduce each allele to the called positions; merge alleles that became indistinguishable.
     groups: dict[tuple[frozenset[str], frozenset[str]], list[AlleleDef]] = {}
     for al in defn.alleles:
-        red = AlleleDef(name=al.name, core=al.core & keys, optional=al.optional & keys)
+        red = AlleleDef.model_construct(name=al.name, core=al.core & keys, optional=al.optional & keys)
         groups.setdefault((red.core, red.optional), []).append(red)
     reps: list[AlleleDef] = []
     equivalents: dict[str, list[str]] = {}
