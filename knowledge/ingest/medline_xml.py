@@ -8,7 +8,7 @@ Design:
   at a time whatever the file size (a 2026 baseline file is ~30,000 articles, ~200 MB of XML).
 * **Recovery.** Expat stops at the first well-formedness error. When that happens the record being
   parsed is rejected with its record number and the line of the error, then lines are skipped to
-  the next record start tag and a fresh parser resumes there under a synthetic root. Good records
+  the next record start tag and a fresh parser resumes there under a re-opened root element. Good records
   before and after a damaged one are kept.
 * **Bytes in, bytes fed.** Each line is checked to be UTF-8 before it is fed; a line that is not
   rejects its record the same way (MEDLINE XML is always UTF-8).
@@ -48,7 +48,11 @@ def _text(elem: ET.Element | None) -> str:
 
 
 def _abstract(citation: ET.Element) -> str:
-    """Abstract sections, one per line, labelled ``LABEL: text`` when the abstract is structured."""
+    """Abstract sections, one per line, labelled ``LABEL: text`` when the abstract is structured.
+
+    ``<OtherAbstract>`` is left out: in MEDLINE it is mostly a publisher's placeholder ("Abstract
+    available from the publisher.") or a non-English translation of the main abstract.
+    """
     parts = []
     for node in citation.findall("./Article/Abstract/AbstractText"):
         text = _text(node)
@@ -134,6 +138,7 @@ def iter_medline_xml(stream: BinaryIO, *, source: str, ingested_at: datetime) ->
     in_record = False
     checked_root = False
     record_tags: tuple[str, ...] = RECORD_TAGS
+    root_tag = "PubmedArticleSet"  # reopened after a resync so the file's own end tag still matches
     markers = _markers(RECORD_TAGS)
 
     def reject_and_resync(reason: str) -> Iterator[tuple[str, Record | str]]:
@@ -143,7 +148,7 @@ def iter_medline_xml(stream: BinaryIO, *, source: str, ingested_at: datetime) ->
             record_line = lineno
         yield f"record {record_no} (line {record_line})", reason
         in_record = False
-        # Skip to the next record start tag and restart under a synthetic root on that line.
+        # Skip to the next record start tag and restart under a copy of the root start tag on that line.
         while True:
             raw = stream.readline(_MAX_READ)
             if not raw:
@@ -160,7 +165,7 @@ def iter_medline_xml(stream: BinaryIO, *, source: str, ingested_at: datetime) ->
                 parser = ET.XMLPullParser(events=("start", "end"))
                 depth, root = 0, None
                 base = lineno - (1 if raw.endswith(b"\n") else 0)
-                parser.feed(b"<_resync>" + raw[idx:])
+                parser.feed(f"<{root_tag}>".encode() + raw[idx:])
                 return
 
     def lineno_inc() -> None:
@@ -208,6 +213,7 @@ def iter_medline_xml(stream: BinaryIO, *, source: str, ingested_at: datetime) ->
                                 raise NotMedlineXML(f"root element <{elem.tag}> is not PubmedArticleSet or MedlineCitationSet")
                             checked_root = True
                             record_tags = _CHILD_TAGS[elem.tag]
+                            root_tag = elem.tag
                             markers = _markers(record_tags)
                     elif depth == 2 and elem.tag in record_tags:
                         in_record = True
