@@ -409,3 +409,21 @@ def test_sniffing_without_extension_and_errors(tmp_path: Path) -> None:
     assert len(rej) == 1 and rej[0].path.endswith("d.bin") and "unsupported" in rej[0].reason
     with pytest.raises(UserError, match="no such file"):
         list(parse_path(tmp_path / "missing.xml"))
+
+
+def test_xml_errors_deep_in_a_multi_block_file(tmp_path: Path) -> None:
+    """Damage past the first 64 KiB block: line numbers and recovery still hold."""
+    lines = [b"<PubmedArticleSet>\n"]
+    for i in range(1, 501):
+        lines.append(article(str(i), f"Title number {i} " + "x" * 200).encode())
+    lines[150] = lines[150].replace(b"<ArticleTitle>", b"<ArticleTitle><b>")  # record 150: unclosed tag
+    lines[420] = lines[420].replace(b"Title number", b"Titl\xe9 number")  # record 420: Latin-1 byte
+    lines.append(b"</PubmedArticleSet>\n")
+    path = tmp_path / "big.xml"
+    path.write_bytes(b"".join(lines))
+    assert path.stat().st_size > 3 * 65536
+    recs, rej = split(path)
+    assert len(recs) == 498 and "150" not in {r.pmid for r in recs} and "420" not in {r.pmid for r in recs}
+    assert [j.location for j in rej] == ["record 150 (line 151)", "record 420 (line 421)"]
+    assert rej[0].reason.startswith("malformed XML at line 151") and rej[1].reason.startswith("non-UTF-8 bytes at line 421")
+    assert [r.pmid for r in recs[148:150]] == ["149", "151"]
