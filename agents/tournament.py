@@ -255,7 +255,10 @@ def choose_pairs(
        a virtual game between the pair (Sherman-Morrison), so the next pick spreads to the
        items whose uncertainty is still largest instead of repeating the same pair.
 
-    Randomness (the order in which entrants are served, and tie-breaking jitter) comes only from a
+    Each pair is returned in a random orientation (which hypothesis the judge reads first), to
+    spread a language-model judge's position bias over both sides.
+
+    Randomness (entrant order, orientation, tie-breaking jitter) comes only from a
     ``random.Random`` seeded by ``(seed, round)``: the same inputs always give the same pairs, so a
     resumed run chooses exactly what the interrupted one would have.
     """
@@ -309,12 +312,14 @@ def choose_pairs(
         cv = cov @ v
         w = pq[i, j]
         cov = cov - np.outer(cv, cv) * (w / (1.0 + w * (v @ cv)))
-        chosen.append((ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i]))
+        # Which hypothesis the judge sees first is random: spreads an LLM judge's position bias.
+        chosen.append((ids[i], ids[j]) if rng.random() < 0.5 else (ids[j], ids[i]))
 
     taken = np.eye(n, dtype=bool)
     chosen: list[tuple[str, str]] = []
     played = games.sum(axis=1) > 0
-    entrants = [h for h in ids if h in set(new_ids) or not played[index[h]]]
+    flagged = set(new_ids)
+    entrants = [h for h in ids if h in flagged or not played[index[h]]]
     rng.shuffle(entrants)
     served: set[int] = set()
     for h in entrants:
