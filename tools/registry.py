@@ -31,7 +31,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -141,10 +141,10 @@ def evidence_id(name: str, args: dict[str, Any]) -> str:
     return f"TOOL:{name}:{digest}"
 
 
-def format_validation_error(name: str, exc: ValidationError) -> str:
-    """One line naming every failing field and why, e.g. ``smiles: field required``."""
-    parts = []
-    for err in exc.errors():
+def format_validation_error(name: str, exc: ValidationError | None, extra: Sequence[str] = ()) -> str:
+    """One line naming every failing field and why, e.g. ``smiles: Field required``."""
+    parts = list(extra)
+    for err in exc.errors() if exc is not None else ():
         loc = ".".join(str(p) for p in err.get("loc", ())) or "(arguments)"
         parts.append(f"{loc}: {err.get('msg', 'invalid')}")
     return (
@@ -313,10 +313,19 @@ class ToolRegistry:
             raise ToolArgumentError(
                 f"invalid arguments for tool {name!r}: expected a JSON object, got {type(args).__name__}"
             )
+        model = tool.Input
+        unknown: list[str] = []
+        if model.model_config.get("extra") != "allow":
+            # Agents guess argument names; a silently ignored typo would run the tool with defaults.
+            known = set(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
+            unknown = [f"{k}: unknown argument" for k in args if k not in known]
         try:
-            return tool.Input.model_validate(args)
+            inp = model.model_validate(args)
         except ValidationError as exc:
-            raise ToolArgumentError(format_validation_error(name, exc)) from None
+            raise ToolArgumentError(format_validation_error(name, exc, extra=unknown)) from None
+        if unknown:
+            raise ToolArgumentError(format_validation_error(name, None, extra=unknown))
+        return inp
 
     def call(self, name: str, args: dict[str, Any]) -> ToolResult:
         """Run one tool call and always return a :class:`ToolResult`, never raise.
@@ -346,7 +355,7 @@ class ToolRegistry:
             inp = self.validate_args(name, args)
         except ToolArgumentError as exc:
             return fail("invalid_args", str(exc), inputs=raw, version=version, plugin=entry.plugin)
-        inputs = inp.model_dump(mode="json")
+        inputs = inp.model_dump(mode="json", by_alias=True)
 
         def failed(kind: str, msg: str) -> ToolResult:
             return fail(kind, msg, inputs=inputs, version=version, plugin=entry.plugin)
@@ -389,6 +398,6 @@ class ToolRegistry:
             return failed("exception", f"tool {name!r} returned output that fails its Output model: {exc.error_count()} error(s)")
         return ToolResult(
             id=evidence_id(name, inputs), tool=name, version=version, inputs=inputs,
-            output=out.model_dump(mode="json"), plugin=entry.plugin,
+            output=out.model_dump(mode="json", by_alias=True), plugin=entry.plugin,
             seconds=round(time.perf_counter() - started, 6),
         )
