@@ -95,15 +95,18 @@ def parse_molecule(text: str, fmt: Format = "auto") -> Any:
         mol = Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
         if mol is None:
             raise MoleculeError(f"mol block {short!r}: could not be parsed (malformed atom or bond lines)")
-        mol = _sanitise(mol, f"mol block {short!r}")
-        return Chem.RemoveHs(mol)
+        _sanitise(mol, f"mol block {short!r}")
+        return Chem.MolFromMolBlock(text)
     smiles = text.strip()
     if any(c.isspace() for c in smiles):
         raise MoleculeError(f"SMILES {short!r}: contains whitespace; give one SMILES without names or spaces")
     mol = Chem.MolFromSmiles(smiles, sanitize=False)
     if mol is None:
         raise MoleculeError(f"SMILES {short!r}: syntax error (unbalanced brackets or rings, or an unknown atom symbol)")
-    return _sanitise(mol, f"SMILES {short!r}")
+    _sanitise(mol, f"SMILES {short!r}")
+    # Re-parse the standard way: sanitised parsing also perceives stereo (E/Z bonds, CIP labels)
+    # exactly as every other RDKit user gets it, so InChIKeys and canonical SMILES agree.
+    return Chem.MolFromSmiles(smiles)
 
 
 def canonical_smiles(mol: Any) -> str:

@@ -73,7 +73,8 @@ def read_sequences(path: str | Path, fmt: Literal["auto", "fasta", "genbank"] = 
     try:
         records = list(SeqIO.parse(str(p), fmt))
     except Exception as exc:  # noqa: BLE001 - Biopython raises ValueError and friends
-        raise SequenceError(f"{str(p)!r}: not valid {fmt}: {exc}") from None
+        first = str(exc).split(". ")[0].rstrip(".")  # Biopython's messages run to paragraphs
+        raise SequenceError(f"{str(p)!r}: not valid {fmt}: {first}") from None
     if not records:
         raise SequenceError(f"{str(p)!r}: no {fmt} records found (is the format right?)")
     out = []
