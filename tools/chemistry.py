@@ -151,19 +151,20 @@ def _sascorer() -> Any:
 
 
 def descriptors(mol: Any) -> Descriptors:
-    from rdkit.Chem import QED, Crippen, Descriptors as D, Lipinski, rdMolDescriptors
+    from rdkit.Chem import QED, Descriptors as D, Lipinski, rdMolDescriptors
 
-    Chem = _rdkit()
+    logp, mr = rdMolDescriptors.CalcCrippenDescriptors(mol)  # one pass for logP and MR
+    heavy = mol.GetNumHeavyAtoms()
     return Descriptors(
         mw=round(D.MolWt(mol), 3),
-        clogp=round(Crippen.MolLogP(mol), 4),
+        clogp=round(logp, 4),
         tpsa=round(rdMolDescriptors.CalcTPSA(mol), 2),
         hbd=Lipinski.NumHDonors(mol),
         hba=Lipinski.NumHAcceptors(mol),
         rotatable_bonds=rdMolDescriptors.CalcNumRotatableBonds(mol),
-        heavy_atoms=mol.GetNumHeavyAtoms(),
-        atoms=Chem.AddHs(mol).GetNumAtoms(),
-        molar_refractivity=round(Crippen.MolMR(mol), 3),
+        heavy_atoms=heavy,
+        atoms=heavy + sum(a.GetTotalNumHs() for a in mol.GetAtoms()),
+        molar_refractivity=round(mr, 3),
         qed=round(QED.qed(mol), 4),
         sa_score=round(_sascorer().calculateScore(mol), 4),
     )
