@@ -215,3 +215,18 @@ def test_chemistry_tools_through_registry(tmp_path):
     assert len(out.read_text().splitlines()) == 2
     missing = reg.call("chem.screen", {"path": str(tmp_path / "nope.smi")})
     assert missing.error_kind == "bad_input" and "not found" in missing.error
+
+
+def test_screen_tool_inline_molecules_and_source_rule():
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    r = reg.call("chem.screen", {"molecules": [ASPIRIN, "C1CC", "CCO"], "max_rows": 3})
+    assert r.ok and (r.output["ok"], r.output["errors"]) == (2, 1)
+    assert [row["id"] for row in r.output["rows"]] == ["mol0", "mol1", "mol2"]
+    both = reg.call("chem.screen", {"molecules": ["CCO"], "path": "x.smi"})
+    neither = reg.call("chem.screen", {})
+    assert both.error_kind == neither.error_kind == "invalid_args" and "exactly one" in both.error
+
+
+def test_progress_bar_does_not_change_results(capsys):
+    items = [BatchItem(index=i, id=str(i), text=s, fmt="smiles") for i, s in enumerate([ASPIRIN, "CCO"])]
+    assert [r.canonical_smiles for r in screen(items, progress=True)] == [ASPIRIN, "CCO"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from hypoforge.tools.base import Tool, ToolInputError
 
@@ -555,11 +555,18 @@ class SimilarityTool(Tool):
 
 
 class ScreenInput(BaseModel):
-    path: str = Field(min_length=1, description="A .smi/.txt (SMILES [id] per line), .csv/.tsv (smiles column) or .sdf file.")
+    path: str | None = Field(None, min_length=1, description="A .smi/.txt (SMILES [id] per line), .csv/.tsv (smiles column) or .sdf file.")
+    molecules: list[str] | None = Field(None, min_length=1, max_length=10000, description="SMILES/InChI strings to screen instead of a file.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes.")
     limit: int | None = Field(None, ge=1, description="Screen only the first N molecules.")
     output: str | None = Field(None, description="Optional JSONL file receiving every per-molecule report.")
     max_rows: int = Field(20, ge=0, le=1000, description="Per-molecule reports returned inline.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ScreenInput:
+        if (self.path is None) == (self.molecules is None):
+            raise ValueError("give exactly one of 'path' (a molecule file) or 'molecules' (a list of SMILES)")
+        return self
 
     @field_validator("workers")
     @classmethod
@@ -617,7 +624,13 @@ class ScreenTool(Tool):
     Output = ScreenOutput
 
     def run(self, inp: ScreenInput) -> ScreenOutput:
-        items: Iterable[BatchItem] = read_molecule_file(inp.path)
+        if inp.molecules is not None:
+            items: Iterable[BatchItem] = [
+                BatchItem(index=i, id=f"mol{i}", text=m, fmt="auto") for i, m in enumerate(inp.molecules)
+            ]
+        else:
+            assert inp.path is not None
+            items = read_molecule_file(inp.path)
         if inp.limit is not None:
             items = (it for it in items if it.index < inp.limit)
         reports = screen(items, workers=inp.workers, progress=sys.stderr.isatty())

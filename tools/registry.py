@@ -17,6 +17,11 @@ Start-up never fails because of a plugin: an entry point that fails to import, d
 valid tool, or reuses a taken name is logged as a warning naming the plugin, recorded in
 :attr:`ToolRegistry.problems`, and skipped.
 
+Adding a built-in tool (e.g. the ESM protein suite in ``tools/protein.py``): write the Tool class,
+add one line to :data:`BUILTIN_TOOLS` and the same line to pyproject's entry-point table. Keep heavy
+imports (torch, model weights) inside ``setup()``/``run()``: every tool module is imported when the
+registry is built.
+
 The registry is an ordinary object that callers build and pass around (no module-level instance):
 ``ToolRegistry.from_entry_points()`` in the application, ``ToolRegistry([MyTool()])`` in tests.
 """
