@@ -298,7 +298,7 @@ def similarity_search(mol: Any, panel: ReferencePanel, *, top_k: int = 5, min_si
     from rdkit import DataStructs
 
     sims = DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(mol), list(panel.fingerprints))
-    ranked = sorted(zip(panel.entries, sims), key=lambda p: (-p[1], p[0].name))
+    ranked = sorted(zip(panel.entries, sims, strict=True), key=lambda p: (-p[1], p[0].name))
     return [
         SimilarityHit(name=e.name, smiles=e.smiles, cls=e.cls, tanimoto=round(s, 4))
         for e, s in ranked[:top_k] if s >= min_similarity

@@ -44,7 +44,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hypoforge.errors import UserError
-from hypoforge.tools.base import Tool, ToolInputError, ToolResult
+from hypoforge.tools.base import ToolInputError, ToolResult
 
 log = logging.getLogger("hypoforge.tools")
 
