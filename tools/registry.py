@@ -13,6 +13,9 @@ shadows the checkout. Entry points published by the ``hypoforge`` distribution i
 skipped during discovery; every other distribution's entry points are third-party plugins, which
 ``HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD=1`` turns off.
 
+Name clashes resolve deterministically: built-ins register first, then plugins in (distribution,
+entry-point) order; the later claimant is the one rejected.
+
 Start-up never fails because of a plugin: an entry point that fails to import, does not produce a
 valid tool, or reuses a taken name is logged as a warning naming the plugin, recorded in
 :attr:`ToolRegistry.problems`, and skipped.
