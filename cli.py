@@ -27,6 +27,7 @@ if __name__ == "__main__" and __package__ in (None, ""):  # `python cli.py` from
 COMMAND_MODULES: list[str] = [
     "hypoforge.agents.commands",
     "hypoforge.tools.commands",
+    "hypoforge.tools.genomics.commands",
 ]
 
 

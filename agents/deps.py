@@ -1,0 +1,68 @@
+"""Dependencies of the loop, injected through LangGraph's runtime context.
+
+Nodes never reach for globals: they get the LLM, the retriever, the embedder (for proximity) and
+the tool registry from ``runtime.context``. Tests build a :class:`Deps` from fakes;
+:meth:`Deps.from_settings` builds the real ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from hypoforge.agents.llm import LLM
+from hypoforge.agents.settings import Settings
+from hypoforge.knowledge.records import Retriever
+
+
+class TextEmbedder(Protocol):
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+Event = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class Deps:
+    llm: LLM
+    retriever: Retriever
+    settings: Settings = field(default_factory=Settings)
+    embedder: TextEmbedder | None = None
+    tools: Any = None  # hypoforge.tools.registry.ToolRegistry when tools are enabled
+    on_event: Event | None = None  # progress callback for UIs: (event, payload)
+    clock: Callable[[], float] = time.monotonic
+
+    def emit(self, event: str, **payload: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(event, payload)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, on_event: Event | None = None) -> Deps:
+        """The real dependencies: embedded or endpoint LLM, on-disk hybrid index, MiniLM embedder."""
+        llm = build_llm(settings)
+        retriever, embedder = open_knowledge(settings)
+        return cls(llm=llm, retriever=retriever, settings=settings, embedder=embedder, on_event=on_event)
+
+
+def build_llm(settings: Settings) -> LLM:
+    from hypoforge.agents.llm import LlamaCppLLM, OpenAICompatibleLLM, ResponseCache
+
+    s = settings.llm
+    if s.url:
+        return OpenAICompatibleLLM(s.url, model=s.model or "default", api_key_env=s.api_key_env, temperature=s.temperature, seed=s.seed)
+    from hypoforge.agents.llm_models import resolve_model
+
+    name, path = resolve_model(s.model)
+    cache = ResponseCache(s.cache_dir) if s.cache_dir else None
+    return LlamaCppLLM(path, name=name, n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed, temperature=s.temperature, cache=cache)
+
+
+def open_knowledge(settings: Settings) -> tuple[Retriever, TextEmbedder]:
+    """Open the literature index read-only for a run (the knowledge package owns the details)."""
+    from hypoforge.knowledge.api import open_retriever
+
+    return open_retriever(settings.index_dir(), collection=settings.index.collection, chroma_url=settings.index.chroma_url)

@@ -1,0 +1,416 @@
+"""The LLM layer: one small protocol and three backends.
+
+``structured(messages, schema, keys=...)`` returns a validated instance of a pydantic model;
+``chat(messages)`` returns text (for the chat UI). Backends:
+
+* :class:`LlamaCppLLM` (default): an embedded GGUF model through llama-cpp-python. Structured output
+  is grammar-constrained JSON derived from the schema (see :mod:`hypoforge.agents.grammar`), so the
+  model cannot emit invalid JSON, overlong fields, or a citation key that was not retrieved. Calls
+  that share a prompt prefix reuse llama.cpp's KV cache, so agents put the stable part (goal,
+  evidence) first.
+* :class:`OpenAICompatibleLLM`: any ``/v1/chat/completions`` endpoint (llama.cpp server, vLLM, a
+  hosted API). Uses a JSON-schema response format where the server supports it, otherwise
+  validates and retries a bounded number of times with the validation error fed back.
+* :class:`ScriptedLLM`: deterministic responses for tests and demos: queues per schema name and/or
+  a responder function; records every call.
+
+All backends validate with the allowed citation keys in the pydantic context, so a key outside the
+retrieved set fails validation on every backend, not only where a grammar can enforce it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ValidationError
+
+from hypoforge.agents.grammar import constrain_keys, schema_to_gbnf
+from hypoforge.errors import UserError
+
+T = TypeVar("T", bound=BaseModel)
+Message = dict[str, str]
+
+
+@dataclass
+class LLMStats:
+    """Counters every backend keeps; the benchmarks and run stats read them."""
+
+    calls: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    prompt_eval_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    retries: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+@runtime_checkable
+class LLM(Protocol):
+    name: str
+    stats: LLMStats
+
+    def structured(
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+    ) -> T: ...
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str: ...
+
+
+class LLMOutputError(RuntimeError):
+    """The model's output could not be validated against the schema (after retries)."""
+
+
+def validate_output(schema: type[T], data: Any, keys: Sequence[str] | None) -> T:
+    """Validate raw model output (JSON text or a dict) with the citation-key context."""
+    context = {"citation_keys": set(keys)} if keys is not None else None
+    if isinstance(data, BaseModel):
+        data = data.model_dump()
+    if isinstance(data, str):
+        return schema.model_validate_json(data, context=context)
+    return schema.model_validate(data, context=context)
+
+
+def schema_for(schema: type[BaseModel], keys: Sequence[str] | None) -> dict[str, Any]:
+    """The JSON schema sent to the decoder, with citation keys restricted to ``keys``."""
+    js = schema.model_json_schema()
+    return constrain_keys(js, keys) if keys is not None else js
+
+
+class ResponseCache:
+    """Optional on-disk cache of structured responses, keyed by model, prompt, schema and keys."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def key(*parts: Any) -> str:
+        blob = json.dumps(parts, sort_keys=True, default=str).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        path = self.directory / key[:2] / f"{key}.json"
+        return path.read_text("utf-8") if path.exists() else None
+
+    def put(self, key: str, value: str) -> None:
+        path = self.directory / key[:2] / f"{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(value, "utf-8")
+        os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- embedded llama.cpp
+
+
+class LlamaCppLLM:
+    """An embedded GGUF model run by llama-cpp-python (chat template from the file's metadata)."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        name: str | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        seed: int = 0,
+        temperature: float = 0.2,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.name = name or self.model_path.name
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.seed = seed
+        self.temperature = temperature
+        self.cache = cache
+        self.stats = LLMStats()
+        self.prefix_reuse = True
+        self._llama: Any = None
+        self._evaluated = 0  # tokens passed to llama.eval, prompt and generated alike
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            check_gguf(self.model_path)
+            from llama_cpp import Llama
+
+            try:
+                self._llama = Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    seed=self.seed,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise UserError(
+                    f"could not load GGUF model {self.model_path}: {exc}; check the file is a complete GGUF model"
+                ) from exc
+            self._instrument(self._llama)
+        return self._llama
+
+    def _instrument(self, llama: Any) -> None:
+        """Count tokens actually evaluated, so prefix-cache reuse is measured, not assumed."""
+        original = llama.eval
+
+        def counting_eval(tokens: Sequence[int]) -> None:
+            self._evaluated += len(tokens)
+            original(tokens)
+
+        llama.eval = counting_eval
+
+    def _complete(self, messages: Sequence[Message], *, max_tokens: int, grammar: Any = None) -> str:
+        llama = self._load()
+        if not self.prefix_reuse:
+            llama.reset()
+        t0 = time.perf_counter()
+        evals_before = self._evaluated
+        out = llama.create_chat_completion(
+            messages=list(messages),
+            max_tokens=max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+            grammar=grammar,
+        )
+        self.stats.seconds += time.perf_counter() - t0
+        usage = out.get("usage") or {}
+        completion = int(usage.get("completion_tokens", 0))
+        self.stats.calls += 1
+        self.stats.prompt_tokens += int(usage.get("prompt_tokens", 0))
+        self.stats.completion_tokens += completion
+        # Each generated token is evaluated once by itself; the rest of the evals were prompt.
+        self.stats.prompt_eval_tokens += max(0, self._evaluated - evals_before - completion)
+        return str(out["choices"][0]["message"]["content"] or "")
+
+    def structured(
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+    ) -> T:
+        from llama_cpp import LlamaGrammar
+
+        js = schema_for(schema, keys)
+        cache_key = ResponseCache.key(self.name, self.seed, self.temperature, list(messages), js, max_tokens)
+        if self.cache is not None and (hit := self.cache.get(cache_key)) is not None:
+            self.stats.cached += 1
+            return validate_output(schema, hit, keys)
+        grammar = LlamaGrammar.from_string(schema_to_gbnf(js), verbose=False)
+        text = self._complete(messages, max_tokens=max_tokens, grammar=grammar)
+        try:
+            result = validate_output(schema, text, keys)
+        except ValidationError as exc:
+            # The grammar guarantees the shape; this happens when max_tokens cut the JSON short.
+            raise LLMOutputError(
+                f"{self.name} produced output that does not validate as {schema.__name__} "
+                f"(likely truncated at max_tokens={max_tokens}): {exc.errors()[0]['msg']}"
+            ) from exc
+        if self.cache is not None:
+            self.cache.put(cache_key, text)
+        return result
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str:
+        return self._complete(messages, max_tokens=max_tokens)
+
+
+GGUF_MAGIC = b"GGUF"
+
+
+def check_gguf(path: Path) -> None:
+    """Fail with a one-line error when ``path`` is missing or is not a GGUF file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model file {path} does not exist; pass a GGUF path or a name from 'hypoforge models list'")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != GGUF_MAGIC or path.stat().st_size < 1024:
+        raise UserError(f"model file {path} is not a valid GGUF file (bad header or truncated); re-download or re-pull it")
+
+
+# ---------------------------------------------------------------- OpenAI-compatible endpoint
+
+
+class OpenAICompatibleLLM:
+    """A ``/v1/chat/completions`` endpoint. The API key is read from an environment variable."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        model: str = "default",
+        api_key_env: str = "HYPOFORGE_LLM_API_KEY",
+        temperature: float = 0.2,
+        seed: int = 0,
+        timeout: float = 120.0,
+        max_retries: int = 2,
+        opener: Callable[[urllib.request.Request, float], Any] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.name = f"{model}@{self.base_url}"
+        self.api_key = os.environ.get(api_key_env, "")
+        self.temperature = temperature
+        self.seed = seed
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.stats = LLMStats()
+        self.json_schema_supported: bool | None = None
+        self._open = opener or (lambda req, timeout: urllib.request.urlopen(req, timeout=timeout))
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        url = self.base_url + ("/chat/completions" if self.base_url.endswith("/v1") else "/v1/chat/completions")
+        req = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST")
+        req.add_header("Content-Type", "application/json")
+        if self.api_key:
+            req.add_header("Authorization", f"Bearer {self.api_key}")
+        t0 = time.perf_counter()
+        try:
+            with self._open(req, self.timeout) as resp:
+                body = json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            raise _HTTPStatus(exc.code, exc.read().decode("utf-8", "replace")[:300]) from exc
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            raise UserError(f"LLM endpoint {self.base_url} is unreachable ({exc}); check --llm-url and that the server is running") from exc
+        finally:
+            self.stats.seconds += time.perf_counter() - t0
+        self.stats.calls += 1
+        usage = body.get("usage") or {}
+        self.stats.prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
+        self.stats.completion_tokens += int(usage.get("completion_tokens", 0) or 0)
+        return body
+
+    def _content(self, body: dict[str, Any]) -> str:
+        try:
+            return str(body["choices"][0]["message"]["content"] or "")
+        except (KeyError, IndexError, TypeError) as exc:
+            raise LLMOutputError(f"unexpected response from {self.base_url}: {str(body)[:200]}") from exc
+
+    def structured(
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+    ) -> T:
+        js = schema_for(schema, keys)
+        msgs = list(messages)
+        base = {"model": self.model, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
+        if self.json_schema_supported is not False:
+            fmt = {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": js, "strict": True}}
+            try:
+                body = self._post({**base, "messages": msgs, "response_format": fmt})
+                self.json_schema_supported = True
+                return validate_output(schema, self._content(body), keys)
+            except _HTTPStatus as exc:
+                if exc.status not in (400, 404, 422, 501):
+                    raise LLMOutputError(f"endpoint error {exc.status}: {exc.body}") from exc
+                self.json_schema_supported = False
+            except ValidationError:
+                pass  # fall through to the validate-and-retry loop
+        instruction = (
+            "Reply with one JSON object only, no prose, matching this JSON schema:\n" + json.dumps(js, separators=(",", ":"))
+        )
+        msgs = [*msgs, {"role": "user", "content": instruction}]
+        last_error = ""
+        for attempt in range(self.max_retries + 1):
+            try:
+                text = self._content(self._post({**base, "messages": msgs}))
+            except _HTTPStatus as exc:
+                raise LLMOutputError(f"endpoint error {exc.status}: {exc.body}") from exc
+            try:
+                return validate_output(schema, _strip_fences(text), keys)
+            except ValidationError as exc:
+                last_error = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+                self.stats.retries += 1
+                msgs = [
+                    *msgs,
+                    {"role": "assistant", "content": text},
+                    {"role": "user", "content": f"That JSON was invalid ({last_error}). Reply again with corrected JSON only."},
+                ]
+        raise LLMOutputError(f"{self.name} gave no valid {schema.__name__} after {self.max_retries + 1} tries: {last_error}")
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str:
+        body = self._post({"model": self.model, "messages": list(messages), "max_tokens": max_tokens, "temperature": self.temperature})
+        return self._content(body)
+
+
+class _HTTPStatus(Exception):
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.body = body
+
+
+def _strip_fences(text: str) -> str:
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else text
+        text = text.rsplit("```", 1)[0]
+    return text.strip()
+
+
+# ---------------------------------------------------------------- scripted fake
+
+
+@dataclass
+class ScriptedCall:
+    schema: str
+    messages: list[Message]
+    keys: list[str] | None
+
+
+Responder = Callable[[Sequence[Message], type[BaseModel], "Sequence[str] | None"], Any]
+
+
+@dataclass
+class ScriptedLLM:
+    """Deterministic LLM for tests: per-schema response queues, then an optional responder.
+
+    Responses may be dicts, JSON strings or model instances; they are validated exactly like real
+    output (including the citation-key context), so a script that cites an unretrieved key fails.
+    """
+
+    responses: dict[str, Iterable[Any]] = field(default_factory=dict)
+    responder: Responder | None = None
+    chat_replies: list[str] = field(default_factory=list)
+    name: str = "scripted"
+    stats: LLMStats = field(default_factory=LLMStats)
+    calls: list[ScriptedCall] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._queues: dict[str, deque[Any]] = defaultdict(deque)
+        for schema, items in self.responses.items():
+            self._queues[schema].extend(items)
+
+    def enqueue(self, schema: type[BaseModel] | str, *items: Any) -> None:
+        name = schema if isinstance(schema, str) else schema.__name__
+        self._queues[name].extend(items)
+
+    def structured(
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+    ) -> T:
+        self.calls.append(ScriptedCall(schema.__name__, list(messages), list(keys) if keys is not None else None))
+        self.stats.calls += 1
+        queue = self._queues.get(schema.__name__)
+        if queue:
+            item = queue.popleft()
+        elif self.responder is not None:
+            item = self.responder(messages, schema, keys)
+        else:
+            raise AssertionError(f"ScriptedLLM has no response scripted for {schema.__name__}")
+        if isinstance(item, BaseException):
+            raise item
+        return validate_output(schema, item, keys)
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str:
+        self.calls.append(ScriptedCall("chat", list(messages), None))
+        self.stats.calls += 1
+        if not self.chat_replies:
+            raise AssertionError("ScriptedLLM has no chat reply scripted")
+        return self.chat_replies.pop(0)

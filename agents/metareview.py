@@ -1,0 +1,37 @@
+"""The meta-reviewer: recurring critiques each round, fed back into later prompts.
+
+This is the co-scientist's "learning without backprop": the weaknesses that reviewers keep finding
+become ``lessons`` that the generator and evolver prompts must avoid in the next round. The last
+meta-review's overview is the run's research overview.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from hypoforge import prompts
+from hypoforge.agents.common import Tally
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.models import MetaReviewDraft
+from hypoforge.agents.state import State, hypotheses
+from hypoforge.agents.tournament import Match, rank
+
+
+def metareview(state: State, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    rnd = state.get("round", 0)
+    tally = Tally(deps, "metareview", rnd)
+    hs = hypotheses(state, active_only=True)
+    reviews = []
+    for h in hs.values():
+        for r in h.reviews:
+            if r.round == rnd:
+                flag = f" Unsupported citations: {', '.join(r.unsupported)}." if r.unsupported else ""
+                reviews.append(f"{h.title}: {r.weaknesses}{flag}")
+    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in hs and m["b"] in hs]
+    ranking = [hs[i].title for i in rank(sorted(hs), matches)]
+    if not reviews and not ranking:
+        return tally.update(done={f"metareview:{rnd}": True})
+    draft = tally.ask(state, prompts.render("metareview", reviews=reviews, ranking=ranking), MetaReviewDraft, keys=None, max_tokens=260)
+    lessons = list(dict.fromkeys([*(state.get("lessons") or []), *draft.recurring]))[-6:]
+    return tally.update(lessons=lessons, overview=draft.overview, done={f"metareview:{rnd}": True})

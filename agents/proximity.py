@@ -1,0 +1,64 @@
+"""Proximity: embed hypotheses, merge near-duplicates, and give the ranker similarity to pair on.
+
+Embeddings come from the injected embedder (the same offline MiniLM as the literature index). When
+none is injected (tests, or an index-less setup) a lexical embedding is used: a bag of lowercase
+word hashes, which is crude but deterministic. A near-duplicate (cosine >= ``merge_similarity``) is
+merged into the earlier hypothesis: it stays in the report, marked ``merged_into``, and leaves the
+tournament.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+from langgraph.runtime import Runtime
+
+from hypoforge.agents.common import Tally
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.state import State, dump, hypotheses
+
+LINK_THRESHOLD = 0.3  # similarities below this carry no pairing signal and are not stored
+
+
+def lexical_embed(texts: list[str], dim: int = 512) -> np.ndarray:
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, t in enumerate(texts):
+        for w in re.findall(r"[a-z0-9]+", t.lower()):
+            out[i, int(hashlib.md5(w.encode()).hexdigest()[:8], 16) % dim] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-9)
+
+
+def proximity(state: State, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    rnd = state.get("round", 0)
+    tally = Tally(deps, "proximity", rnd)
+    hs = hypotheses(state, active_only=True)
+    # Earlier hypotheses first, so a later near-copy merges into the original.
+    ids = sorted(hs, key=lambda i: (hs[i].round, i))
+    texts = [f"{hs[i].title}. {hs[i].statement}" for i in ids]
+    if len(ids) < 2:
+        return tally.update(done={f"proximity:{rnd}": True})
+    vecs = np.asarray(deps.embedder.embed(texts) if deps.embedder is not None else lexical_embed(texts), dtype=np.float32)
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+    sim = vecs @ vecs.T
+    merged: dict[str, dict] = {}
+    gone: set[str] = set()
+    links: dict[str, float] = {}
+    threshold = deps.settings.loop.merge_similarity
+    for x in range(len(ids)):
+        if ids[x] in gone:
+            continue
+        for y in range(x + 1, len(ids)):
+            if ids[y] in gone:
+                continue
+            s = float(sim[x, y])
+            if s >= threshold:
+                gone.add(ids[y])
+                merged[ids[y]] = dump(hs[ids[y]].model_copy(update={"merged_into": ids[x]}))
+                deps.emit("merge", kept=ids[x], merged=ids[y], similarity=s)
+            elif s >= LINK_THRESHOLD:
+                links["|".join(sorted((ids[x], ids[y])))] = round(s, 4)
+    return tally.update(hypotheses=merged, similarity=links, done={f"proximity:{rnd}": True})

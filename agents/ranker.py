@@ -1,0 +1,74 @@
+"""The ranker: an Elo tournament of LLM-judged pairwise comparisons.
+
+Which pairs to judge is decided by :func:`hypoforge.agents.tournament.choose_pairs` (pure; see its
+docstring and ``bench/tournament.py``). Pairs inside the current top set get a multi-turn debate
+(an argument for each side, then the judgement); the others a single-turn judgement. The order in
+which the two hypotheses are shown is drawn from the run's seed, so position bias of the judge does
+not systematically favour either side.
+"""
+
+from __future__ import annotations
+
+import random
+
+from langgraph.runtime import Runtime
+
+from hypoforge import prompts
+from hypoforge.agents.common import Tally
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.models import ArgumentDraft, JudgementDraft
+from hypoforge.agents.state import State, hypotheses
+from hypoforge.agents.tournament import Match, choose_pairs, debate_pairs, fit_ratings, rank
+
+
+def similarity_pairs(state: State) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for key, v in (state.get("similarity") or {}).items():
+        a, b = key.split("|")
+        out[(a, b)] = out[(b, a)] = v
+    return out
+
+
+def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
+    deps = runtime.context
+    loop = deps.settings.loop
+    seed = deps.settings.llm.seed
+    rnd = state.get("round", 0)
+    tally = Tally(deps, "rank", rnd)
+    hs = hypotheses(state, active_only=True)
+    ids = sorted(hs)
+    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in hs and m["b"] in hs]
+    new: list[Match] = []
+    if len(ids) >= 2:
+        n_pairs = loop.matches_per_round if loop.matches_per_round is not None else len(ids)
+        fresh = [i for i in ids if hs[i].round == rnd]
+        pairs = choose_pairs(
+            ids, matches, n_pairs=n_pairs, top_k=loop.top_k, similarity=similarity_pairs(state), new_ids=fresh, seed=seed, round=rnd
+        )
+        debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.top_k) if loop.debate else set()
+        for a, b in pairs:
+            rng = random.Random(f"{seed}:{rnd}:{a}:{b}")
+            first, second = (a, b) if rng.random() < 0.5 else (b, a)
+            ha, hb = hs[first].brief(), hs[second].brief()
+            arguments: list[str] = []
+            debate = (a, b) in debates or (b, a) in debates
+            if debate:
+                for side in ("A", "B"):
+                    arg = tally.ask(
+                        state,
+                        prompts.render("argue", side=side, previous=arguments[-1] if arguments else "", a=ha, b=hb),
+                        ArgumentDraft,
+                        keys=None,
+                        max_tokens=90,
+                    )
+                    arguments.append(f"For {side}: {arg.argument}")
+            verdict = tally.ask(state, prompts.render("judge", arguments=arguments, a=ha, b=hb), JudgementDraft, keys=None, max_tokens=90)
+            winner = first if verdict.winner == "A" else second
+            new.append(Match(a=a, b=b, winner=winner, debate=debate, round=rnd))
+            deps.emit("match", a=a, b=b, winner=winner, debate=debate)
+    top = rank(ids, [*matches, *new])[: loop.top_k]
+    return tally.update(
+        matches=[m.model_dump(mode="json") for m in new],
+        done={f"rank:{rnd}": True},
+        top_history=[top],
+    )

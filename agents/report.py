@@ -1,0 +1,170 @@
+"""The output contract: ``report.json`` and ``report.md`` from a finished run's state.
+
+Citations are resolved through the retriever's ``get``: a key that does not resolve to an indexed
+record is dropped from the proposal and counted in ``stats.unresolved_citations`` (which the tests
+require to be zero), so no output ever cites something that is not in the index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from hypoforge.agents.models import Review
+from hypoforge.agents.state import State, evidence, hypotheses
+from hypoforge.agents.tournament import Match, fit_ratings, rank
+from hypoforge.knowledge.records import Retriever
+
+RESEARCH_USE = "Research use only: machine-generated hypotheses for expert review, not medical advice."
+
+
+class ReportCitation(BaseModel):
+    key: str
+    pmid: str | None
+    title: str
+    year: int | None
+    passage: str
+
+
+class ReportProposal(BaseModel):
+    rank: int
+    elo: float
+    id: str
+    title: str
+    statement: str
+    mechanism: str
+    predictions: list[str]
+    citations: list[ReportCitation]
+    reviews: list[Review]
+    parents: list[str]
+    origin: str
+    wins: int
+    losses: int
+    merged: list[str] = Field(default_factory=list, description="Near-duplicates merged into this proposal.")
+
+
+class Report(BaseModel):
+    goal: str
+    run_id: str
+    model: str
+    overview: str
+    proposals: list[ReportProposal]
+    stats: dict[str, Any]
+    notice: str = RESEARCH_USE
+
+
+def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: dict[str, Any] | None = None) -> Report:
+    all_h = hypotheses(state)
+    active = {k: h for k, h in all_h.items() if h.active}
+    ids = sorted(active)
+    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in active and m["b"] in active]
+    ratings = fit_ratings(ids, matches) if ids else {}
+    order = rank(ids, matches) if ids else []
+    ev = evidence(state)
+    unresolved = 0
+    proposals = []
+    for pos, hid in enumerate(order, start=1):
+        h = active[hid]
+        cites = []
+        for key in h.citations:
+            record = retriever.get(key)
+            if record is None:
+                unresolved += 1
+                continue
+            passage = ev[key].passage if key in ev else record.abstract[:700]
+            cites.append(ReportCitation(key=key, pmid=record.pmid, title=record.title, year=record.year, passage=passage))
+        proposals.append(
+            ReportProposal(
+                rank=pos,
+                elo=round(ratings.get(hid, 1200.0), 1),
+                id=hid,
+                title=h.title,
+                statement=h.statement,
+                mechanism=h.mechanism,
+                predictions=h.predictions,
+                citations=cites,
+                reviews=h.reviews,
+                parents=h.parents,
+                origin=h.origin,
+                wins=sum(1 for m in matches if m.winner == hid),
+                losses=sum(1 for m in matches if hid in (m.a, m.b) and m.winner != hid),
+                merged=sorted(k for k, x in all_h.items() if x.merged_into == hid),
+            )
+        )
+    counts = state.get("counts") or {}
+    stats: dict[str, Any] = {
+        "rounds": state.get("round", 0) + 1,
+        "stop_reason": state.get("stop_reason"),
+        "llm_calls": int(counts.get("llm_calls", 0)),
+        "matches": len(state.get("matches") or []),
+        "debates": sum(1 for m in state.get("matches") or [] if m.get("debate")),
+        "hypotheses": len(all_h),
+        "merged": sum(1 for h in all_h.values() if not h.active),
+        "evidence_records": len(ev),
+        "unresolved_citations": unresolved,
+        "seconds": round(float(counts.get("seconds", 0.0)), 2),
+        "llm_seconds": round(float(counts.get("llm_seconds", 0.0)), 2),
+        "lessons": state.get("lessons") or [],
+    }
+    if llm_stats:
+        stats["llm"] = llm_stats
+    overview = state.get("overview") or ("No overview: " + str(state.get("stop_reason") or "the run produced no meta-review."))
+    return Report(goal=state["goal"], run_id=state["run_id"], model=model, overview=overview, proposals=proposals, stats=stats)
+
+
+def render_markdown(report: Report) -> str:
+    lines = [f"# Hypoforge report: {report.goal}", "", f"> {report.notice}", ""]
+    lines += [f"Run `{report.run_id}` with model `{report.model}`; {report.stats.get('stop_reason')}.", ""]
+    lines += ["## Overview", "", report.overview, "", "## Ranked proposals", ""]
+    numbering: dict[str, int] = {}
+    for p in report.proposals:
+        for c in p.citations:
+            numbering.setdefault(c.key, len(numbering) + 1)
+    for p in report.proposals:
+        refs = " ".join(f"[{numbering[c.key]}]" for c in p.citations)
+        lines += [f"### {p.rank}. {p.title}", "", f"Elo {p.elo:.0f} ({p.wins} wins, {p.losses} losses) · `{p.id}` · {p.origin}"]
+        if p.parents:
+            lines.append(f"Parents: {', '.join(p.parents)}")
+        lines += ["", f"**Hypothesis.** {p.statement} {refs}".rstrip(), "", f"**Mechanism.** {p.mechanism}", "", "**Testable predictions.**", ""]
+        lines += [f"- {x}" for x in p.predictions]
+        for r in p.reviews:
+            scores = ", ".join(f"{k} {v}" for k, v in r.scores.items())
+            lines += ["", f"**Review (round {r.round}, {r.verdict}).** {scores}. Strength: {r.strengths} Weakness: {r.weaknesses}"]
+            if r.unsupported:
+                lines.append(f"Unsupported citations flagged: {', '.join(r.unsupported)}")
+        lines.append("")
+    lines += ["## References", ""]
+    seen: dict[str, ReportCitation] = {}
+    for p in report.proposals:
+        for c in p.citations:
+            seen.setdefault(c.key, c)
+    for key, n in numbering.items():
+        c = seen[key]
+        year = f" ({c.year})" if c.year else ""
+        lines.append(f"{n}. {c.title}{year}. {key}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and rename: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
+    js, md = out_dir / "report.json", out_dir / "report.md"
+    write_atomic(js, json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+    write_atomic(md, render_markdown(report))
+    return js, md

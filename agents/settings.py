@@ -1,0 +1,117 @@
+"""One layered settings model: defaults < preset < environment < command-line flags.
+
+Every field has a description (shown by ``hypoforge run --help`` where it maps to a flag) and
+unknown keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent
+default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class LLMSettings(_Strict):
+    model: str | None = Field(None, description="Named model, GGUF path, or endpoint model id; None = best installed.")
+    url: str | None = Field(None, description="OpenAI-compatible endpoint base URL; None = embedded llama.cpp.")
+    api_key_env: str = Field("HYPOFORGE_LLM_API_KEY", description="Environment variable holding the endpoint's key.")
+    temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
+    seed: int = Field(7, description="Seed for sampling and for every random choice in the loop.")
+    n_ctx: int = Field(4096, ge=512, description="Context window for embedded models.")
+    n_threads: int | None = Field(None, description="CPU threads for embedded models; None = all cores.")
+    cache_dir: Path | None = Field(None, description="On-disk response cache directory; None = no cache.")
+
+
+class IndexSettings(_Strict):
+    dir: Path | None = Field(None, description="On-disk index directory; None = the user data dir.")
+    collection: str = Field("literature", description="Chroma collection name.")
+    chroma_url: str | None = Field(None, description="URL of a shared 'chroma run' server instead of a local index.")
+    k: int = Field(6, ge=1, le=8, description="Passages retrieved per query for the generator.")
+
+
+class LoopSettings(_Strict):
+    rounds: int = Field(2, ge=1, le=50, description="Tournament rounds (generate, review, rank, evolve).")
+    hypotheses: int = Field(3, ge=1, le=50, description="Hypotheses generated in the first round.")
+    evolve_per_round: int = Field(1, ge=0, le=20, description="New hypotheses evolved from the best each round.")
+    matches_per_round: int | None = Field(None, ge=0, description="Judged comparisons per round; None = one per active hypothesis.")
+    top_k: int = Field(3, ge=1, description="Size of the top set the tournament tries to get right.")
+    debate: bool = Field(True, description="Multi-turn debates for pairs within the top set.")
+    max_llm_calls: int = Field(200, ge=1, description="Stop when this many LLM calls were made.")
+    max_seconds: float = Field(3600.0, gt=0, description="Stop after this much wall-clock time.")
+    merge_similarity: float = Field(0.93, gt=0, le=1, description="Cosine similarity above which hypotheses merge.")
+    constraints: list[str] = Field(default_factory=list, description="User constraints added to the research plan.")
+
+
+class Settings(_Strict):
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    loop: LoopSettings = Field(default_factory=LoopSettings)
+    data_dir: Path | None = Field(None, description="Where runs, checkpoints and the index live; None = user data dir.")
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return Path(self.data_dir)
+        env = os.environ.get("HYPOFORGE_DATA_DIR")
+        if env:
+            return Path(env)
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir("hypoforge"))
+
+    def index_dir(self) -> Path:
+        return Path(self.index.dir) if self.index.dir is not None else self.resolved_data_dir() / "index"
+
+    def runs_dir(self) -> Path:
+        return self.resolved_data_dir() / "runs"
+
+    @classmethod
+    def layered(cls, preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+        """Defaults, then a named preset, then ``HYPOFORGE_*`` environment variables, then overrides.
+
+        ``overrides`` is a nested dict (``{"loop": {"rounds": 1}}``); None values are ignored.
+        """
+        data: dict[str, Any] = {}
+        if preset:
+            if preset not in PRESETS:
+                from hypoforge.errors import UserError
+
+                raise UserError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+            _merge(data, PRESETS[preset])
+        env_map = {
+            "HYPOFORGE_MODEL": ("llm", "model"),
+            "HYPOFORGE_LLM_URL": ("llm", "url"),
+            "HYPOFORGE_INDEX": ("index", "dir"),
+            "HYPOFORGE_CHROMA_URL": ("index", "chroma_url"),
+            "HYPOFORGE_LLM_CACHE": ("llm", "cache_dir"),
+        }
+        for var, (section, key) in env_map.items():
+            if os.environ.get(var):
+                _merge(data, {section: {key: os.environ[var]}})
+        if overrides:
+            _merge(data, overrides)
+        return cls.model_validate(data)
+
+
+# Named presets: a quick look, the default balance, and a longer tournament.
+PRESETS: dict[str, dict[str, Any]] = {
+    "fast": {"loop": {"rounds": 1, "hypotheses": 2, "evolve_per_round": 0, "debate": False}},
+    "default": {},
+    "thorough": {"loop": {"rounds": 4, "hypotheses": 6, "evolve_per_round": 2}},
+}
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for k, v in new.items():
+        if v is None:
+            continue
+        if isinstance(v, dict):
+            _merge(into.setdefault(k, {}), v)
+        else:
+            into[k] = v

@@ -1,0 +1,96 @@
+"""Deterministic fakes: an in-memory retriever and a scripted-LLM responder for every draft schema."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from hypoforge.agents import models as m
+from hypoforge.knowledge.records import Passage, Record, SearchFilter
+
+RECORDS = [
+    Record(key="PMID:1001", pmid="1001", title="Methotrexate polyglutamate levels and response in RA", year=2019,
+           abstract="Erythrocyte methotrexate polyglutamate concentrations were associated with lower disease activity in rheumatoid arthritis."),
+    Record(key="PMID:1002", pmid="1002", title="ABCB1 transporter variants and methotrexate efflux", year=2017,
+           abstract="Efflux transporter variants reduced intracellular methotrexate accumulation in lymphocytes from RA patients."),
+    Record(key="PMID:1003", pmid="1003", title="Adenosine signalling mediates anti-inflammatory effects of methotrexate", year=2015,
+           abstract="Methotrexate increases extracellular adenosine, which suppresses neutrophil and macrophage activation."),
+    Record(key="PMID:1004", pmid="1004", title="Synovial pathotypes predict response to biologic therapy", year=2021,
+           abstract="Lymphoid, myeloid and fibroid synovial pathotypes differed in response to rituximab and tocilizumab."),
+    Record(key="PMID:1005", pmid="1005", title="Smoking and methotrexate non-response", year=2012,
+           abstract="Current smoking was associated with reduced response to methotrexate in early rheumatoid arthritis."),
+]
+
+
+class FakeRetriever:
+    """Word-overlap search over a few records; ``get`` resolves keys like the real index."""
+
+    def __init__(self, records: Sequence[Record] = RECORDS) -> None:
+        self.records = {r.key: r for r in records}
+        self.queries: list[str] = []
+
+    def search(self, query: str, k: int = 8, *, where: SearchFilter | None = None) -> list[Passage]:
+        self.queries.append(query)
+        q = set(re.findall(r"[a-z]+", query.lower()))
+        scored = []
+        for r in self.records.values():
+            words = set(re.findall(r"[a-z]+", (r.title + " " + r.abstract).lower()))
+            scored.append((len(q & words), r.key, r))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [Passage(key=r.key, pmid=r.pmid, title=r.title, year=r.year, text=r.abstract, score=float(s)) for s, _, r in scored[:k]]
+
+    def get(self, key: str) -> Record | None:
+        return self.records.get(key)
+
+
+class FakeEmbedder:
+    """Bag-of-words hashing embedder (deterministic, no model)."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from hypoforge.agents.proximity import lexical_embed
+
+        return lexical_embed(texts)
+
+
+def _h(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str] | None) -> Any:
+    """A deterministic answer for each draft schema, a function of the prompt only.
+
+    Because it depends only on the prompt, a resumed run that replays a step gets the same answer
+    as the original run did, which is what the kill-then-resume test relies on.
+    """
+    user = messages[-1]["content"]
+    h = _h(user)
+    ks = sorted(keys or [])
+    if schema is m.PlanDraft:
+        return {"focus": ["drug transport", "adenosine signalling"]}
+    if schema is m.EvidenceNotes:
+        return {"notes": [{"key": k, "bearing": f"reading of {k}"} for k in ks[:8]]}
+    if schema is m.HypothesisDraft:
+        n = user.count("\n- ") + 1
+        quality = h % 97
+        return {
+            "title": f"Idea {n} q{quality:02d}",
+            "statement": f"Statement {h % 1000}",
+            "mechanism": f"Mechanism {h % 777}",
+            "predictions": [f"Prediction {h % 13}"],
+            "citations": ks[: 1 + h % 2] if ks else [],
+        }
+    if schema is m.ReviewDraft:
+        return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
+                "strengths": "clear", "weaknesses": "needs data", "unsupported": [], "verdict": "revise"}
+    if schema is m.ArgumentDraft:
+        return {"argument": f"argument {h % 50}"}
+    if schema is m.JudgementDraft:
+        qa, qb = (int(x) for x in re.findall(r"Title: Idea \d+ q(\d+)", user)[:2])
+        return {"reason": "stronger evidence", "winner": "A" if qa >= qb else "B"}
+    if schema is m.MetaReviewDraft:
+        return {"recurring": ["needs data"], "overview": "Transport and adenosine ideas lead."}
+    raise AssertionError(f"no fake response for {schema.__name__}")

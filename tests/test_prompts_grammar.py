@@ -1,0 +1,69 @@
+"""Strict prompt templates and the grammar fix."""
+
+from __future__ import annotations
+
+import json
+
+import jinja2
+import pytest
+
+from hypoforge import prompts
+from hypoforge.agents import models as m
+from hypoforge.agents.grammar import SAFE_CHAR_RULE, constrain_keys, fix_grammar, schema_to_gbnf
+from hypoforge.agents.llm import schema_for, validate_output
+
+SAMPLE = {
+    "goal": "g", "constraints": ["c"], "focus": ["f"], "evidence": [{"key": "PMID:1", "title": "t", "bearing": "b"}],
+    "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "lessons": ["l"],
+    "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
+    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
+}
+
+
+def test_every_prompt_renders_and_missing_variables_fail():
+    names = prompts.names()
+    assert {"system", "generate", "review", "judge", "evolve", "metareview", "evidence", "argue", "plan"} <= set(names)
+    for name in names:
+        needed = prompts.variables(name)
+        assert needed <= set(SAMPLE), f"{name} uses variables the loop never passes: {needed - set(SAMPLE)}"
+        assert prompts.render(name, **{k: SAMPLE[k] for k in needed})
+        for var in needed:
+            with pytest.raises(jinja2.UndefinedError):
+                prompts.render(name, **{k: SAMPLE[k] for k in needed if k != var})
+
+
+def test_grammar_excludes_raw_control_characters():
+    gbnf = schema_to_gbnf(m.HypothesisDraft.model_json_schema())
+    char_lines = [line for line in gbnf.splitlines() if line.startswith("char ::=")]
+    assert char_lines == [SAFE_CHAR_RULE]
+    assert r"\x00-\x1F" in char_lines[0]
+    # the converter's original rule is what we replace
+    assert fix_grammar('char ::= [^"\\\\] | "\\\\" (["\\\\/bfnrt])\nroot ::= char') .startswith(SAFE_CHAR_RULE)
+    from llama_cpp import LlamaGrammar
+
+    LlamaGrammar.from_string(gbnf, verbose=False)  # parses
+
+
+def test_grammar_bounds_lengths_and_items():
+    gbnf = schema_to_gbnf(m.HypothesisDraft.model_json_schema())
+    assert "{0,99}" in gbnf or "{1,100}" in gbnf or "char{0,99}" in gbnf.replace(" ", "")
+
+
+def test_citation_keys_become_an_enum():
+    js = schema_for(m.HypothesisDraft, ["PMID:2", "PMID:1"])
+    items = js["properties"]["citations"]["items"]
+    assert items["enum"] == ["PMID:1", "PMID:2"]
+    gbnf = schema_to_gbnf(js)
+    assert "PMID:1" in gbnf and "PMID:2" in gbnf
+    none = constrain_keys(m.HypothesisDraft.model_json_schema(), [])
+    assert none["properties"]["citations"]["maxItems"] == 0
+
+
+def test_validation_enforces_the_key_set():
+    ok = {"title": "t", "statement": "s", "mechanism": "m", "predictions": ["p"], "citations": ["PMID:1"]}
+    assert validate_output(m.HypothesisDraft, json.dumps(ok), ["PMID:1"]).citations == ["PMID:1"]
+    with pytest.raises(Exception, match="not among the records retrieved"):
+        validate_output(m.HypothesisDraft, ok, ["PMID:2"])
+    too_long = {**ok, "title": "x" * 101}
+    with pytest.raises(Exception):
+        validate_output(m.HypothesisDraft, too_long, ["PMID:1"])

@@ -1,0 +1,359 @@
+"""Read a patient's genotypes at the defining variants of the supported pharmacogenes.
+
+Inputs: VCF / VCF.gz / BGZF / BCF (parsed by cyvcf2, i.e. htslib), single- or multi-sample, with
+or without ``chr``; or a consumer raw-data text file (23andMe, AncestryDNA) matched by rsID, since
+those positions are GRCh37.
+
+Design choices:
+
+* A defining variant absent from the file, or present with a missing GT, is a *no-call* (None),
+  never silently reference: gVCF-less files often omit reference sites, and assuming reference
+  there would hide a poor metaboliser.
+* Indels are matched after trimming to a minimal representation; deletions in repeats are also
+  matched when one is a rotation of the other within the deletion length (CYP2C9*25 is written
+  left-aligned by some callers and right-aligned by pypgx). This needs no reference genome.
+* GRCh37 input is detected (contig lengths, ``##reference``, or defining positions matching
+  GRCh37 coordinates) and refused with a UserError, since GRCh37 positions would be silently
+  misread as GRCh38.
+* One pass over the file serves any number of samples (:func:`read_all_genotypes`), using the
+  genotype matrix cyvcf2 exposes, so a 100-sample file is parsed once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from hypoforge.errors import UserError
+from hypoforge.tools.genomics.context import load_context_variants
+from hypoforge.tools.genomics.definitions import SUPPORTED_GENES, DefVariant, GeneDefinition, load_gene, normalize
+from hypoforge.tools.genomics.models import ContextObservation, GeneObservations, SampleGenotypes
+
+# Chromosome lengths that tell the builds apart (GRCh37, GRCh38).
+_CONTIG_LENGTHS = {
+    "6": (171115067, 170805979),
+    "10": (135534747, 133797422),
+    "13": (115169878, 114364328),
+    "1": (249250621, 248956422),
+}
+
+
+def _same_deletion(p1: int, r1: str, a1: str, p2: int, r2: str, a2: str) -> bool:
+    """Two minimal deletions are equivalent if they delete the same repeat, shifted by k <= L."""
+    if not (len(a1) == len(a2) == 1 and len(r1) == len(r2) > 1):
+        return False
+    d1, d2, k = r1[1:], r2[1:], p2 - p1
+    if k < 0:
+        d1, d2, k = d2, d1, -k
+    return k <= len(d1) and d2 == d1[k:] + d1[:k]
+
+
+class _GeneIndex:
+    """Lookup from VCF records to a gene's defining variants."""
+
+    def __init__(self, defn: GeneDefinition) -> None:
+        self.defn = defn
+        self.by_pos: dict[int, list[DefVariant]] = {}
+        self.indels: list[DefVariant] = []
+        for v in defn.variants.values():
+            self.by_pos.setdefault(v.pos, []).append(v)
+            if not v.is_snv:
+                self.indels.append(v)
+        self.lo = min(v.pos for v in defn.variants.values()) - 50
+        self.hi = max(v.pos for v in defn.variants.values()) + 50
+
+    def match(self, pos: int, ref: str, alt: str) -> DefVariant | None:
+        p, r, a = normalize(pos, ref, alt)
+        for v in self.by_pos.get(p, []):
+            if (v.ref, v.alt) == (r, a):
+                return v
+        if len(r) != 1 or len(a) != 1:
+            for v in self.indels:
+                if abs(v.pos - p) <= len(r) + len(v.ref) and _same_deletion(p, r, a, v.pos, v.ref, v.alt):
+                    return v
+        return None
+
+    def covered(self, pos: int, ref: str) -> list[DefVariant]:
+        """Defining variants whose position lies inside the record's REF span."""
+        out = []
+        for q in range(pos, pos + max(len(ref), 1)):
+            out.extend(self.by_pos.get(q, []))
+        return out
+
+
+def _open_vcf(path: Path, samples: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+    import cyvcf2
+
+    try:
+        return cyvcf2.VCF(str(path), samples=list(samples) if samples else None, lazy=True, threads=1)
+    except Exception as exc:  # htslib raises OSError / generic errors for non-VCF input
+        raise UserError(f"{path}: not a readable VCF/BCF file ({exc}); give a VCF, VCF.gz or BCF") from exc
+
+
+def _detect_build(vcf, indexes: list[_GeneIndex], path: Path) -> None:  # type: ignore[no-untyped-def]
+    header = vcf.raw_header
+    for line in header.splitlines():
+        if line.startswith("##contig=<"):
+            fields = dict(kv.split("=", 1) for kv in line[10:-1].split(",") if "=" in kv)
+            chrom = fields.get("ID", "").removeprefix("chr")
+            if chrom in _CONTIG_LENGTHS and fields.get("length", "").isdigit():
+                length = int(fields["length"])
+                if length == _CONTIG_LENGTHS[chrom][0]:
+                    raise UserError(
+                        f"{path}: contig {fields['ID']} has the GRCh37 length {length}; this tool needs GRCh38 "
+                        "coordinates: lift the file over to GRCh38 (e.g. with bcftools +liftover or Picard LiftoverVcf)"
+                    )
+        if line.lower().startswith("##reference=") and any(t in line.lower() for t in ("grch37", "hg19", "b37", "hs37d5")):
+            raise UserError(f"{path}: header says {line.strip()!r} (GRCh37); lift the file over to GRCh38 first")
+
+
+def _check_grch37_positions(records_hits38: int, records_hits37: int, path: Path) -> None:
+    if records_hits37 >= 2 and records_hits38 == 0:
+        raise UserError(
+            f"{path}: {records_hits37} records sit on GRCh37 positions of defining variants and none on GRCh38 ones; "
+            "this looks like a GRCh37 file: lift it over to GRCh38 first"
+        )
+
+
+def _sniff(path: Path) -> str:
+    """'vcf', '23andme', 'ancestrydna' or 'unknown', from the first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(4096)
+        except OSError:
+            return "unknown"
+    if head.startswith(b"BCF"):
+        return "vcf"
+    text = head.decode("utf-8", "replace")
+    if text.startswith("##fileformat=VCF"):
+        return "vcf"
+    low = text.lower()
+    if "ancestrydna" in low or low.lstrip("#").startswith("rsid\tchromosome\tposition\tallele1"):
+        return "ancestrydna"
+    if "23andme" in low or "# rsid\tchromosome\tposition\tgenotype" in low:
+        return "23andme"
+    return "unknown"
+
+
+def read_all_genotypes(
+    path: str | Path, genes: Iterable[str] = SUPPORTED_GENES, samples: Sequence[str] | None = None
+) -> list[SampleGenotypes]:
+    """Read every sample (or the named ones) of a VCF/BCF in one pass."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; give the path of a VCF/BCF or 23andMe/AncestryDNA file")
+    fmt = _sniff(path)
+    if fmt in ("23andme", "ancestrydna"):
+        if samples and len(samples) > 1:
+            raise UserError(f"{path}: a consumer genotype file holds one person; give at most one --sample")
+        return [_read_consumer(path, fmt, list(genes), samples[0] if samples else None)]
+    if fmt != "vcf":
+        raise UserError(f"{path}: not a VCF/BCF (no ##fileformat=VCF header) nor a 23andMe/AncestryDNA text file")
+    defns = [load_gene(g) for g in genes]
+    indexes = [_GeneIndex(d) for d in defns]
+    ctx = load_context_variants()
+    ctx_ids = {c.rsid for c in ctx}
+    vcf = _open_vcf(path)
+    all_samples: list[str] = list(vcf.samples)
+    if not all_samples:
+        raise UserError(f"{path}: the VCF has no sample columns; genotypes are needed")
+    if samples:
+        for s in samples:
+            if s not in all_samples:
+                near = difflib.get_close_matches(s, all_samples, n=3)
+                hint = f"; did you mean {', '.join(near)}?" if near else f"; the file has {', '.join(all_samples[:5])}{'...' if len(all_samples) > 5 else ''}"
+                raise UserError(f"{path}: sample {s!r} not found{hint}")
+        vcf.close()
+        vcf = _open_vcf(path, samples)
+        names = list(samples)
+    else:
+        names = all_samples
+    _detect_build(vcf, indexes, path)
+    n = len(names)
+    # counts[gene][key] -> int array (n,), -1 = no call; untouched keys are absent (= not in file)
+    counts: list[dict[str, np.ndarray]] = [{} for _ in defns]
+    unexpected: list[list[list[str]]] = [[[] for _ in range(n)] for _ in defns]
+    phased = np.ones(n, dtype=bool)
+    ctx_gt: dict[str, list[str | None]] = {}
+    grch37_hits = grch38_hits = 0
+    pos37 = {(v.chrom, v.grch37_pos, v.grch37_ref) for d in defns for v in d.variants.values() if v.grch37_pos}
+    pos38 = {(v.chrom, v.pos, v.ref) for d in defns for v in d.variants.values()}
+    chroms = {d.chrom for d in defns}
+    try:
+        for rec in vcf:
+            chrom = rec.CHROM.removeprefix("chr")
+            ids = set((rec.ID or "").split(";"))
+            hit_ctx = ids & ctx_ids
+            if chrom not in chroms and not hit_ctx:
+                continue
+            pos, ref, alts = rec.POS, rec.REF, [a for a in rec.ALT if a not in (".", "*", "<*>", "<NON_REF>")]
+            if (chrom, pos, ref) in pos38:
+                grch38_hits += 1
+            elif (chrom, pos, ref) in pos37:
+                grch37_hits += 1
+            gts = _genotype_matrix(rec, path, n)
+            if hit_ctx:
+                bases = [ref] + list(rec.ALT)
+                for rs in hit_ctx:
+                    ctx_gt[rs] = [
+                        None if (row < 0).any() else "".join(bases[i] for i in row if i < len(bases)) for row in gts
+                    ]
+            for gi, idx in enumerate(indexes):
+                if chrom != idx.defn.chrom or not (idx.lo <= pos <= idx.hi):
+                    continue
+                hits = idx.covered(pos, ref)
+                matched: dict[int, DefVariant] = {}
+                for ai, alt in enumerate(alts, start=1):
+                    if alt.startswith("<"):
+                        continue
+                    v = idx.match(pos, ref, alt)
+                    if v is not None:
+                        matched[ai] = v
+                        if v not in hits:
+                            hits.append(v)
+                if not hits:
+                    continue
+                missing_row = (gts < 0).any(axis=1)
+                if gts.shape[1] > 1 and n:
+                    phased &= _phased(rec, n) | (gts == gts[:, :1]).all(axis=1) | missing_row
+                for v in hits:
+                    arr = counts[gi].setdefault(v.key, np.zeros(n, dtype=np.int16))
+                    add = np.zeros(n, dtype=np.int16)
+                    for ai, mv in matched.items():
+                        if mv.key == v.key:
+                            add += (gts == ai).sum(axis=1).astype(np.int16)
+                    arr[:] = np.where((arr < 0) | missing_row, -1, arr + add)
+                # Non-reference alleles that change a defining SNV base but match no definition.
+                snv_here = [v for v in idx.by_pos.get(pos, []) if v.is_snv]
+                for ai, alt in enumerate(alts, start=1):
+                    if ai in matched or not snv_here or alt.startswith("<"):
+                        continue
+                    p, r, a = normalize(pos, ref, alt)
+                    if p == pos and r[:1] != a[:1] or (len(r) == len(a) == 1):
+                        carriers = np.nonzero((gts == ai).any(axis=1))[0]
+                        for si in carriers:
+                            unexpected[gi][si].append(f"chr{chrom}:{pos} {ref}>{alt}")
+    except UserError:
+        raise
+    except Exception as exc:
+        raise UserError(f"{path}: could not parse the VCF ({exc}); check that it is a valid VCF") from exc
+    finally:
+        vcf.close()
+    _check_grch37_positions(grch38_hits, grch37_hits, path)
+    out: list[SampleGenotypes] = []
+    for si, name in enumerate(names):
+        genes_obs: dict[str, GeneObservations] = {}
+        for gi, d in enumerate(defns):
+            ac: dict[str, int | None] = {}
+            for k in d.variants:
+                arr = counts[gi].get(k)
+                ac[k] = None if arr is None or arr[si] < 0 else int(arr[si])
+            genes_obs[d.gene] = GeneObservations(
+                gene=d.gene, alt_counts=ac, unexpected=unexpected[gi][si], phased=bool(phased[si])
+            )
+        context = {rs: ContextObservation(rsid=rs, genotype=(ctx_gt.get(rs) or [None] * n)[si]) for rs in sorted(ctx_ids)}
+        out.append(SampleGenotypes(sample=name, source=str(path), file_format="vcf", genes=genes_obs, context=context))
+    return out
+
+
+def _genotype_matrix(rec, path: Path, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """(n_samples, ploidy) allele indices, -1 for missing; UserError on malformed or odd ploidy."""
+    if n == 0:
+        return np.zeros((0, 2), dtype=np.int16)
+    try:
+        arr = rec.genotype.array()
+    except Exception as exc:
+        raise UserError(f"{path}: malformed GT at {rec.CHROM}:{rec.POS} ({exc}); fix the genotype field") from exc
+    gts = np.asarray(arr[:, :-1], dtype=np.int16)
+    # cyvcf2 pads haploid calls with -2 (vector end); a lone allele on an autosome is malformed here.
+    if (gts == -2).any():
+        raise UserError(
+            f"{path}: haploid or ragged genotype at {rec.CHROM}:{rec.POS}; autosomal pharmacogenes need diploid GT like 0/1"
+        )
+    if gts.shape[1] != 2:
+        raise UserError(f"{path}: ploidy {gts.shape[1]} at {rec.CHROM}:{rec.POS}; diploid genotypes (e.g. 0/1) are required")
+    if (gts > len(rec.ALT)).any():
+        raise UserError(f"{path}: genotype refers to an ALT allele that does not exist at {rec.CHROM}:{rec.POS}")
+    return np.where(gts < 0, -1, gts)
+
+
+def _phased(rec, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    try:
+        return np.asarray(rec.gt_phases, dtype=bool)
+    except Exception:
+        return np.zeros(n, dtype=bool)
+
+
+def read_genotypes(
+    path: str | Path, sample: str | None = None, genes: Iterable[str] = SUPPORTED_GENES
+) -> SampleGenotypes:
+    """Genotypes of one person. A multi-sample VCF needs ``sample``."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; give the path of a VCF/BCF or 23andMe/AncestryDNA file")
+    if _sniff(path) == "vcf" and sample is None:
+        vcf = _open_vcf(path)
+        names = list(vcf.samples)
+        vcf.close()
+        if len(names) > 1:
+            raise UserError(
+                f"{path}: the VCF has {len(names)} samples ({', '.join(names[:5])}{'...' if len(names) > 5 else ''}); "
+                "choose one with --sample"
+            )
+    return read_all_genotypes(path, genes, [sample] if sample else None)[0]
+
+
+_COMPLEMENT = str.maketrans("ACGT", "TGCA")
+
+
+def _read_consumer(path: Path, fmt: str, genes: list[str], sample: str | None) -> SampleGenotypes:
+    """23andMe (rsid chrom pos genotype) or AncestryDNA (rsid chrom pos allele1 allele2), by rsID."""
+    calls: dict[str, str] = {}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip() or line.startswith("#") or line.lower().startswith("rsid"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if fmt == "23andme" and len(parts) == 4:
+                gt = parts[3].strip()
+            elif fmt == "ancestrydna" and len(parts) == 5:
+                gt = parts[3].strip() + parts[4].strip()
+            else:
+                raise UserError(f"{path}:{lineno}: expected {4 if fmt == '23andme' else 5} tab-separated columns for a {fmt} file")
+            calls[parts[0].strip()] = gt.upper()
+    genes_obs: dict[str, GeneObservations] = {}
+    for g in genes:
+        d = load_gene(g)
+        ac: dict[str, int | None] = {}
+        unexpected: list[str] = []
+        for k, v in d.variants.items():
+            gt = calls.get(v.rsid or "")
+            if gt is None or not v.is_snv or len(gt) != 2 or any(b not in "ACGT" for b in gt):
+                ac[k] = None  # absent, no-call ('--'), indel ('DI') or haploid: never assume reference
+                continue
+            ref = v.grch37_ref or v.ref
+            alt = v.grch37_alt or v.alt
+            allowed = {ref} | {w.grch37_alt or w.alt for w in d.variants.values() if w.rsid == v.rsid and w.is_snv}
+            if not set(gt) <= allowed:
+                flipped = gt.translate(_COMPLEMENT)
+                palindromic = {ref, alt} in ({"A", "T"}, {"C", "G"})
+                if not palindromic and set(flipped) <= allowed:
+                    gt = flipped  # reported on the other strand
+                else:
+                    ac[k] = None
+                    unexpected.append(f"{v.rsid} {gt} (definition {ref}>{alt})")
+                    continue
+            ac[k] = gt.count(alt)
+        genes_obs[g] = GeneObservations(gene=g, alt_counts=ac, unexpected=unexpected)
+    ctx = {c.rsid: ContextObservation(rsid=c.rsid, genotype=calls.get(c.rsid)) for c in load_context_variants()}
+    return SampleGenotypes(
+        sample=sample or path.stem, source=str(path), file_format=fmt,  # type: ignore[arg-type]
+        build="GRCh37 (rsID-matched)", genes=genes_obs, context=ctx,
+    )

@@ -1,0 +1,73 @@
+"""One entry point shared by the CLI and the tool wrapper: file(s) in, plan out."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from hypoforge.errors import UserError
+from hypoforge.tools.genomics.calling import call_star_alleles
+from hypoforge.tools.genomics.clinical import load_clinical
+from hypoforge.tools.genomics.definitions import SUPPORTED_GENES
+from hypoforge.tools.genomics.genotypes import read_genotypes
+from hypoforge.tools.genomics.models import GeneCall, SampleGenotypes
+from hypoforge.tools.genomics.plan import OutsideCall, TreatmentPlan, build_plan, render_markdown
+
+
+def genotype_report(path: str | Path, sample: str | None = None) -> tuple[SampleGenotypes, list[GeneCall]]:
+    g = read_genotypes(path, sample=sample)
+    return g, [call_star_alleles(g, gene) for gene in SUPPORTED_GENES]
+
+
+def genotype_json(g: SampleGenotypes, calls: list[GeneCall]) -> dict[str, object]:
+    return {"sample": g.sample, "genes": [
+        {"gene": c.gene, "diplotype": c.diplotype, "phenotype": c.phenotype, "activity_score": c.activity_score,
+         "ambiguous": c.ambiguous, "missing_positions": c.missing_positions} for c in calls]}
+
+
+def load_outside_calls(path: str | Path) -> list[OutsideCall]:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such outside-calls TSV")
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    if rows and [x.strip().lower() for x in rows[0][:2]] == ["gene", "diplotype"]:
+        rows = rows[1:]
+    for i, r in enumerate(rows, start=1):
+        if len(r) != 2 or not r[0].strip() or "/" not in r[1]:
+            raise UserError(f"{path}: row {i} must be 'gene<TAB>diplotype' (e.g. HLA-DRB1\tDRB1*04:01/DRB1*15:01)")
+        out.append(OutsideCall(gene=r[0].strip(), diplotype=r[1].strip()))
+    return out
+
+
+def make_plan(vcf: str | Path, sample: str | None = None, outside_calls: str | Path | None = None,
+              clinical: str | Path | None = None) -> TreatmentPlan:
+    """Validate every input before any work, so bad input never yields a partial plan."""
+    clin = load_clinical(clinical) if clinical else None
+    oc = load_outside_calls(outside_calls) if outside_calls else []
+    g, calls = genotype_report(vcf, sample)
+    return build_plan(calls, clinical=clin, outside_calls=oc, genotypes=g)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_plan(plan: TreatmentPlan, out_dir: str | Path) -> tuple[Path, Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    md, js = out / "plan.md", out / "plan.json"
+    _atomic_write(js, json.dumps(plan.model_dump(mode="json"), indent=2) + "\n")
+    _atomic_write(md, render_markdown(plan))
+    return md, js
