@@ -20,8 +20,8 @@ ErrorKind = Literal["unknown_tool", "invalid_args", "bad_input", "setup_failed",
 class ToolInputError(UserError):
     """Raised by a tool's ``run()`` when its input is well-formed but unusable (an unparsable SMILES,
     a sequence with letters outside the alphabet). The registry turns it into an error result of kind
-    ``bad_input``; the CLI reports it as one line with exit code 2. Any other exception is a tool
-    failure (kind ``exception``)."""
+    ``bad_input`` (as it does any :class:`~hypoforge.errors.UserError`); the CLI reports it as one
+    line with exit code 2. Any other exception is a tool failure (kind ``exception``)."""
 
 
 class Tool:

@@ -47,7 +47,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hypoforge.errors import UserError
-from hypoforge.tools.base import ToolInputError, ToolResult
+from hypoforge.tools.base import ToolResult
 
 log = logging.getLogger("hypoforge.tools")
 
@@ -64,6 +64,7 @@ BUILTIN_TOOLS: dict[str, str] = {
     "chem.screen": "hypoforge.tools.chemistry:ScreenTool",
     "seq.protparam": "hypoforge.tools.sequences:ProtParamTool",
     "seq.translate": "hypoforge.tools.sequences:TranslateTool",
+    "genomics.plan": "hypoforge.tools.genomics.tool:GenomicsPlanTool",
 }
 
 
@@ -395,7 +396,7 @@ class ToolRegistry:
             return failed("timeout", f"tool {name!r} timed out after {timeout:g} s")
         if "exc" in box:
             exc = box["exc"]
-            if isinstance(exc, ToolInputError):
+            if isinstance(exc, UserError):  # ToolInputError or any other user-fixable mistake
                 return failed("bad_input", str(exc))
             return failed("exception", f"tool {name!r} failed: {type(exc).__name__}: {exc}")
         out = box.get("out")
