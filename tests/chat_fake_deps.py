@@ -38,3 +38,14 @@ def chat_responder(messages: Sequence[dict[str, str]], schema: type, keys: Seque
 
 def make_deps(settings: Settings) -> Deps:
     return Deps(llm=ScriptedLLM(responder=chat_responder), retriever=FakeRetriever(), settings=settings, embedder=FakeEmbedder())
+
+
+def make_real_llm_deps(settings: Settings) -> Deps:
+    """The embedded GGUF model (llama.cpp) with the in-memory retriever: for the real-model chat test.
+
+    The literature index is a separate component; the in-memory records keep the test about the
+    chat and the model, and its citations checkable.
+    """
+    from hypoforge.agents.deps import build_llm
+
+    return Deps(llm=build_llm(settings), retriever=FakeRetriever(), settings=settings, embedder=FakeEmbedder())
