@@ -21,6 +21,7 @@ pexpect = pytest.importorskip("pexpect", reason="pexpect is needed to drive a ps
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = "Why do a third of rheumatoid arthritis patients not respond to methotrexate?"
 PROMPT = "hypoforge> "
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def spawn(tmp_path: Path, *args: str, factory: str = "chat_fake_deps:make_deps", timeout: float = 30, **env: str):
@@ -47,7 +48,7 @@ def command(child, line: str, *expect: str) -> str:
 def test_chat_in_a_pseudo_terminal(tmp_path):
     child = spawn(tmp_path)
     child.expect("Type a research goal to begin")
-    assert re.search(r"Hypoforge chat . session \S+", child.before)
+    assert re.search(r"Hypoforge chat . session \d{8}-\d{6}-[0-9a-f]{4}", ANSI.sub("", child.before))
     command(child, "/goal " + GOAL, "Goal set: " + re.escape(GOAL))
     shown = command(child, "/run 1", r"Run (\S+) started: completed 1 round\(s\)", r"Overview\.")
     assert "Live Elo" in shown, "the live Elo table was drawn while the run worked"

@@ -122,7 +122,7 @@ def repl(chat: Chat, *, history: Path, input_fn: Any = input) -> int:
     console = chat.console
     rl = _setup_readline(history)
     s = chat.session
-    console.print(f"[bold]Hypoforge chat[/bold] · session [cyan]{s.id}[/cyan] · /help for commands · Ctrl-D or /quit to leave")
+    console.print(f"[bold]Hypoforge chat[/bold] · session [cyan]{s.id}[/cyan] · /help for commands · Ctrl-D or /quit to leave", highlight=False)
     if s.goal:
         console.print(f"Goal: {s.goal}" + (f" · run {s.run_id}" if s.run_id else ""), markup=False)
     else:
