@@ -9,7 +9,7 @@ import pytest
 from chat_fake_deps import make_deps
 from rich.console import Console
 
-from hypoforge.agents.chat import actions, capabilities
+from hypoforge.agents.chat import actions
 from hypoforge.agents.chat.runner import read_state
 from hypoforge.agents.chat.session import ChatSession
 from hypoforge.agents.chat.slash import COMMANDS, Chat, parse

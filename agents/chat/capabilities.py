@@ -14,7 +14,6 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from hypoforge.agents.deps import Deps
 from hypoforge.tools.base import ToolResult
 
 MOLECULE_TOOL = "chem.describe"
@@ -25,31 +24,29 @@ class Unavailable(Exception):
     """A capability that is not installed here; the message completes 'not available: ...'."""
 
 
-def registry(deps: Deps) -> Any:
-    """The injected registry (``deps.tools``), else the installed one (built once, then cached)."""
-    if deps.tools is None:
-        try:
-            from hypoforge.tools.registry import ToolRegistry
-        except ImportError as exc:
-            raise Unavailable("tools (the tool registry, hypoforge.tools.registry, is not installed)") from exc
-        deps.tools = ToolRegistry.from_entry_points()
-    return deps.tools
+def registry(existing: Any = None) -> Any:
+    """``existing`` (an injected registry, e.g. ``Deps.tools``), else the installed one."""
+    if existing is not None:
+        return existing
+    try:
+        from hypoforge.tools.registry import ToolRegistry
+    except ImportError as exc:
+        raise Unavailable("tools (the tool registry, hypoforge.tools.registry, is not installed)") from exc
+    return ToolRegistry.from_entry_points()
 
 
-def list_tools(deps: Deps) -> list[tuple[str, str]]:
-    reg = registry(deps)
+def list_tools(reg: Any) -> list[tuple[str, str]]:
     return [(s.name, s.description) for s in reg.specs()]
 
 
-def _require(deps: Deps, name: str, what: str) -> Any:
-    reg = registry(deps)
+def _require(reg: Any, name: str, what: str) -> Any:
     if name not in reg.names():
         raise Unavailable(f"{what} (tool {name!r} is not installed; see /tools)")
     return reg
 
 
-def molecule(deps: Deps, smiles: str) -> ToolResult:
-    return _require(deps, MOLECULE_TOOL, "molecule profiling").call(MOLECULE_TOOL, {"molecule": smiles})
+def molecule(reg: Any, smiles: str) -> ToolResult:
+    return _require(reg, MOLECULE_TOOL, "molecule profiling").call(MOLECULE_TOOL, {"molecule": smiles})
 
 
 def _mutation_tool(reg: Any) -> tuple[str, str, Any] | None:
@@ -63,9 +60,9 @@ def _mutation_tool(reg: Any) -> tuple[str, str, Any] | None:
     return None
 
 
-def protein(deps: Deps, sequence: str, mutations: list[str]) -> list[ToolResult]:
+def protein(reg: Any, sequence: str, mutations: list[str]) -> list[ToolResult]:
     """ProtParam properties, then mutation effects when a tool for them is installed."""
-    reg = _require(deps, PROTEIN_TOOL, "protein analysis")
+    reg = _require(reg, PROTEIN_TOOL, "protein analysis")
     results = [reg.call(PROTEIN_TOOL, {"sequence": sequence})]
     if mutations:
         found = _mutation_tool(reg)

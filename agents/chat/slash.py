@@ -12,7 +12,6 @@ about the current proposals.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import json
 import shlex
@@ -108,6 +107,7 @@ class Chat:
         self.progress = progress
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._deps: Deps | None = None
+        self._tools: Any = None
 
     # ------------------------------------------------------------------ dependencies
 
@@ -264,6 +264,8 @@ class Chat:
         self.session.report = result.report.model_dump(mode="json")
         stats = result.report.stats
         self._reply(f"Run {self.session.run_id} {how}: {stats.get('stop_reason')}; {stats.get('llm_calls')} LLM calls; report: {result.report_md}")
+        if how == "resumed" and rounds:
+            self._reply(f"(the interrupted run was finished with its own settings; /run {rounds} now adds {rounds} more round(s))", style="dim")
         self.console.print(render.ranking_table(self.session.report))
         if result.report.overview:
             self.console.print(Markdown(f"**Overview.** {result.report.overview}"))
@@ -366,13 +368,16 @@ class Chat:
         except Unavailable as exc:
             raise NotAvailable(str(exc)) from None
 
-    def _tool_deps(self) -> Deps:
-        """Tools do not need the LLM or the index: use the built deps if any, else a bare holder."""
-        if self._deps is not None:
-            return self._deps
-        if not hasattr(self, "_bare"):
-            self._bare = Deps(llm=None, retriever=None, settings=self.settings)  # type: ignore[arg-type]
-        return self._bare
+    def _registry(self) -> Any:
+        """The tool registry: ``deps.tools`` when the deps are built and carry one, else the installed
+        registry, built once. Tools need neither the LLM nor the index, so this never builds deps."""
+        from hypoforge.agents.chat import capabilities as cap
+
+        existing = self._deps.tools if self._deps is not None and self._deps.tools is not None else self._tools
+        self._tools = self._capability(lambda: cap.registry(existing))
+        if self._deps is not None and self._deps.tools is None:
+            self._deps.tools = self._tools
+        return self._tools
 
     def _show_results(self, results: list[Any]) -> None:
         for r in results:
@@ -385,7 +390,7 @@ class Chat:
     def cmd_tools(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat import capabilities as cap
 
-        tools = self._capability(lambda: cap.list_tools(self._tool_deps()))
+        tools = self._capability(lambda: cap.list_tools(self._registry()))
         t = Table("tool", "description", title="Tools", title_justify="left")
         for name, desc in tools:
             t.add_row(escape(name), escape(desc))
@@ -396,7 +401,7 @@ class Chat:
         from hypoforge.agents.chat import capabilities as cap
 
         smiles = self._args(parsed, 1, 1)[0]
-        self._show_results([self._capability(lambda: cap.molecule(self._tool_deps(), smiles))])
+        self._show_results([self._capability(lambda: cap.molecule(self._registry(), smiles))])
 
     def cmd_protein(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat import capabilities as cap
@@ -405,7 +410,7 @@ class Chat:
         if not words:
             raise UserError(f"usage: {COMMANDS['protein'].usage}")
         muts = cap.split_mutations(" ".join(words[1:]))
-        self._show_results(self._capability(lambda: cap.protein(self._tool_deps(), words[0], muts)))
+        self._show_results(self._capability(lambda: cap.protein(self._registry(), words[0], muts)))
 
     def cmd_patient(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat import capabilities as cap
