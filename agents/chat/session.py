@@ -9,7 +9,6 @@ checkpoint), the settings the session was started with, and the transcript.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
@@ -106,6 +105,3 @@ class ChatSession(BaseModel):
 
     def say(self, role: Literal["user", "assistant"], text: str) -> None:
         self.turns.append(Turn(role=role, text=text))
-
-    def export_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
