@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("goal", help="the research goal, e.g. \"Why do a third of RA patients not respond to methotrexate?\"")
     _loop_args(p)
+    pt = p.add_argument_group("patient (research use only; data stays on this machine)")
+    pt.add_argument("--patient", type=Path, metavar="VCF", help="a patient's genotype (VCF/BCF or 23andMe/AncestryDNA file): agents cite its findings")
+    pt.add_argument("--sample", help="sample name in a multi-sample VCF")
+    pt.add_argument("--clinical", type=Path, metavar="YAML", help="clinical facts (see docs/patient.md)")
+    pt.add_argument("--outside-calls", type=Path, metavar="TSV", help="gene<TAB>diplotype calls from other assays (e.g. HLA-DRB1)")
+    pt.add_argument("--allow-remote-patient-data", action="store_true",
+                    help="let patient findings into prompts sent to an --llm-url endpoint (off by default)")
     p.add_argument("--out", type=Path, help="directory for report.md / report.json (default: the run's folder in the data dir)")
     p.add_argument("--json", action="store_true", help="print report.json to stdout instead of the table")
     p.set_defaults(func=cmd_run)
@@ -91,14 +98,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hypoforge.agents.deps import Deps
     from hypoforge.agents.run import check_writable, start_run, validate_goal
 
+    from hypoforge.agents.patient import PatientInput
+    from hypoforge.errors import UserError
+
     settings = settings_from_args(args)
     goal = validate_goal(args.goal)  # before loading anything heavy
     if args.out is not None:
         check_writable(args.out)
+    patient = None
+    if args.patient is not None:
+        for flag, path in (("--patient", args.patient), ("--clinical", args.clinical), ("--outside-calls", args.outside_calls)):
+            if path is not None and not path.is_file():
+                raise UserError(f"{flag} file {path} does not exist; pass an existing file")
+        patient = PatientInput(vcf=args.patient, sample=args.sample, clinical=args.clinical,
+                               outside_calls=args.outside_calls, allow_remote=args.allow_remote_patient_data)
+    elif args.clinical or args.outside_calls or args.sample:
+        raise UserError("--sample, --clinical and --outside-calls need --patient VCF")
     with _progress(quiet=args.json) as on_event:
         deps = Deps.from_settings(settings, on_event=on_event)
         _say(args, f"model: {deps.llm.name}")
-        result = start_run(goal, settings, deps, out_dir=args.out)
+        result = start_run(goal, settings, deps, out_dir=args.out, patient=patient)
     _show(args, result)
     return 0
 

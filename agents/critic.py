@@ -3,7 +3,8 @@
 The critic sees the passages the hypothesis cites and lists, under ``unsupported``, the keys whose
 passage does not back the claim. That list is constrained to the hypothesis's own citations, and
 each unsupported citation costs the hypothesis a point in its review score (see
-:attr:`hypoforge.agents.models.Review.score`) and is flagged in the report.
+:attr:`hypoforge.agents.models.Review.score`) and is flagged in the report. Before reviewing, the critic may request tool calls (see
+:mod:`hypoforge.agents.tooluse`) whose results it sees next to the cited passages.
 """
 
 from __future__ import annotations
@@ -15,18 +16,26 @@ from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import CRITERIA, Review, ReviewDraft
 from hypoforge.agents.state import State, dump, evidence, hypotheses
+from hypoforge.agents.tooluse import request_and_run
 
 
 def review(state: State, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     rnd = state.get("round", 0)
     tally = Tally(deps, "review", rnd)
-    ev = evidence(state)
     updated: dict[str, dict] = {}
+    new_evidence: dict[str, dict] = {}
+    new_results: dict[str, dict] = {}
     for h in hypotheses(state, active_only=True).values():
         if h.reviews:
             continue
-        cited = [ev[k] for k in h.citations if k in ev]
+        tool_ev, tool_results = request_and_run(tally, state, deps, f"to check the hypothesis '{h.title}'")
+        if tool_ev:
+            state = {**state, "evidence": {**(state.get("evidence") or {}), **tool_ev}}
+        new_evidence.update(tool_ev)
+        new_results.update(tool_results)
+        ev = evidence(state)
+        cited = [ev[k] for k in h.citations if k in ev] + [ev[k] for k in tool_ev]
         draft = tally.ask(
             state,
             prompts.render("review", hypothesis=h.brief(), passages=cited),
@@ -43,4 +52,4 @@ def review(state: State, runtime: Runtime[Deps]) -> dict:
             verdict=draft.verdict,
         )
         updated[h.id] = dump(h.model_copy(update={"reviews": [*h.reviews, r]}))
-    return tally.update(hypotheses=updated)
+    return tally.update(hypotheses=updated, evidence=new_evidence, tool_results=new_results)

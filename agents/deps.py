@@ -43,9 +43,12 @@ class Deps:
     @classmethod
     def from_settings(cls, settings: Settings, *, on_event: Event | None = None) -> Deps:
         """The real dependencies: embedded or endpoint LLM, on-disk hybrid index, MiniLM embedder."""
+        from hypoforge.tools.registry import ToolRegistry
+
         llm = build_llm(settings)
         retriever, embedder = open_knowledge(settings)
-        return cls(llm=llm, retriever=retriever, settings=settings, embedder=embedder, on_event=on_event)
+        tools = ToolRegistry.from_entry_points()
+        return cls(llm=llm, retriever=retriever, settings=settings, embedder=embedder, tools=tools, on_event=on_event)
 
 
 def build_llm(settings: Settings) -> LLM:

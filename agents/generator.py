@@ -15,6 +15,7 @@ from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import Evidence, EvidenceNotes, Hypothesis, HypothesisDraft
 from hypoforge.agents.state import State, dump, hypotheses, plan
+from hypoforge.agents.tooluse import request_and_run
 
 PASSAGE_CHARS = 700
 
@@ -52,6 +53,10 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     bearing = {n.key: n.bearing for n in notes.notes}
     ev = {e.key: e.model_copy(update={"bearing": bearing.get(e.key, "")}).model_dump(mode="json") for e in found}
     state = {**state, "evidence": {**(state.get("evidence") or {}), **ev}}
+    tool_ev, tool_results = request_and_run(tally, state, deps, "to ground new hypotheses")
+    ev.update(tool_ev)
+    state = {**state, "evidence": {**state["evidence"], **tool_ev}}
+    keys = sorted(state["evidence"])
 
     existing = [h.title for h in hypotheses(state, active_only=True).values()]
     new: dict[str, dict] = {}
@@ -67,4 +72,4 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
         new[h.id] = dump(h)
         existing.append(h.title)
         deps.emit("hypothesis", id=h.id, title=h.title)
-    return tally.update(evidence=ev, hypotheses=new, done={f"generate:{rnd}": True})
+    return tally.update(evidence=ev, tool_results=tool_results, hypotheses=new, done={f"generate:{rnd}": True})

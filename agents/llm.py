@@ -61,6 +61,7 @@ class LLMStats:
 class LLM(Protocol):
     name: str
     stats: LLMStats
+    remote: bool  # True when prompts leave this machine (an endpoint)
 
     def structured(
         self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
@@ -138,6 +139,7 @@ class LlamaCppLLM:
         self.temperature = temperature
         self.cache = cache
         self.stats = LLMStats()
+        self.remote = False  # runs in this process: prompts never leave the machine
         self.prefix_reuse = True
         self._llama: Any = None
         self._evaluated = 0  # tokens passed to llama.eval, prompt and generated alike
@@ -264,6 +266,9 @@ class OpenAICompatibleLLM:
         self.timeout = timeout
         self.max_retries = max_retries
         self.stats = LLMStats()
+        # Any endpoint counts as remote, even on localhost: patient data stays out of its prompts
+        # unless the user explicitly allows it (see hypoforge.agents.patient).
+        self.remote = True
         self.json_schema_supported: bool | None = None
         self._open = opener or (lambda req, timeout: urllib.request.urlopen(req, timeout=timeout))
 
@@ -380,6 +385,7 @@ class ScriptedLLM:
     responder: Responder | None = None
     chat_replies: list[str] = field(default_factory=list)
     name: str = "scripted"
+    remote: bool = False
     stats: LLMStats = field(default_factory=LLMStats)
     calls: list[ScriptedCall] = field(default_factory=list)
 

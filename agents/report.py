@@ -48,12 +48,25 @@ class ReportProposal(BaseModel):
     merged: list[str] = Field(default_factory=list, description="Near-duplicates merged into this proposal.")
 
 
+class ToolEvidence(BaseModel):
+    """A tool call's provenance: what ran, which version, on what, with what result."""
+
+    id: str
+    tool: str
+    version: str
+    plugin: str | None = None
+    inputs: dict[str, Any]
+    output: dict[str, Any] | None = None
+    error: str | None = None
+
+
 class Report(BaseModel):
     goal: str
     run_id: str
     model: str
     overview: str
     proposals: list[ReportProposal]
+    tool_evidence: list[ToolEvidence] = Field(default_factory=list)
     stats: dict[str, Any]
     notice: str = RESEARCH_USE
 
@@ -66,12 +79,18 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     ratings = fit_ratings(ids, matches) if ids else {}
     order = rank(ids, matches) if ids else []
     ev = evidence(state)
+    tool_results = {k: v for k, v in (state.get("tool_results") or {}).items() if v.get("error") is None}
     unresolved = 0
     proposals = []
     for pos, hid in enumerate(order, start=1):
         h = active[hid]
         cites = []
         for key in h.citations:
+            if key in tool_results:  # computed evidence: resolves to the stored tool result
+                t = tool_results[key]
+                cites.append(ReportCitation(key=key, pmid=None, title=ev[key].title if key in ev else t["tool"], year=None,
+                                            passage=json.dumps(t.get("output"), separators=(",", ":"))[:700]))
+                continue
             record = retriever.get(key)
             if record is None:
                 unresolved += 1
@@ -114,7 +133,11 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     if llm_stats:
         stats["llm"] = llm_stats
     overview = state.get("overview") or ("No overview: " + str(state.get("stop_reason") or "the run produced no meta-review."))
-    return Report(goal=state["goal"], run_id=state["run_id"], model=model, overview=overview, proposals=proposals, stats=stats)
+    tools_used = [ToolEvidence.model_validate(v) for v in (state.get("tool_results") or {}).values()]
+    stats["tool_calls"] = len(tools_used)
+    stats["tool_errors"] = sum(1 for t in tools_used if t.error)
+    return Report(goal=state["goal"], run_id=state["run_id"], model=model, overview=overview, proposals=proposals,
+                  tool_evidence=tools_used, stats=stats)
 
 
 def render_markdown(report: Report) -> str:
@@ -147,6 +170,12 @@ def render_markdown(report: Report) -> str:
         c = seen[key]
         year = f" ({c.year})" if c.year else ""
         lines.append(f"{n}. {c.title}{year}. {key}")
+    if report.tool_evidence:
+        lines += ["", "## Computed evidence", ""]
+        for t in report.tool_evidence:
+            outcome = f"error: {t.error}" if t.error else json.dumps(t.output, separators=(",", ":"))[:300]
+            src = f", plugin {t.plugin}" if t.plugin else ""
+            lines.append(f"- `{t.id}`: {t.tool} v{t.version}{src}; inputs {json.dumps(t.inputs, separators=(',', ':'))[:200]}; {outcome}")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from hypoforge.agents.deps import Deps
+from hypoforge.agents.patient import PatientInput, patient_state
 from hypoforge.agents.report import Report, build_report, write_atomic, write_report
 from hypoforge.agents.settings import Settings
 from hypoforge.agents.supervisor import REFUSAL, harmful
@@ -98,11 +99,28 @@ def _execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, dep
     return RunResult(report, js, md)
 
 
-def start_run(goal: str, settings: Settings, deps: Deps, *, out_dir: Path | None = None, run_id: str | None = None) -> RunResult:
+def start_run(
+    goal: str,
+    settings: Settings,
+    deps: Deps,
+    *,
+    out_dir: Path | None = None,
+    run_id: str | None = None,
+    patient: PatientInput | None = None,
+) -> RunResult:
     """Validate, record the run, and execute it to the end (checkpointing after every step)."""
     goal = validate_goal(goal)
     run_id = run_id or new_run_id()
     out = check_writable(out_dir or settings.runs_dir() / run_id)
+    inputs: dict[str, Any] = {"goal": goal, "run_id": run_id, "round": 0}
+    if patient is not None:  # fails with a one-line error before anything is recorded
+        extra = patient_state(patient, deps)
+        constraints = extra.pop("constraints", [])
+        inputs.update(extra)
+        if constraints:
+            settings = settings.model_copy(deep=True)
+            settings.loop.constraints = [*settings.loop.constraints, *constraints]
+            deps.settings = settings
     meta = {
         "run_id": run_id,
         "goal": goal,
@@ -113,7 +131,7 @@ def start_run(goal: str, settings: Settings, deps: Deps, *, out_dir: Path | None
         "started": time.time(),
     }
     write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
-    return _execute(run_id, {"goal": goal, "run_id": run_id, "round": 0}, settings, deps, out)
+    return _execute(run_id, inputs, settings, deps, out)
 
 
 def load_run(settings: Settings, run_id: str) -> dict[str, Any]:

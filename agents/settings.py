@@ -45,6 +45,7 @@ class LoopSettings(_Strict):
     debate: bool = Field(True, description="Multi-turn debates for pairs within the top set.")
     max_llm_calls: int = Field(200, ge=1, description="Stop when this many LLM calls were made.")
     max_seconds: float = Field(3600.0, gt=0, description="Stop after this much wall-clock time.")
+    tool_calls: int = Field(1, ge=0, le=4, description="Tool calls the generator and critic may request per step; 0 = none.")
     merge_similarity: float = Field(0.93, gt=0, le=1, description="Cosine similarity above which hypotheses merge.")
     constraints: list[str] = Field(default_factory=list, description="User constraints added to the research plan.")
 

@@ -35,6 +35,7 @@ class State(TypedDict, total=False):
     plan: dict[str, Any] | None
     evidence: Annotated[dict[str, dict[str, Any]], merge_dicts]
     hypotheses: Annotated[dict[str, dict[str, Any]], merge_dicts]
+    tool_results: Annotated[dict[str, dict[str, Any]], merge_dicts]  # evidence id -> ToolResult (provenance)
     matches: Annotated[list[dict[str, Any]], operator.add]
     similarity: dict[str, float]  # "idA|idB" -> cosine similarity, from the proximity step
     lessons: list[str]  # recurring critiques from the meta-review, fed into later prompts

@@ -93,4 +93,31 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
         return {"reason": "stronger evidence", "winner": "A" if qa >= qb else "B"}
     if schema is m.MetaReviewDraft:
         return {"recurring": ["needs data"], "overview": "Transport and adenosine ideas lead."}
+    if schema.__name__ == "ToolRequests":
+        return {"calls": []}
     raise AssertionError(f"no fake response for {schema.__name__}")
+
+
+def with_tool_request(calls: list[dict[str, Any]]):
+    """A responder that asks for ``calls`` at the first tool request and none afterwards."""
+    state = {"asked": False}
+
+    def respond(messages, schema, keys):
+        if schema.__name__ == "ToolRequests":
+            if state["asked"]:
+                return {"calls": []}
+            state["asked"] = True
+            return {"calls": calls}
+        return responder(messages, schema, keys)
+
+    return respond
+
+
+def cite_tools_responder(messages, schema, keys):
+    """Like :func:`responder`, but hypotheses cite computed (TOOL:) evidence when there is some."""
+    out = responder(messages, schema, keys)
+    if schema is m.HypothesisDraft:
+        tool_keys = [k for k in keys or [] if k.startswith("TOOL:")]
+        if tool_keys:
+            out["citations"] = [tool_keys[0], *[k for k in out["citations"] if not k.startswith("TOOL:")][:1]]
+    return out

@@ -34,6 +34,9 @@ class Tool:
     version: ClassVar[str] = "0.1"
     needs: ClassVar[frozenset[str]] = frozenset()
     timeout_s: ClassVar[float] = 120.0
+    #: Whether the agents may request this tool through structured output. Tools that read local
+    #: files (batch screens, patient genotypes) are called by the loop itself, never on an LLM's say.
+    agent_callable: ClassVar[bool] = True
 
     def setup(self) -> None:
         """Load heavy resources. Called once, on first use."""

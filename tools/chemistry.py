@@ -614,6 +614,7 @@ def summarise(reports: list[MoleculeReport], *, max_rows: int = 20, output: str 
 
 class ScreenTool(Tool):
     name = "chem.screen"
+    agent_callable = False  # reads files from disk: run by users, not requested by the LLM
     description = (
         "Batch-screen a SMILES/CSV/SDF file: per-molecule descriptors, rule checks and alerts with parallel "
         "workers; failed molecules are reported individually and the batch goes on."

@@ -32,6 +32,7 @@ class GenomicsPlanTool(Tool):
     Input: ClassVar[type[BaseModel]] = GenomicsPlanInput
     Output: ClassVar[type[BaseModel]] = GenomicsPlanOutput
     timeout_s: ClassVar[float] = 60.0
+    agent_callable: ClassVar[bool] = False  # patient files are passed by the user (--patient), never by an LLM
 
     def run(self, inp: BaseModel) -> BaseModel:
         from hypoforge.tools.genomics.service import make_plan

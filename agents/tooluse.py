@@ -1,0 +1,92 @@
+"""Agents that call tools: computed evidence with provenance, not only text.
+
+The generator and the critic may ask for tool calls through structured output. The request schema
+is built from the registry: a list (at most ``loop.tool_calls`` long) of ``{"tool": <name>, "args":
+<that tool's Input schema>}`` alternatives, so on the embedded model the grammar only admits
+registered tools with schema-valid arguments, and on any backend validation rejects anything else.
+Only tools marked ``agent_callable`` are offered (file-reading tools are run by the user or the loop).
+
+Each call runs through :meth:`ToolRegistry.call` (validation, lazy setup, timeout; a failure becomes
+an error result and the run goes on). Successful results become evidence entries keyed by the
+result's id (``TOOL:<name>:<hash>``), which hypotheses and reviews can cite like literature, and all
+results, failed ones included, are kept in the state's ``tool_results`` for the report.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from hypoforge import prompts
+from hypoforge.agents.common import Tally
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.llm import LLMOutputError
+from hypoforge.agents.models import Evidence
+from hypoforge.agents.state import State
+
+OUTPUT_CHARS = 600
+
+
+def callable_tools(deps: Deps) -> list[Any]:
+    reg = deps.tools
+    if reg is None or deps.settings.loop.tool_calls <= 0:
+        return []
+    return [reg.get(n) for n in reg.names() if getattr(reg.get(n), "agent_callable", True)]
+
+
+def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:
+    """``ToolRequests``: a bounded list of calls, each one registered tool with its own Input."""
+    variants = []
+    for tool in tools:
+        safe = "".join(ch if ch.isalnum() else "_" for ch in tool.name)
+        variants.append(
+            create_model(
+                f"Call_{safe}",
+                __config__=ConfigDict(extra="forbid"),
+                tool=(Literal[tool.name], ...),  # type: ignore[valid-type]
+                args=(tool.Input, ...),
+            )
+        )
+    item: Any = variants[0]
+    for v in variants[1:]:
+        item = item | v
+    return create_model(
+        "ToolRequests",
+        __config__=ConfigDict(extra="forbid"),
+        calls=(list[item], Field(default_factory=list, max_length=max_calls)),  # type: ignore[valid-type]
+    )
+
+
+def describe(result: Any) -> str:
+    args = json.dumps(result.inputs, sort_keys=True, separators=(",", ":"))
+    return f"{result.tool} v{result.version} on {args}"[:200]
+
+
+def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Ask the LLM which tool calls would help, run them, return (evidence, tool_results) updates."""
+    tools = callable_tools(deps)
+    if not tools:
+        return {}, {}
+    schema = request_schema(tools, deps.settings.loop.tool_calls)
+    specs = [{"name": t.name, "description": t.description} for t in tools]
+    try:
+        req = tally.ask(state, prompts.render("tools", tools=specs, purpose=purpose), schema, keys=None, max_tokens=160)
+    except (ValidationError, LLMOutputError) as exc:
+        # A malformed request (possible on endpoints, or when max_tokens cuts it) costs the step its
+        # tool calls, not the run.
+        deps.emit("tool_request_failed", error=str(exc)[:200])
+        return {}, {}
+    evidence: dict[str, dict] = {}
+    results: dict[str, dict] = {}
+    for call in req.calls:  # type: ignore[attr-defined]
+        res = deps.tools.call(call.tool, call.args.model_dump(mode="json"))
+        deps.emit("tool", tool=res.tool, ok=res.ok, id=res.id)
+        results[res.id] = res.model_dump(mode="json")
+        if res.ok:
+            evidence[res.id] = Evidence(
+                key=res.id, title=describe(res), passage=json.dumps(res.output, separators=(",", ":"))[:OUTPUT_CHARS],
+                bearing=f"computed by {res.tool}",
+            ).model_dump(mode="json")
+    return evidence, results

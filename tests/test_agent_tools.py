@@ -1,0 +1,192 @@
+"""Agents that call tools, and a patient in the loop (privacy included)."""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+import pytest
+from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, responder, with_tool_request
+from pydantic import BaseModel
+
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.llm import OpenAICompatibleLLM, ScriptedLLM
+from hypoforge.agents.patient import PatientInput
+from hypoforge.agents.run import start_run
+from hypoforge.agents.settings import LoopSettings, Settings
+from hypoforge.tools.base import Tool
+from hypoforge.tools.registry import ToolRegistry
+
+GOAL = "Could a JAK inhibitor scaffold reduce synovial inflammation in methotrexate non-responders?"
+
+
+class LengthIn(BaseModel):
+    text: str
+
+
+class LengthOut(BaseModel):
+    length: int
+
+
+class LengthTool(Tool):
+    name: ClassVar[str] = "text.length"
+    description: ClassVar[str] = "Counts characters."
+    Input = LengthIn
+    Output = LengthOut
+
+    def run(self, inp):
+        return LengthOut(length=len(inp.text))
+
+
+class BrokenTool(LengthTool):
+    name: ClassVar[str] = "text.broken"
+
+    def run(self, inp):
+        raise RuntimeError("boom")
+
+
+class FileTool(LengthTool):
+    name: ClassVar[str] = "text.file"
+    agent_callable: ClassVar[bool] = False
+
+
+def make(tmp_path, respond, tools, **loop):
+    settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(rounds=1, hypotheses=1, evolve_per_round=0, **loop))
+    llm = ScriptedLLM(responder=respond)
+    return settings, Deps(llm=llm, retriever=FakeRetriever(), settings=settings, embedder=FakeEmbedder(), tools=tools)
+
+
+def test_generator_requests_a_tool_and_cites_its_result(tmp_path):
+    reg = ToolRegistry([LengthTool(), BrokenTool(), FileTool()])
+    calls = [{"tool": "text.length", "args": {"text": "CCO"}}]
+
+    def respond(messages, schema, keys):
+        if schema.__name__ == "ToolRequests":
+            return with_tool_request(calls)(messages, schema, keys)
+        return cite_tools_responder(messages, schema, keys)
+
+    settings, deps = make(tmp_path, respond, reg)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="t1")
+    req = next(c for c in deps.llm.calls if c.schema == "ToolRequests")
+    assert "text.length" in req.messages[-1]["content"] and "text.file" not in req.messages[-1]["content"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    tool_ev = report["tool_evidence"]
+    assert len(tool_ev) == 1 and tool_ev[0]["tool"] == "text.length"
+    assert tool_ev[0]["inputs"] == {"text": "CCO"} and tool_ev[0]["output"] == {"length": 3} and tool_ev[0]["version"]
+    cited = report["proposals"][0]["citations"]
+    assert cited[0]["key"] == tool_ev[0]["id"] and cited[0]["key"].startswith("TOOL:text.length:")
+    assert "Computed evidence" in (tmp_path / "out" / "report.md").read_text()
+    assert result.report.stats["unresolved_citations"] == 0
+
+
+def test_unregistered_or_file_tools_cannot_be_requested(tmp_path):
+    reg = ToolRegistry([LengthTool(), FileTool()])
+    bad = with_tool_request([{"tool": "text.file", "args": {"text": "x"}}])
+    settings, deps = make(tmp_path, bad, reg)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="t2")
+    assert result.report.tool_evidence == []  # the request failed validation; the run went on
+    assert result.report.proposals
+
+
+def test_a_failing_tool_becomes_an_error_result(tmp_path):
+    reg = ToolRegistry([LengthTool(), BrokenTool()])
+    settings, deps = make(tmp_path, with_tool_request([{"tool": "text.broken", "args": {"text": "x"}}]), reg)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="t3")
+    (ev,) = result.report.tool_evidence
+    assert ev.error and "boom" in ev.error
+    assert result.report.stats["tool_errors"] == 1
+    assert all(not c.key.startswith("TOOL:") for p in result.report.proposals for c in p.citations)
+
+
+def test_tool_calls_can_be_switched_off(tmp_path):
+    settings, deps = make(tmp_path, responder, ToolRegistry([LengthTool()]), tool_calls=0)
+    start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="t4")
+    assert not [c for c in deps.llm.calls if c.schema == "ToolRequests"]
+
+
+# ------------------------------------------------------------------------------- patient
+
+
+@pytest.fixture()
+def tpmt_vcf(shared_data):
+    path = shared_data / "vcf_pharmcat" / "haplotype_tests" / "TPMT" / "s3as3a.vcf"
+    if not path.exists():
+        candidates = sorted((shared_data / "vcf_pharmcat" / "haplotype_tests" / "TPMT").glob("s3a*.vcf"))
+        path = candidates[0]
+    return path
+
+
+def test_patient_findings_are_cited_evidence(tmp_path, tpmt_vcf):
+    reg = ToolRegistry.from_entry_points()
+    settings, deps = make(tmp_path, cite_tools_responder, reg, tool_calls=0)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="p1", patient=PatientInput(vcf=tpmt_vcf))
+    key = next(t.id for t in result.report.tool_evidence if t.tool == "genomics.plan")
+    system = deps.llm.calls[0].messages[0]["content"]
+    assert key in system and "TPMT" in system
+    assert any(c.key == key for c in result.report.proposals[0].citations)
+
+
+class RecordingOpener:
+    """A fake OpenAI-compatible server: answers with the scripted responder, records every request."""
+
+    def __init__(self):
+        self.bodies: list[str] = []
+
+    def __call__(self, req, timeout):
+        import io
+
+        from hypoforge.agents import models as m
+
+        body = json.loads(req.data.decode())
+        self.bodies.append(req.data.decode())
+        name = body["response_format"]["json_schema"]["name"]
+        schema = getattr(m, name)
+        enum = _enum_keys(body["response_format"]["json_schema"]["schema"])
+        content = json.dumps(responder(body["messages"], schema, enum))
+        payload = json.dumps({"choices": [{"message": {"content": content}}], "usage": {}}).encode()
+
+        class Resp(io.BytesIO):
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *a):
+                return False
+
+        return Resp(payload)
+
+
+def _enum_keys(schema):
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("x-citation-key") and "enum" in node:
+                found.extend(node["enum"])
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(schema)
+    return sorted(set(k for k in found if k))
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_patient_data_stays_out_of_remote_prompts(tmp_path, tpmt_vcf, allow):
+    opener = RecordingOpener()
+    llm = OpenAICompatibleLLM("http://127.0.0.1:9/v1", opener=opener)
+    settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(rounds=1, hypotheses=1, evolve_per_round=0, tool_calls=0))
+    deps = Deps(llm=llm, retriever=FakeRetriever(), settings=settings, embedder=FakeEmbedder(), tools=ToolRegistry.from_entry_points())
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="p2", patient=PatientInput(vcf=tpmt_vcf, allow_remote=allow))
+    sent = "\n".join(opener.bodies)
+    assert opener.bodies
+    plan = next(t for t in result.report.tool_evidence if t.tool == "genomics.plan")
+    diplotype = next(g["diplotype"] for g in plan.output["plan"]["gene_calls"] if g["gene"] == "TPMT")
+    assert diplotype
+    if allow:
+        assert "genomics.plan" in sent and diplotype in sent
+    else:
+        assert "genomics.plan" not in sent and diplotype not in sent and "TPMT" not in sent
+        assert str(tpmt_vcf.name) not in sent
+        assert "withheld" in sent  # the plan says why the patient is not in the prompts
