@@ -2,14 +2,11 @@
 
 Which pairs to judge is decided by :func:`hypoforge.agents.tournament.choose_pairs` (pure; see its
 docstring and ``bench/tournament.py``). Pairs inside the current top set get a multi-turn debate
-(an argument for each side, then the judgement); the others a single-turn judgement. The order in
-which the two hypotheses are shown is drawn from the run's seed, so position bias of the judge does
-not systematically favour either side.
+(an argument for each side, then the judgement); the others a single-turn judgement. ``choose_pairs`` returns each pair in a seeded random order, which is the
+order the judge reads them in, so position bias does not systematically favour either side.
 """
 
 from __future__ import annotations
-
-import random
 
 from langgraph.runtime import Runtime
 
@@ -47,8 +44,7 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
         )
         debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.top_k) if loop.debate else set()
         for a, b in pairs:
-            rng = random.Random(f"{seed}:{rnd}:{a}:{b}")
-            first, second = (a, b) if rng.random() < 0.5 else (b, a)
+            first, second = a, b
             ha, hb = hs[first].brief(), hs[second].brief()
             arguments: list[str] = []
             debate = (a, b) in debates or (b, a) in debates

@@ -16,7 +16,7 @@ SAMPLE = {
     "goal": "g", "constraints": ["c"], "focus": ["f"], "evidence": [{"key": "PMID:1", "title": "t", "bearing": "b"}],
     "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "lessons": ["l"],
     "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
-    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
+    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"], "question": "q",
 }
 
 

@@ -8,9 +8,20 @@ requirements (``"gpu"``, ``"network"``) and ``timeout_s`` bounds one call.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
+
+from hypoforge.errors import UserError
+
+ErrorKind = Literal["unknown_tool", "invalid_args", "bad_input", "setup_failed", "timeout", "exception"]
+
+
+class ToolInputError(UserError):
+    """Raised by a tool's ``run()`` when its input is well-formed but unusable (an unparsable SMILES,
+    a sequence with letters outside the alphabet). The registry turns it into an error result of kind
+    ``bad_input`` (as it does any :class:`~hypoforge.errors.UserError`); the CLI reports it as one
+    line with exit code 2. Any other exception is a tool failure (kind ``exception``)."""
 
 
 class Tool:
@@ -40,6 +51,10 @@ class ToolResult(BaseModel):
     inputs: dict[str, Any]
     output: dict[str, Any] | None = None
     error: str | None = None
+    error_kind: ErrorKind | None = Field(
+        None, description="Why the call failed: lets callers tell a caller mistake from a tool failure."
+    )
+    plugin: str | None = Field(None, description="Distribution that supplied the tool (provenance).")
     seconds: float = 0.0
 
     @property

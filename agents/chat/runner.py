@@ -1,0 +1,108 @@
+"""Runs driven from the chat: start, resume after Ctrl-C, and continue with more rounds.
+
+What ``/run [ROUNDS]`` does, in order of precedence:
+
+1. **No run yet**: start a new run for the session's goal with ``ROUNDS`` rounds (default: the
+   settings' ``loop.rounds``). The run id is saved in the session *before* the run starts, so a
+   Ctrl-C or a crash still leaves the session pointing at its checkpoints.
+2. **The run was interrupted** (its ``run.json`` status is not ``complete``): resume it from its
+   last checkpoint with its recorded settings, exactly like ``hypoforge resume``.
+3. **The run is complete**: continue the *same* tournament for ``ROUNDS`` more rounds (default 1).
+   The checkpointed thread is re-entered with ``stop_reason`` cleared and ``loop.rounds`` raised
+   to rounds-done + ROUNDS; the supervisor then evolves, reviews, ranks and meta-reviews as in
+   any later round. Each continuation gets a fresh budget (``max_llm_calls`` and ``max_seconds``
+   are added on top of what was already spent). The supervisor may still stop at once if the
+   top ranking has converged; the report's ``stop_reason`` says so.
+
+The state of a run is read from (and, for ``/evolve`` and ``/debate``, written to) the same
+LangGraph SQLite checkpoints the loop uses, so ``hypoforge resume`` and the chat agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.report import Report, build_report, write_atomic
+from hypoforge.agents.run import RunResult, _execute, checkpointer, load_run, new_run_id, run_meta_path, start_run
+from hypoforge.agents.settings import Settings
+from hypoforge.agents.chat.session import ChatSession
+from hypoforge.errors import UserError
+
+How = Literal["started", "resumed", "continued"]
+
+
+def _config(run_id: str) -> dict[str, Any]:
+    return {"configurable": {"thread_id": run_id}, "recursion_limit": 1000}
+
+
+def read_state(settings: Settings, run_id: str) -> dict[str, Any] | None:
+    """The run's latest checkpointed state (None when nothing was checkpointed yet)."""
+    from hypoforge.agents.graph import build_graph
+
+    with checkpointer(settings.runs_dir()) as saver:
+        values = build_graph(saver).get_state(_config(run_id)).values
+    return dict(values) if values else None
+
+
+def write_state(settings: Settings, run_id: str, update: dict[str, Any]) -> None:
+    """Apply an update to a finished run's state through the graph's reducers (new checkpoint)."""
+    from hypoforge.agents.graph import build_graph
+
+    with checkpointer(settings.runs_dir()) as saver:
+        build_graph(saver).update_state(_config(run_id), update)
+
+
+def run_is_complete(settings: Settings, run_id: str) -> bool:
+    return load_run(settings, run_id).get("status") == "complete"
+
+
+def snapshot(settings: Settings, run_id: str, deps: Deps) -> Report | None:
+    """A report built from the checkpoint as it stands (also for an interrupted run)."""
+    state = read_state(settings, run_id)
+    if not state or "goal" not in state or "run_id" not in state:
+        return None
+    return build_report(state, retriever=deps.retriever, model=deps.llm.name, llm_stats=deps.llm.stats.as_dict())
+
+
+def with_loop(settings: Settings, **loop: Any) -> Settings:
+    return settings.model_copy(update={"loop": settings.loop.model_copy(update=loop)})
+
+
+def drive(session: ChatSession, settings: Settings, deps: Deps, rounds: int | None) -> tuple[How, RunResult]:
+    """Start, resume or continue the session's run (see the module docstring)."""
+    if rounds is not None and not 1 <= rounds <= 50:
+        raise UserError(f"/run {rounds}: rounds must be between 1 and 50")
+    if not session.goal:
+        raise UserError("no research goal yet: type one, or use /goal TEXT, then /run")
+    if session.run_id is None:
+        s = with_loop(settings, rounds=rounds or settings.loop.rounds)
+        session.run_id = new_run_id()
+        session.save(settings)
+        return "started", start_run(session.goal, s, dataclasses.replace(deps, settings=s), run_id=session.run_id)
+
+    meta = load_run(settings, session.run_id)
+    recorded = Settings.model_validate(meta["settings"])
+    recorded.data_dir = settings.data_dir
+    if meta.get("status") != "complete":
+        from hypoforge.agents.run import resume_run
+
+        return "resumed", resume_run(session.run_id, recorded, dataclasses.replace(deps, settings=recorded))
+
+    state = read_state(settings, session.run_id) or {}
+    counts = state.get("counts") or {}
+    done_rounds = int(state.get("round", 0)) + 1
+    s = with_loop(
+        recorded,
+        rounds=min(done_rounds + (rounds or 1), 50),
+        max_llm_calls=int(counts.get("llm_calls", 0)) + settings.loop.max_llm_calls,
+        max_seconds=float(counts.get("seconds", 0.0)) + settings.loop.max_seconds,
+    )
+    if s.loop.rounds <= done_rounds:
+        raise UserError(f"run {session.run_id} already has {done_rounds} rounds, the most one run may have; set a new /goal to start another")
+    meta.update(settings=s.model_dump(mode="json"), status="running")
+    write_atomic(run_meta_path(settings, session.run_id), json.dumps(meta, indent=2))
+    return "continued", _execute(session.run_id, {"stop_reason": None}, s, dataclasses.replace(deps, settings=s), Path(meta["out_dir"]))

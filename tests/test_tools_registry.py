@@ -1,0 +1,240 @@
+"""Registry: discovery, validation at load, duplicates, broken plugins, autoload switch, safe calls."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import textwrap
+import time
+import tomllib
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from hypoforge.tools.base import Tool, ToolInputError
+from hypoforge.tools.registry import (
+    BUILTIN_TOOLS,
+    DuplicateToolError,
+    ToolContractError,
+    ToolRegistry,
+    UnknownToolError,
+    evidence_id,
+)
+from hypoforge.tools.testing import check_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class AddIn(BaseModel):
+    a: int
+    b: int = 0
+
+
+class AddOut(BaseModel):
+    total: int
+
+
+class Add(Tool):
+    name = "math.add"
+    description = "Add two integers."
+    Input = AddIn
+    Output = AddOut
+
+    def __init__(self) -> None:
+        self.setups = 0
+
+    def setup(self) -> None:
+        self.setups += 1
+
+    def run(self, inp: AddIn) -> AddOut:
+        if inp.a < 0:
+            raise ToolInputError("a must be non-negative")
+        if inp.a == 13:
+            raise RuntimeError("unlucky")
+        return AddOut(total=inp.a + inp.b)
+
+
+class Slow(Tool):
+    name = "slow"
+    description = "Sleeps."
+    Input = AddIn
+    Output = AddOut
+    timeout_s = 0.2
+
+    def run(self, inp: AddIn) -> AddOut:
+        time.sleep(inp.a)
+        return AddOut(total=0)
+
+
+class BrokenSetup(Add):
+    name = "broken.setup"
+
+    def setup(self) -> None:
+        raise OSError("weights not found")
+
+
+PLUGIN_SRC = textwrap.dedent(
+    """
+    from pydantic import BaseModel
+    from hypoforge.tools.base import Tool
+
+    class In(BaseModel):
+        x: int
+
+    class Good(Tool):
+        name = "plug.double"
+        description = "Double a number."
+        Input = In
+        Output = In
+        def run(self, inp):
+            return In(x=inp.x * 2)
+
+    class Clash(Good):
+        name = "math.add"
+
+    class NoDescription(Good):
+        name = "plug.nodesc"
+        description = ""
+
+    def not_a_tool():
+        return object()
+    """
+)
+
+
+@pytest.fixture()
+def plugin_module(tmp_path, monkeypatch):
+    (tmp_path / "fakeplug.py").write_text(PLUGIN_SRC)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "fakeplug"
+    sys.modules.pop("fakeplug", None)
+
+
+def ep(name: str, value: str) -> EntryPoint:
+    return EntryPoint(name=name, value=value, group="hypoforge.tools")
+
+
+def test_builtin_table_mirrors_pyproject_entry_points():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert data["project"]["entry-points"]["hypoforge.tools"] == BUILTIN_TOOLS
+
+
+def test_builtins_load_without_problems(monkeypatch):
+    monkeypatch.setenv("HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    reg = ToolRegistry.from_entry_points()
+    assert reg.problems == []
+    assert set(BUILTIN_TOOLS) <= set(reg.names())
+    assert all(reg.plugin_of(n) == "hypoforge" for n in BUILTIN_TOOLS)
+    for spec in reg.specs():
+        assert spec.description and spec.input_schema["type"] == "object"
+
+
+def test_discovery_validation_duplicates_and_broken_plugins(plugin_module, caplog):
+    eps = [
+        ep("plug.double", f"{plugin_module}:Good"),
+        ep("clash", f"{plugin_module}:Clash"),
+        ep("nodesc", f"{plugin_module}:NoDescription"),
+        ep("notatool", f"{plugin_module}:not_a_tool"),
+        ep("missing", "no_such_module_xyz:Tool"),
+        ep("own", "hypoforge.tools.registry:ToolRegistry"),  # hypoforge's own entry points are skipped
+    ]
+    with caplog.at_level(logging.WARNING, logger="hypoforge.tools"):
+        reg = ToolRegistry.from_entry_points(autoload=True, entry_points=eps, builtins={"math.add": f"{__name__}:Add"})
+    assert reg.names() == ["math.add", "plug.double"]
+    assert reg.plugin_of("plug.double") == "fakeplug"
+    assert reg.plugin_of("math.add") == "hypoforge"
+    reasons = {p.entry_point: p.reason for p in reg.problems}
+    assert set(reasons) == {"clash", "nodesc", "notatool", "missing"}
+    assert "'hypoforge'" in reasons["clash"] and "'fakeplug'" in reasons["clash"]
+    assert "description" in reasons["nodesc"]
+    assert "name" in reasons["notatool"]
+    assert "failed to import" in reasons["missing"] and "no_such_module_xyz" in reasons["missing"]
+    assert "no_such_module_xyz" in caplog.text
+    assert reg.call("plug.double", {"x": 4}).output == {"x": 8}
+
+
+def test_autoload_switch(plugin_module, monkeypatch):
+    eps = [ep("plug.double", f"{plugin_module}:Good")]
+    monkeypatch.setenv("HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    reg = ToolRegistry.from_entry_points(entry_points=eps, builtins={})
+    assert "plug.double" not in reg
+    monkeypatch.setenv("HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD", "0")
+    reg = ToolRegistry.from_entry_points(entry_points=eps, builtins={})
+    assert "plug.double" in reg
+
+
+def test_register_rejects_invalid_and_duplicate():
+    reg = ToolRegistry([Add()])
+    with pytest.raises(DuplicateToolError, match="math.add"):
+        reg.register(Add(), plugin="other")
+
+    class Bad:
+        name = "has space"
+        description = "x"
+        Input = dict
+        run = None
+
+    with pytest.raises(ToolContractError) as info:
+        reg.register(Bad())
+    joined = " ".join(info.value.problems)
+    assert "whitespace" in joined and "'Input'" in joined and "'Output'" in joined and "'run'" in joined
+
+
+def test_call_success_setup_once_and_stable_id():
+    tool = Add()
+    reg = ToolRegistry([tool])
+    r1 = reg.call("math.add", {"a": 2, "b": 3})
+    r2 = reg.call("math.add", {"b": 3, "a": 2})
+    assert r1.ok and r1.output == {"total": 5}
+    assert r1.id == r2.id and re.fullmatch(r"TOOL:math\.add:[0-9a-f]{8}", r1.id)
+    assert r1.id != reg.call("math.add", {"a": 2, "b": 4}).id
+    # defaults are part of the canonical arguments: {"a": 2} and {"a": 2, "b": 0} are the same call
+    assert reg.call("math.add", {"a": 2}).id == reg.call("math.add", {"a": 2, "b": 0}).id
+    assert r1.id == evidence_id("math.add", {"a": 2, "b": 3})
+    assert tool.setups == 1
+    assert r1.inputs == {"a": 2, "b": 3} and r1.plugin == "local"
+
+
+def test_call_errors_become_results():
+    reg = ToolRegistry([Add(), Slow(), BrokenSetup()])
+    unknown = reg.call("math.ad", {"a": 1})
+    assert unknown.error_kind == "unknown_tool" and "'math.add'" in unknown.error
+    bad = reg.call("math.add", {"a": "x", "c": 1})
+    assert bad.error_kind == "invalid_args" and "a:" in bad.error
+    missing = reg.call("math.add", {})
+    assert missing.error_kind == "invalid_args" and "a: Field required" in missing.error
+    assert reg.call("math.add", {"a": -1}).error_kind == "bad_input"
+    exc = reg.call("math.add", {"a": 13})
+    assert exc.error_kind == "exception" and "unlucky" in exc.error
+    t0 = time.perf_counter()
+    slow = reg.call("slow", {"a": 3})
+    assert slow.error_kind == "timeout" and time.perf_counter() - t0 < 2
+    setup = reg.call("broken.setup", {"a": 1})
+    assert setup.error_kind == "setup_failed" and "weights not found" in setup.error
+    # the registry keeps working after all of that
+    assert reg.call("math.add", {"a": 1}).output == {"total": 1}
+
+
+def test_unknown_tool_suggests_nearest_name():
+    reg = ToolRegistry([Add()])
+    with pytest.raises(UnknownToolError, match="did you mean 'math.add'"):
+        reg.get("math.addd")
+
+
+def test_check_tool_contract_checker():
+    assert check_tool(Add, {"a": 1, "b": 2}).output == {"total": 3}
+    with pytest.raises(AssertionError, match="failed"):
+        check_tool(Add, {"a": 13})
+
+    class NoModels:
+        name = "x"
+        description = "y"
+
+        def run(self, inp):
+            return inp
+
+    with pytest.raises(AssertionError, match="Input"):
+        check_tool(NoModels)

@@ -1,0 +1,88 @@
+"""CLI: ``hypoforge tools list|show|run``.
+
+Light at import time (argparse only); the registry and the tools load inside the handlers. ``run``
+goes through :meth:`ToolRegistry.call`, the same path the agents use, and maps the result's
+``error_kind`` to exit codes: caller mistakes (unknown tool, arguments failing the schema, unusable
+input such as an invalid SMILES) are a one-line message with exit 2; a tool failure or timeout is
+exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("tools", help="list, inspect and run the registered tools (built-ins and plugins)")
+    tsub = p.add_subparsers(dest="tools_command", metavar="ACTION")
+    p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
+
+    ls = tsub.add_parser("list", help="list registered tools and the plugin that supplied each")
+    ls.add_argument("--json", action="store_true", help="print a JSON list of {name, description, plugin}")
+    ls.set_defaults(func=_list)
+
+    show = tsub.add_parser("show", help="show a tool's description and input/output JSON schemas")
+    show.add_argument("name")
+    show.set_defaults(func=_show)
+
+    run = tsub.add_parser("run", help="run one tool with JSON arguments")
+    run.add_argument("name")
+    run.add_argument("--args", default="{}", metavar="JSON", help='arguments as a JSON object, e.g. \'{"molecule": "CCO"}\'')
+    run.add_argument("--json", action="store_true", help="print only the tool's output model as JSON (machine-readable)")
+    run.set_defaults(func=_run)
+
+
+def _registry():  # type: ignore[no-untyped-def]
+    from hypoforge.tools.registry import ToolRegistry
+
+    reg = ToolRegistry.from_entry_points()
+    for prob in reg.problems:
+        print(f"hypoforge: warning: plugin {prob.plugin} ({prob.entry_point}) skipped: {prob.reason}", file=sys.stderr)
+    return reg
+
+
+def _list(args: argparse.Namespace) -> int:
+    reg = _registry()
+    rows = [{"name": s.name, "description": s.description, "plugin": s.plugin} for s in reg.specs()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "plugin", "description", box=None, show_edge=False)
+    for r in rows:
+        table.add_row(r["name"], r["plugin"], r["description"])
+    Console().print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    spec = _registry().spec(args.name)
+    print(json.dumps(spec.model_dump(), indent=2))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hypoforge.errors import UserError
+
+    try:
+        payload = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--args is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); pass a JSON object such as '{{\"molecule\": \"CCO\"}}'") from None
+    if not isinstance(payload, dict):
+        raise UserError(f"--args must be a JSON object, got {type(payload).__name__}; e.g. '{{\"molecule\": \"CCO\"}}'")
+    reg = _registry()
+    reg.get(args.name)  # unknown name -> UserError with the nearest names
+    result = reg.call(args.name, payload)
+    if result.error is not None:
+        if result.error_kind in {"unknown_tool", "invalid_args", "bad_input"}:
+            raise UserError(result.error)
+        print(f"hypoforge: error: {result.error}", file=sys.stderr)
+        return 1
+    if not args.json:
+        print(f"# {result.id}  ({result.tool} {result.version}, plugin {result.plugin}, {result.seconds:.3f} s)")
+    print(json.dumps(result.output, indent=2))
+    return 0

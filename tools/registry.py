@@ -1,0 +1,412 @@
+"""The tool registry: discovery, validation and safe execution of tools.
+
+Plugin contract (one rule, for built-ins and third parties alike): each entry point in the group
+``hypoforge.tools`` resolves to a **zero-argument callable returning a Tool** (normally the Tool
+subclass itself). One entry point supplies one tool; by convention the entry-point name is the tool
+name. A distribution may declare as many entry points as it has tools.
+
+Built-in tools are listed once, in :data:`BUILTIN_TOOLS`; ``pyproject.toml`` mirrors that table in
+``[project.entry-points."hypoforge.tools"]`` (a test keeps the two identical). The registry loads the
+built-ins from the table rather than from installed metadata, so a source checkout that is not
+pip-installed (tests, ``python cli.py``) still has them, and a stale installed copy's metadata never
+shadows the checkout. Entry points published by the ``hypoforge`` distribution itself are therefore
+skipped during discovery; every other distribution's entry points are third-party plugins, which
+``HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD=1`` turns off.
+
+Name clashes resolve deterministically: built-ins register first, then plugins in (distribution,
+entry-point) order; the later claimant is the one rejected.
+
+Start-up never fails because of a plugin: an entry point that fails to import, does not produce a
+valid tool, or reuses a taken name is logged as a warning naming the plugin, recorded in
+:attr:`ToolRegistry.problems`, and skipped.
+
+Adding a built-in tool (e.g. the ESM protein suite in ``tools/protein.py``): write the Tool class,
+add one line to :data:`BUILTIN_TOOLS` and the same line to pyproject's entry-point table. Keep heavy
+imports (torch, model weights) inside ``setup()``/``run()``: every tool module is imported when the
+registry is built.
+
+The registry is an ordinary object that callers build and pass around (no module-level instance):
+``ToolRegistry.from_entry_points()`` in the application, ``ToolRegistry([MyTool()])`` in tests.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from hypoforge.errors import UserError
+from hypoforge.tools.base import ToolResult
+
+log = logging.getLogger("hypoforge.tools")
+
+ENTRY_POINT_GROUP = "hypoforge.tools"
+DISABLE_ENV = "HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD"
+BUILTIN_PLUGIN = "hypoforge"
+
+#: Built-in tools: entry-point name -> "module:attribute". Mirrored verbatim by pyproject.toml's
+#: ``[project.entry-points."hypoforge.tools"]`` table (tests/test_tools_registry.py checks it).
+BUILTIN_TOOLS: dict[str, str] = {
+    "chem.describe": "hypoforge.tools.chemistry:DescribeTool",
+    "chem.filters": "hypoforge.tools.chemistry:FiltersTool",
+    "chem.similarity": "hypoforge.tools.chemistry:SimilarityTool",
+    "chem.screen": "hypoforge.tools.chemistry:ScreenTool",
+    "seq.protparam": "hypoforge.tools.sequences:ProtParamTool",
+    "seq.translate": "hypoforge.tools.sequences:TranslateTool",
+    "genomics.plan": "hypoforge.tools.genomics.tool:GenomicsPlanTool",
+}
+
+
+class UnknownToolError(UserError):
+    """No tool of that name is registered (exit code 2; the message suggests the nearest names)."""
+
+
+class ToolArgumentError(UserError):
+    """Arguments failed the tool's Input schema; the message lists each failing field and why."""
+
+
+class DuplicateToolError(ValueError):
+    """A second tool tried to take a name that is already registered."""
+
+
+class ToolContractError(ValueError):
+    """An object does not satisfy the Tool contract; ``problems`` lists every violation."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{what}: " + "; ".join(problems))
+
+
+class ToolSpec(BaseModel):
+    """What an agent (or a user) needs to know to call a tool: used for prompting and ``tools show``."""
+
+    name: str
+    description: str
+    plugin: str
+    version: str
+    needs: list[str]
+    timeout_s: float
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any]
+
+
+class LoadProblem(BaseModel):
+    """A plugin entry point that was skipped, and why."""
+
+    plugin: str
+    entry_point: str
+    reason: str
+
+
+def contract_problems(tool: Any) -> list[str]:
+    """Every way ``tool`` (an instance) violates the Tool contract; empty when it is valid.
+
+    Duck-typed on purpose: a plugin need not subclass :class:`Tool`, it must only look like one.
+    """
+    problems: list[str] = []
+    name = getattr(tool, "name", None)
+    if not isinstance(name, str) or not name.strip():
+        problems.append("'name' must be a non-empty string")
+    elif any(c.isspace() for c in name):
+        problems.append(f"'name' {name!r} must not contain whitespace")
+    desc = getattr(tool, "description", None)
+    if not isinstance(desc, str) or not desc.strip():
+        problems.append("'description' must be a non-empty string")
+    for attr in ("Input", "Output"):
+        model = getattr(tool, attr, None)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            problems.append(f"'{attr}' must be a pydantic BaseModel subclass")
+    if not callable(getattr(tool, "run", None)):
+        problems.append("'run' must be callable")
+    if not callable(getattr(tool, "setup", lambda: None)):
+        problems.append("'setup' must be callable when present")
+    timeout = getattr(tool, "timeout_s", 120.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        problems.append("'timeout_s' must be a positive number of seconds")
+    needs = getattr(tool, "needs", frozenset())
+    if isinstance(needs, str) or not all(isinstance(n, str) for n in needs):
+        problems.append("'needs' must be a collection of strings such as {'gpu'}")
+    return problems
+
+
+def evidence_id(name: str, args: dict[str, Any]) -> str:
+    """``TOOL:<name>:<8 hex>``: a stable key for a call, from the tool name and canonical arguments.
+
+    Canonical = JSON with sorted keys and no whitespace, so the same call always cites the same id.
+    """
+    canon = json.dumps(args, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    digest = hashlib.sha256((name + "\n" + canon).encode("utf-8")).hexdigest()[:8]
+    return f"TOOL:{name}:{digest}"
+
+
+def format_validation_error(name: str, exc: ValidationError | None, extra: Sequence[str] = ()) -> str:
+    """One line naming every failing field and why, e.g. ``smiles: Field required``."""
+    parts = list(extra)
+    for err in exc.errors() if exc is not None else ():
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "(arguments)"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return (
+        f"invalid arguments for tool {name!r}: " + "; ".join(parts)
+        + f" (see 'hypoforge tools show {name}' for the schema)"
+    )
+
+
+@dataclass
+class _Entry:
+    tool: Any
+    plugin: str
+    setup_done: bool = False
+    lock: threading.Lock = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    if dist is not None and getattr(dist, "name", None):
+        return str(dist.name)
+    return ep.value.split(":", 1)[0].split(".", 1)[0]
+
+
+def _normalise(dist: str) -> str:
+    return dist.lower().replace("_", "-").replace(".", "-")
+
+
+def _load_target(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+class ToolRegistry:
+    """A set of named tools with their provenance; validates, runs and times calls."""
+
+    def __init__(self, tools: Iterable[Any] = (), *, plugin: str = "local") -> None:
+        self._entries: dict[str, _Entry] = {}
+        self.problems: list[LoadProblem] = []
+        for tool in tools:
+            self.register(tool, plugin=plugin)
+
+    # ---------------------------------------------------------------- discovery
+    @classmethod
+    def from_entry_points(
+        cls,
+        *,
+        autoload: bool | None = None,
+        entry_points: Iterable[metadata.EntryPoint] | None = None,
+        builtins: dict[str, str] | None = None,
+    ) -> ToolRegistry:
+        """Built-ins plus (unless disabled) every third-party ``hypoforge.tools`` entry point.
+
+        ``autoload=None`` reads ``HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD``; ``entry_points`` and
+        ``builtins`` override discovery (tests).
+        """
+        if autoload is None:
+            autoload = os.environ.get(DISABLE_ENV, "").strip().lower() not in {"1", "true", "yes", "on"}
+        reg = cls()
+        for ep_name, target in (BUILTIN_TOOLS if builtins is None else builtins).items():
+            reg._load_one(ep_name, BUILTIN_PLUGIN, lambda t=target: _load_target(t))
+        if autoload:
+            eps = metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
+            for ep in sorted(eps, key=lambda e: (_dist_name(e), e.name)):
+                dist = _dist_name(ep)
+                if _normalise(dist) == BUILTIN_PLUGIN:
+                    continue  # the checkout's BUILTIN_TOOLS table is authoritative for built-ins
+                reg._load_one(ep.name, dist, ep.load)
+        return reg
+
+    def _load_one(self, ep_name: str, plugin: str, load: Callable[[], Any]) -> None:
+        def skip(reason: str) -> None:
+            log.warning("skipping tool plugin %s (entry point %r): %s", plugin, ep_name, reason)
+            self.problems.append(LoadProblem(plugin=plugin, entry_point=ep_name, reason=reason))
+
+        try:
+            factory = load()
+        except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's, not ours
+            skip(f"failed to import: {type(exc).__name__}: {exc}")
+            return
+        if not callable(factory):
+            skip("entry point must name a Tool class or a zero-argument factory returning a Tool")
+            return
+        try:
+            tool = factory()
+        except Exception as exc:  # noqa: BLE001
+            skip(f"constructing the tool failed: {type(exc).__name__}: {exc}")
+            return
+        try:
+            self.register(tool, plugin=plugin)
+        except (ToolContractError, DuplicateToolError) as exc:
+            skip(str(exc))
+
+    # ------------------------------------------------------------- registration
+    def register(self, tool: Any, *, plugin: str = "local") -> None:
+        """Add one tool instance (a class is instantiated). Raises on a contract violation or a
+        duplicate name, naming both plugins."""
+        if isinstance(tool, type):
+            tool = tool()
+        problems = contract_problems(tool)
+        if problems:
+            raise ToolContractError(f"invalid tool {getattr(tool, 'name', type(tool).__name__)!r}", problems)
+        existing = self._entries.get(tool.name)
+        if existing is not None:
+            raise DuplicateToolError(
+                f"duplicate tool name {tool.name!r}: already provided by plugin {existing.plugin!r}, "
+                f"rejected from plugin {plugin!r}"
+            )
+        self._entries[tool.name] = _Entry(tool=tool, plugin=plugin)
+
+    # ------------------------------------------------------------------ queries
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, name: str) -> Any:
+        """The tool instance called ``name``; :class:`UnknownToolError` with suggestions otherwise."""
+        return self._entry(name).tool
+
+    def plugin_of(self, name: str) -> str:
+        return self._entry(name).plugin
+
+    def _entry(self, name: str) -> _Entry:
+        entry = self._entries.get(name)
+        if entry is None:
+            close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "none is close"
+            raise UnknownToolError(
+                f"unknown tool {name!r}: {hint} (run 'hypoforge tools list' to see the registered tools)"
+            )
+        return entry
+
+    def spec(self, name: str) -> ToolSpec:
+        entry = self._entry(name)
+        t = entry.tool
+        return ToolSpec(
+            name=t.name,
+            description=t.description,
+            plugin=entry.plugin,
+            version=str(getattr(t, "version", "0.1")),
+            needs=sorted(getattr(t, "needs", ())),
+            timeout_s=float(getattr(t, "timeout_s", 120.0)),
+            input_schema=t.Input.model_json_schema(),
+            output_schema=t.Output.model_json_schema(),
+        )
+
+    def specs(self) -> list[ToolSpec]:
+        """Name, description and input/output JSON schema of every tool, sorted by name."""
+        return [self.spec(n) for n in self.names()]
+
+    # ---------------------------------------------------------------- execution
+    def validate_args(self, name: str, args: dict[str, Any]) -> BaseModel:
+        """The tool's Input model built from ``args``; :class:`ToolArgumentError` lists failures."""
+        tool = self.get(name)
+        if not isinstance(args, dict):
+            raise ToolArgumentError(
+                f"invalid arguments for tool {name!r}: expected a JSON object, got {type(args).__name__}"
+            )
+        model = tool.Input
+        unknown: list[str] = []
+        if model.model_config.get("extra") != "allow":
+            # Agents guess argument names; a silently ignored typo would run the tool with defaults.
+            known = set(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
+            unknown = [f"{k}: unknown argument" for k in args if k not in known]
+        try:
+            inp = model.model_validate(args)
+        except ValidationError as exc:
+            raise ToolArgumentError(format_validation_error(name, exc, extra=unknown)) from None
+        if unknown:
+            raise ToolArgumentError(format_validation_error(name, None, extra=unknown))
+        return inp
+
+    def call(self, name: str, args: dict[str, Any]) -> ToolResult:
+        """Run one tool call and always return a :class:`ToolResult`, never raise.
+
+        Steps: resolve the name, validate ``args`` against the Input model, run ``setup()`` once
+        (thread-safe, outside the timeout because loading weights may legitimately be slow; a
+        failed setup is retried on the next call), then ``run()`` in a daemon thread bounded by the
+        tool's ``timeout_s``. Python cannot kill a thread, so a timed-out call is abandoned: its
+        result is discarded and the caller moves on. Every failure becomes ``error`` plus
+        ``error_kind``; the evidence ``id`` depends only on the name and canonical arguments.
+        """
+        started = time.perf_counter()
+        raw = args if isinstance(args, dict) else {"_": args}
+
+        def fail(kind: str, msg: str, *, inputs: dict[str, Any], version: str = "", plugin: str | None = None) -> ToolResult:
+            return ToolResult(
+                id=evidence_id(name, inputs), tool=name, version=version, inputs=inputs, error=msg,
+                error_kind=kind, plugin=plugin, seconds=round(time.perf_counter() - started, 6),
+            )
+
+        try:
+            entry = self._entry(name)
+        except UnknownToolError as exc:
+            return fail("unknown_tool", str(exc), inputs=raw)
+        tool, version = entry.tool, str(getattr(entry.tool, "version", "0.1"))
+        try:
+            inp = self.validate_args(name, args)
+        except ToolArgumentError as exc:
+            return fail("invalid_args", str(exc), inputs=raw, version=version, plugin=entry.plugin)
+        inputs = inp.model_dump(mode="json", by_alias=True)
+
+        def failed(kind: str, msg: str) -> ToolResult:
+            return fail(kind, msg, inputs=inputs, version=version, plugin=entry.plugin)
+
+        if not entry.setup_done:
+            with entry.lock:
+                if not entry.setup_done:
+                    try:
+                        setup = getattr(tool, "setup", None)
+                        if setup is not None:
+                            setup()
+                        entry.setup_done = True
+                    except Exception as exc:  # noqa: BLE001
+                        return failed("setup_failed", f"tool {name!r} setup failed: {type(exc).__name__}: {exc}")
+
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["out"] = tool.run(inp)
+            except BaseException as exc:  # noqa: BLE001 - reported to the caller, never raised
+                box["exc"] = exc
+
+        timeout = float(getattr(tool, "timeout_s", 120.0))
+        worker = threading.Thread(target=target, name=f"tool:{name}", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            return failed("timeout", f"tool {name!r} timed out after {timeout:g} s")
+        if "exc" in box:
+            exc = box["exc"]
+            if isinstance(exc, UserError):  # ToolInputError or any other user-fixable mistake
+                return failed("bad_input", str(exc))
+            return failed("exception", f"tool {name!r} failed: {type(exc).__name__}: {exc}")
+        out = box.get("out")
+        try:
+            if not isinstance(out, tool.Output):
+                out = tool.Output.model_validate(out)
+        except ValidationError as exc:
+            return failed("exception", f"tool {name!r} returned output that fails its Output model: {exc.error_count()} error(s)")
+        return ToolResult(
+            id=evidence_id(name, inputs), tool=name, version=version, inputs=inputs,
+            output=out.model_dump(mode="json", by_alias=True), plugin=entry.plugin,
+            seconds=round(time.perf_counter() - started, 6),
+        )
