@@ -6,14 +6,22 @@ allele's optional variants (IUPAC positions in CPIC) to add one copy. Positions 
 dropped from every definition first (never assumed reference); alleles that become identical after
 that are reported as alternatives of one another.
 
-Among fitting diplotypes the most parsimonious wins: the one whose largest allele explains the most
-variants (lexicographic on allele sizes, largest first), so het *3B+*3C positions give *1/*3A, the
-choice CPIC and PharmCAT make; then the one crediting fewer optional (IUPAC) variants; the other fits are listed and the call is marked ambiguous. When the
-gene's reference allele differs from the GRCh38 default (CYP2C19 *1 vs *38), ties prefer the
-reference allele. When nothing fits, or an unexpected allele sits at a defining position, the call
-is withheld (diplotype None, phenotype Indeterminate) rather than guessed.
-"""
+Ranking follows PharmCAT's documented Named Allele Matcher score: an allele scores the number of
+called positions its definition specifies (IUPAC positions included; the reference allele specifies
+every position, so it scores all called positions), and a diplotype scores the sum of its two
+alleles. The highest score wins, so het *3B+*3C positions give *1/*3A, the choice CPIC and
+PharmCAT make. An allele none of whose defining positions was called scores nothing: it can never
+be the call (PharmCAT cannot match it either), but it is listed as an alternative with score None,
+because the missing data cannot exclude it. Ties on the score are broken, in order, by the larger
+single allele (most specific), by crediting fewer optional variants, and by preferring the gene's
+reference allele (CYP2C19 *1 over the GRCh38 default *38); every other fit is listed and the call
+is marked ambiguous. When nothing fits, or an unexpected allele sits at a defining position, the
+call is withheld (diplotype None, phenotype Indeterminate) rather than guessed. Combinations of
+alleles on one chromosome (PharmCAT's research-only "*2 + *24" mode) are not called.
 
+Phase: the VCF reader records whether a sample's genotypes are phased, but calling treats them as
+unphased: the fit is then a superset of the phased answer (never wrong, possibly more ambiguous).
+"""
 from __future__ import annotations
 
 import functools
@@ -66,6 +74,19 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
             notes=["no defining position of this gene was called in the file"],
         )
     keys = frozenset(called)
+    full = {defn.ref_allele, defn.default_allele}
+    called_positions = {defn.variants[k].pos for k in keys}
+
+    def score_of(name: str) -> int | None:
+        """PharmCAT's allele score on the called positions; None when none of its positions was called."""
+        if name in full:
+            return len(called_positions)
+        al = defn.allele(name)
+        n = len({defn.variants[k].pos for k in (al.core | al.optional) - al.undefined if k in keys})
+        return n or None
+
+    scores = {al.name: score_of(al.name) for al in defn.alleles}
+
     # Reduce each allele to the called positions; merge alleles that became indistinguishable.
     groups: dict[tuple[frozenset[str], frozenset[str]], list[AlleleDef]] = {}
     for al in defn.alleles:
@@ -75,17 +96,22 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
     equivalents: dict[str, list[str]] = {}
     for members in groups.values():
         names = [m.name for m in members]
-        lead = defn.ref_allele if defn.ref_allele in names else names[0]
+        # The group's name: the reference allele, else the GRCh38 default, else the best-scoring member.
+        lead = max(names, key=lambda n: (n == defn.ref_allele, n in full, scores[n] or 0))
         reps.append(next(m for m in members if m.name == lead))
         equivalents[lead] = [n for n in names if n != lead]
     positive = {k for k, v in called.items() if v > 0}
     usable = [r for r in reps if r.core <= positive]
-    fits: list[tuple[tuple[int, ...], str, str, int]] = []
+    def dip_score(a: str, b: str) -> int | None:
+        sa, sb = scores[a], scores[b]
+        return None if sa is None or sb is None else sa + sb
+
+    fits: list[tuple[int, tuple[int, ...], str, str, int]] = []
     for a, b in itertools.combinations_with_replacement(usable, 2):
         sizes = _fits(a, b, called, keys)
         if sizes is not None:
             x, y = _sort_pair(defn, a.name, b.name)
-            fits.append((tuple(sorted(sizes[:2], reverse=True)), x, y, sizes[2]))
+            fits.append((dip_score(x, y) or -1, tuple(sorted(sizes[:2], reverse=True)), x, y, sizes[2]))
     notes: list[str] = []
     if obs.unexpected or not fits:
         if obs.unexpected:
@@ -96,12 +122,18 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
             gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
             missing_positions=missing_labels, unexpected=obs.unexpected, confidence="low", notes=notes,
         )
-    ref_bonus = lambda f: (f[1] == defn.ref_allele) + (f[2] == defn.ref_allele)  # noqa: E731
-    fits.sort(key=lambda f: (tuple(-s for s in f[0]), f[3], -ref_bonus(f)))
+    ref_bonus = lambda f: (f[2] == defn.ref_allele) + (f[3] == defn.ref_allele)  # noqa: E731
+    fits.sort(key=lambda f: (-f[0], tuple(-s for s in f[1]), f[4], -ref_bonus(f)))
     best = fits[0]
-    pheno, score = phenotype_of(defn, best[1], best[2])
+    if best[0] < 0:  # only alleles without any called position fit: nothing can be matched
+        notes.append("no allele with a called defining position explains the observed genotypes")
+        return GeneCall(
+            gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
+            missing_positions=missing_labels, unexpected=obs.unexpected, confidence="low", notes=notes,
+        )
+    pheno, act = phenotype_of(defn, best[2], best[3])
     alts: list[Candidate] = []
-    seen = {f"{best[1]}/{best[2]}"}
+    seen = {f"{best[2]}/{best[3]}"}
 
     def add(a: str, b: str) -> None:
         x, y = _sort_pair(defn, a, b)
@@ -109,14 +141,25 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
         if d not in seen:
             seen.add(d)
             p, s = phenotype_of(defn, x, y)
-            alts.append(Candidate(diplotype=d, phenotype=p, activity_score=s))
+            alts.append(Candidate(diplotype=d, phenotype=p, activity_score=s, score=dip_score(x, y)))
 
-    for f in fits[1:]:
-        add(f[1], f[2])
-    for a in (best[1], best[2]):
-        for eq in equivalents.get(a, []):
-            other = best[2] if a == best[1] else best[1]
-            add(eq, other)
+    # Every fit, each allele expanded to the alleles indistinguishable from it on the called positions.
+    # Alleles with no called position at all are paired only with a matchable partner (one unseen
+    # allele per diplotype), which names each of them without listing every pair of unseen alleles.
+    for f in fits:
+        a, b = f[2], f[3]
+        seen_a = [a, *(e for e in equivalents.get(a, []) if scores[e] is not None)]
+        seen_b = [b, *(e for e in equivalents.get(b, []) if scores[e] is not None)]
+        for x in seen_a:
+            for y in seen_b:
+                add(x, y)
+        for u in equivalents.get(a, []):
+            if scores[u] is None:
+                add(u, b)
+        for u in equivalents.get(b, []):
+            if scores[u] is None:
+                add(a, u)
+    alts.sort(key=lambda c: -(c.score if c.score is not None else -1))
     if missing:
         notes.append(f"{len(missing)} defining position(s) not called; alleles defined there cannot be excluded")
     phenos = {pheno} | {c.phenotype for c in alts}
@@ -124,7 +167,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
         notes.append("alternative diplotypes imply different phenotypes: " + ", ".join(sorted(phenos)))
     confidence = "high" if not alts and not missing else ("medium" if len(phenos) == 1 else "low")
     return GeneCall(
-        gene=defn.gene, diplotype=f"{best[1]}/{best[2]}", phenotype=pheno, activity_score=score,
+        gene=defn.gene, diplotype=f"{best[2]}/{best[3]}", phenotype=pheno, activity_score=act, score=best[0],
         ambiguous=bool(alts), alternatives=alts, missing_positions=missing_labels,
         unexpected=obs.unexpected, confidence=confidence, notes=notes,
     )

@@ -63,6 +63,10 @@ class AlleleDef(BaseModel):
     name: str
     core: frozenset[str] = Field(description="variant keys the allele must carry")
     optional: frozenset[str] = Field(default=frozenset(), description="variant keys it may carry")
+    undefined: frozenset[str] = Field(
+        default=frozenset(),
+        description="optional keys CPIC leaves blank on this allele (either base); not counted in the match score",
+    )
     function: str | None = None
     activity_score: float | None = None
 
@@ -193,7 +197,11 @@ def load_gene(gene: str) -> GeneDefinition:
                 c, p, ref, alt = _parse_key(k)
                 variants[k] = DefVariant(key=k, chrom=c, pos=p, ref=ref, alt=alt)
         score = float(r["ActivityScore"]) if r["ActivityScore"] not in ("N/A", "") else None
-        alleles.append(AlleleDef(name=name, core=core, optional=optional - core, function=r["Function"], activity_score=score))
+        undefined = (optional & background) if ov.get("no_background") else frozenset()
+        alleles.append(AlleleDef(
+            name=name, core=core, optional=optional - core, undefined=undefined,
+            function=r["Function"], activity_score=score,
+        ))
 
     dips = {r["Diplotype"]: r["Phenotype"] for r in read_table("diplotype-table.csv") if r["Gene"] == gene}
     eqs = [(r["Phenotype"], r["Equation"]) for r in read_table("equation-table.csv") if r["Gene"] == gene]

@@ -36,6 +36,11 @@ class Candidate(BaseModel):
     diplotype: str
     phenotype: str
     activity_score: float | None = None
+    score: int | None = Field(
+        default=None,
+        description="match score (defined positions called, summed over both alleles, PharmCAT's rule); "
+        "None when an allele has no called defining position and is only listed because it cannot be excluded",
+    )
 
 
 class GeneCall(BaseModel):
@@ -43,8 +48,10 @@ class GeneCall(BaseModel):
     diplotype: str | None = Field(description="best call, e.g. '*1/*3A'; None when no definition pair fits")
     phenotype: str
     activity_score: float | None = None
+    score: int | None = Field(default=None, description="match score of the best call (see Candidate.score)")
     ambiguous: bool = Field(description="more than one diplotype fits the observed genotypes")
-    alternatives: list[Candidate] = Field(default_factory=list, description="other diplotypes that fit equally")
+    alternatives: list[Candidate] = Field(default_factory=list, description="other diplotypes that fit the genotypes, best score first; "
+        "those with the best call's score are equally supported")
     missing_positions: list[str] = Field(default_factory=list)
     unexpected: list[str] = Field(default_factory=list)
     confidence: Literal["high", "medium", "low", "none"]
