@@ -24,8 +24,8 @@ from hypoforge.errors import UserError
 
 QWEN_PARTS = 22
 QWEN_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-QWEN_SHA256 = "PLACEHOLDER"
-QWEN_SIZE = 0
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+QWEN_SIZE = 1_117_320_768
 
 
 @dataclass(frozen=True)
