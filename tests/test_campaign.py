@@ -242,7 +242,20 @@ def test_killed_campaign_resumes_without_rerunning_finished_goals(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory):
+def ray_token():
+    """Ray >= 2.59 turns on token authentication: the cluster and this driver share one token."""
+    import secrets
+
+    token = secrets.token_hex(16)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("RAY_AUTH_MODE", "token")
+    mp.setenv("RAY_AUTH_TOKEN", token)
+    yield token
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory, ray_token):
     pytest.importorskip("ray", reason="Ray is not installed in this environment")
     ray_bin = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray")
     if ray_bin is None:
@@ -251,7 +264,7 @@ def ray_cluster(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     tmp = tmp_path_factory.mktemp("ray")
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": ray_token}
     env.pop("RAY_ADDRESS", None)
     proc = subprocess.Popen(
         [ray_bin, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
@@ -273,12 +286,14 @@ def ray_cluster(tmp_path_factory):
                 time.sleep(0.5)
         yield address
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)  # the head and everything it started share its session
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        proc.wait()
 
 
 def test_ray_run_matches_the_local_run(local_campaign, ray_cluster, tmp_path):

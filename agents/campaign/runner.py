@@ -389,16 +389,18 @@ def checkout_path_shim(out: Path) -> str | None:
     """
     import hypoforge
 
-    root = Path(hypoforge.__file__).resolve().parent
-    for entry in sys.path:
-        candidate = Path(entry or ".") / "hypoforge" / "__init__.py"
-        if candidate.is_file() and candidate.resolve().parent == root:
-            return None
     import hashlib
     import tempfile
 
+    root = Path(hypoforge.__file__).resolve().parent
     tag = hashlib.sha256(str(root).encode()).hexdigest()[:12]
     shim = Path(tempfile.gettempdir()) / f"hypoforge-path-{tag}"
+    for entry in sys.path:
+        if Path(entry or ".").resolve() == shim.resolve():
+            continue  # our own shim (added by an earlier pool in this process) does not count
+        candidate = Path(entry or ".") / "hypoforge" / "__init__.py"
+        if candidate.is_file() and candidate.resolve().parent == root:
+            return None
     shim.mkdir(parents=True, exist_ok=True)
     link = shim / "hypoforge"
     if not (link.is_symlink() and link.resolve() == root):
@@ -551,8 +553,10 @@ class RayPool:
                     gid = refs.pop(ref)
                     try:
                         result = ray.get(ref)
-                    except Exception as exc:  # worker died, task cancelled, ...
-                        result = {"status": "failed", "error": f"Ray task failed: {str(exc).splitlines()[0]}"}
+                    except Exception as exc:  # worker died, task cancelled, the task could not import, ...
+                        cause = getattr(exc, "cause", None) or exc
+                        result = {"status": "failed", "error": f"Ray task failed: {type(cause).__name__}: {cause}".strip()[:500],
+                                  "traceback": str(exc)[-4000:]}
                     runner.finished(gid, result)
             drain()
         finally:
