@@ -143,12 +143,12 @@ def _executor(ray: str | None, workers: int, out: Path, *, connect_first: bool) 
     from hypoforge.agents.campaign.runner import LocalPool, RayPool, check_ray_address
 
     if ray:
-        try:
-            import ray as _ray  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:  # not imported yet: Ray reads its auth settings at import
             from hypoforge.errors import UserError
 
-            raise UserError("--ray needs Ray, which is not installed; install it with: pip install 'hypoforge[ray]'") from None
+            raise UserError("--ray needs Ray, which is not installed; install it with: pip install 'hypoforge[ray]'")
         check_ray_address(ray)  # fail in one line, before anything is written
         pool = RayPool(ray, out, workers)
         if connect_first:

@@ -148,7 +148,7 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
         if resumed:
             result = resume_run(run_id, settings, deps)
         else:
-            result = start_run(goal.goal, settings, deps, out_dir=Path(task["work_dir"]) / "run", run_id=run_id)
+            result = start_run(goal.goal, settings, deps, out_dir=Path(task["work_dir"]) / "data" / "report", run_id=run_id)
         return {
             "status": "complete",
             "report": result.report.model_dump(mode="json"),
@@ -532,10 +532,10 @@ class RayPool:
         ray = self.connect()
         from ray.util.queue import Empty, Queue
 
+        refs: dict[Any, str] = {}
         try:
             events = Queue(actor_options={"num_cpus": 0})
             remote = ray.remote(num_cpus=1, max_retries=0)(run_goal)
-            refs = {}
             for goal_id, task in tasks:
                 refs[remote.remote(task, events)] = goal_id
 
@@ -559,5 +559,9 @@ class RayPool:
                                   "traceback": str(exc)[-4000:]}
                     runner.finished(gid, result)
             drain()
+        except KeyboardInterrupt:
+            for ref in refs:  # do not leave goals running on the cluster for nobody
+                ray.cancel(ref, force=True)
+            raise
         finally:
             ray.shutdown()
