@@ -75,7 +75,8 @@ def status_table(state: Any) -> Table:
     done = sum(1 for g in state.goals.values() if g.status == "complete")
     table = Table(title=f"campaign {state.id}: {state.status}, {done}/{len(state.goals)} goals complete ({state.backend})")
     for col in ("goal", "status", "step", "round", "steps", "proposals", "top proposal", "Elo", "time"):
-        table.add_column(col, justify="right" if col in ("round", "steps", "proposals", "Elo", "time") else "left")
+        table.add_column(col, justify="right" if col in ("round", "steps", "proposals", "Elo", "time") else "left",
+                         no_wrap=col in ("goal", "status", "step"))
     now = time.time()
     for g in state.goals.values():
         if g.seconds is not None:
