@@ -100,6 +100,18 @@ def test_cli_rejects_bad_spec_before_any_work(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_unavailable_tool_is_refused_before_any_work(tmp_path, capsys):
+    spec = write(tmp_path, "goals:\n  - id: a\n    goal: Why does methotrexate fail in RA?\n    tools: [no.such.tool]\n")
+    out = tmp_path / "out"
+    assert main(["campaign", "run", str(spec), "--out", str(out), "--deps-factory", FACTORY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not out.exists()
+    if importlib.util.find_spec("hypoforge.tools.registry") is None:
+        assert "goals a list tools but the tool registry is not installed" in err
+    else:
+        assert "goal 'a':" in err and "no.such.tool" in err
+
+
 def test_unreachable_ray_address_fails_fast_before_any_work(tmp_path, capsys):
     if importlib.util.find_spec("ray") is None:  # (not imported: Ray reads RAY_AUTH_* once, at import)
         pytest.skip("Ray is not installed in this environment")

@@ -239,9 +239,19 @@ def preflight(spec: CampaignSpec, deps_factory: str) -> None:
     load_factory(deps_factory)
     import importlib.util
 
-    tool_goals = [g.id for g in spec.goals if g.tools]
+    tool_goals = [g for g in spec.goals if g.tools]
     if tool_goals and importlib.util.find_spec("hypoforge.tools.registry") is None:
-        raise UserError(f"goals {', '.join(tool_goals)} list tools but the tool registry is not installed in this build; remove 'tools' from those goals")
+        raise UserError(f"goals {', '.join(g.id for g in tool_goals)} list tools but the tool registry is not installed in this build; remove 'tools' from those goals")
+    if tool_goals:
+        from hypoforge.tools.registry import ToolRegistry  # type: ignore[import-not-found]
+
+        registry = ToolRegistry.from_entry_points()
+        for g in tool_goals:
+            for name in g.tools:
+                try:
+                    registry.get(name)
+                except UserError as exc:  # unknown tool: the registry's message suggests the nearest names
+                    raise UserError(f"goal {g.id!r}: {exc}") from None
     patient_goals = [g.id for g in spec.goals if g.patient_files]
     if patient_goals and importlib.util.find_spec("hypoforge.tools.genomics") is None:
         raise UserError(f"goals {', '.join(patient_goals)} list patient files but genotype reading (hypoforge.tools.genomics) is not installed in this build; remove 'patient_files' from those goals")
@@ -280,6 +290,9 @@ class CampaignRunner:
         s = Settings.model_validate(data)
         if s.index.dir is None and s.index.chroma_url is None:
             s.index.dir = s.index_dir().resolve()  # the shared index, before data_dir moves per goal
+        if s.llm.n_threads is None and s.llm.url is None and self.state.backend == "local":
+            # parallel goals share the cores: split them instead of each llama.cpp taking all
+            s.llm.n_threads = max(1, (os.cpu_count() or 1) // max(1, self.state.workers))
         work = goal_dir(self.out, goal.id).resolve()
         s.data_dir = work / "data"
         return {
