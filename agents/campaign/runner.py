@@ -26,7 +26,6 @@ Design:
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 import threading
