@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "hypoforge.agents.chat.commands",
     "hypoforge.tools.commands",
     "hypoforge.tools.genomics.commands",
+    "hypoforge.agents.campaign.commands",
 ]
 
 

@@ -1,0 +1,131 @@
+"""A scripted deps factory for campaigns: deterministic fake LLM and in-memory index, no model.
+
+Campaign goals run in worker processes (a local pool or Ray tasks) that import the deps factory by
+its dotted path, and those processes cannot import the test suite's ``tests/fakes.py``; so the fakes
+a campaign needs live here, inside the package. They answer every draft schema from the prompt
+alone (so a resumed goal replays exactly) and are used by the campaign tests and
+``bench/ray_overhead.py``:
+
+    hypoforge campaign run spec.yaml --deps-factory hypoforge.agents.campaign.testing:scripted_deps
+
+``options`` (``--deps-options JSON``) tune the fake workload per goal:
+``delay`` (seconds slept per LLM call, to stand in for model latency), ``fail`` (``{goal_id: n}``:
+the n-th LLM call of that goal raises, to exercise failure handling) and ``delay_for``
+(``{goal_id: seconds}``, a per-goal delay overriding ``delay``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from hypoforge.agents import models as m
+from hypoforge.agents.deps import Deps, Event
+from hypoforge.agents.llm import ScriptedLLM
+from hypoforge.agents.settings import Settings
+from hypoforge.knowledge.records import Passage, Record, SearchFilter
+
+RECORDS = [
+    Record(key="PMID:2001", pmid="2001", title="Red-cell methotrexate polyglutamates track response in rheumatoid arthritis", year=2018,
+           abstract="Higher erythrocyte methotrexate polyglutamate levels went with lower disease activity scores in RA."),
+    Record(key="PMID:2002", pmid="2002", title="Efflux transporter polymorphisms lower intracellular methotrexate", year=2016,
+           abstract="ABC transporter variants increased methotrexate efflux from lymphocytes of patients with RA."),
+    Record(key="PMID:2003", pmid="2003", title="Adenosine release explains part of methotrexate's anti-inflammatory action", year=2014,
+           abstract="Methotrexate raised extracellular adenosine, damping neutrophil and macrophage activation."),
+    Record(key="PMID:2004", pmid="2004", title="Synovial tissue pathotypes and biologic response", year=2020,
+           abstract="Lymphoid, myeloid and fibroid synovium responded differently to rituximab and tocilizumab."),
+    Record(key="PMID:2005", pmid="2005", title="Cigarette smoking and poor methotrexate response", year=2011,
+           abstract="Smokers with early rheumatoid arthritis responded less often to methotrexate."),
+    Record(key="PMID:2006", pmid="2006", title="JAK inhibitor response and interferon signatures", year=2022,
+           abstract="A baseline interferon gene signature was associated with response to JAK inhibition in RA."),
+]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+class MemoryRetriever:
+    """Word-overlap search over a handful of records (deterministic ties by key)."""
+
+    def __init__(self, records: Sequence[Record] = RECORDS) -> None:
+        self.records = {r.key: r for r in records}
+
+    def search(self, query: str, k: int = 8, *, where: SearchFilter | None = None) -> list[Passage]:
+        q = _words(query)
+        scored = sorted(((len(q & _words(r.title + " " + r.abstract)), r.key, r) for r in self.records.values()), key=lambda t: (-t[0], t[1]))
+        return [Passage(key=r.key, pmid=r.pmid, title=r.title, year=r.year, text=r.abstract, score=float(s)) for s, _, r in scored[:k]]
+
+    def get(self, key: str) -> Record | None:
+        return self.records.get(key)
+
+
+class LexicalEmbedder:
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from hypoforge.agents.proximity import lexical_embed
+
+        return lexical_embed(texts)
+
+
+def _hash(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def answer(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str] | None) -> Any:
+    """A valid answer for each draft schema, a function of the last prompt only."""
+    user = messages[-1]["content"]
+    h = _hash(user)
+    ks = sorted(keys or [])
+    if schema is m.PlanDraft:
+        return {"focus": ["drug exposure", "inflammatory signalling"]}
+    if schema is m.EvidenceNotes:
+        return {"notes": [{"key": k, "bearing": f"bears on the goal via {k}"} for k in ks[:8]]}
+    if schema is m.HypothesisDraft:
+        return {
+            "title": f"Proposal {user.count(chr(10) + '- ') + 1} score{h % 89:02d}",
+            "statement": f"Statement {h % 1009}",
+            "mechanism": f"Mechanism {h % 761}",
+            "predictions": [f"Prediction {h % 17}"],
+            "citations": ks[: 1 + h % 2],
+        }
+    if schema is m.ReviewDraft:
+        return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
+                "strengths": "specific", "weaknesses": "untested", "unsupported": [], "verdict": "revise"}
+    if schema is m.ArgumentDraft:
+        return {"argument": f"argument {h % 41}"}
+    if schema is m.JudgementDraft:
+        sa, sb = (int(x) for x in re.findall(r"Title: Proposal \d+ score(\d+)", user)[:2])
+        return {"reason": "better supported", "winner": "A" if sa >= sb else "B"}
+    if schema is m.MetaReviewDraft:
+        return {"recurring": ["untested"], "overview": "Exposure and signalling proposals lead."}
+    raise ValueError(f"the scripted campaign LLM has no answer for {schema.__name__}")
+
+
+class _Responder:
+    """Picklable responder with the per-goal workload options."""
+
+    def __init__(self, delay: float, fail_at: int | None) -> None:
+        self.delay = delay
+        self.fail_at = fail_at
+        self.calls = 0
+
+    def __call__(self, messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str] | None) -> Any:
+        self.calls += 1
+        if self.fail_at is not None and self.calls >= self.fail_at:
+            raise RuntimeError(f"scripted failure at LLM call {self.calls}")
+        if self.delay:
+            time.sleep(self.delay)
+        return answer(messages, schema, keys)
+
+
+def scripted_deps(settings: Settings, goal: Any, on_event: Event | None, options: dict[str, Any]) -> Deps:
+    """Deps factory (see :mod:`hypoforge.agents.campaign.runner`): scripted LLM, in-memory index."""
+    delay = float((options.get("delay_for") or {}).get(goal.id, options.get("delay", 0.0)))
+    fail_at = (options.get("fail") or {}).get(goal.id)
+    llm = ScriptedLLM(responder=_Responder(delay, fail_at))
+    return Deps(llm=llm, retriever=MemoryRetriever(), settings=settings, embedder=LexicalEmbedder(), on_event=on_event)
