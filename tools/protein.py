@@ -594,11 +594,19 @@ class ScoreSequencesTool(_EsmTool):
     )
     Input: ClassVar[type[BaseModel]] = _Seqs
     Output: ClassVar[type[BaseModel]] = ScoreOutput
+    # Cost is about sum(length^2) tokens; 4e7 is ~20 sequences of 1,400 residues, minutes on a GPU.
+    max_work: ClassVar[int] = 40_000_000
 
     def run(self, inp: BaseModel) -> ScoreOutput:
         assert isinstance(inp, _Seqs)
         cleaned = self._clean_all(inp.sequences)
         ok = [i for i, (s, _) in enumerate(cleaned) if s]
+        work = sum(len(cleaned[i][0] or "") ** 2 for i in ok)
+        if work > self.max_work:
+            raise UserError(
+                f"too much work for esm.score: sum of squared lengths is {work:,} (limit {self.max_work:,}; "
+                "pseudo-log-likelihood needs one forward pass per residue); send fewer or shorter sequences"
+            )
         plls = dict(zip(ok, self.scorer.pseudo_log_likelihoods([cleaned[i][0] or "" for i in ok])))
         per_res = {i: plls[i] / len(cleaned[i][0] or "x") for i in ok}
         ranks = {i: r + 1 for r, i in enumerate(sorted(ok, key=lambda i: -per_res[i]))}
