@@ -284,3 +284,27 @@ def test_spearman() -> None:
     stats = pytest.importorskip("scipy.stats")
     x, y = [1, 2, 2, 3, 5, 5, 5, 0], [3, 1, 4, 1, 5, 9, 2, 6]
     assert P.spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic)
+
+
+def test_import_is_light() -> None:
+    """Tool discovery must not pay for torch/esm: they load in setup()."""
+    import subprocess
+    import sys
+
+    code = ("import importlib.util, sys; s = importlib.util.spec_from_file_location('b', '_bootstrap.py'); "
+            "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); m.ensure_checkout_package(); "
+            "import hypoforge.tools.protein; print(sorted({'torch', 'esm', 'transformers'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=P.Path(P.__file__).parent.parent,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_dms_variants_match_their_wild_type(shared_data) -> None:
+    """Every ProteinGym label in the benchmark sets parses against its FASTA (positions, wt letters)."""
+    folder = shared_data / "proteins" / "dms_proteingym_single"
+    for name in ("BLAT_ECOLX_Stiffler_2015", "TPMT_HUMAN_Matreyek_2018", "NUD15_HUMAN_Suiter_2020"):
+        lines = (folder / f"{name}.fasta").read_text().splitlines()
+        seq = P.clean_sequence("".join(x for x in lines if not x.startswith(">")))
+        labels = [row.split(",")[0] for row in (folder / f"{name}.csv").read_text().splitlines()[1:]]
+        variants = [P.parse_variant(lab, seq) for lab in labels]
+        assert len(variants) > 2000 and all(1 <= m.pos <= len(seq) for v in variants for m in v.mutations)
