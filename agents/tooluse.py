@@ -33,7 +33,13 @@ def callable_tools(deps: Deps) -> list[Any]:
     reg = deps.tools
     if reg is None or deps.settings.loop.tool_calls <= 0:
         return []
-    return [reg.get(n) for n in reg.names() if getattr(reg.get(n), "agent_callable", True)]
+    offered = []
+    for name in reg.names():
+        tool = reg.get(name)
+        available = getattr(tool, "available", None)
+        if getattr(tool, "agent_callable", True) and (available is None or available()):
+            offered.append(tool)
+    return offered
 
 
 def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:

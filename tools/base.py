@@ -41,6 +41,9 @@ class Tool:
     def setup(self) -> None:
         """Load heavy resources. Called once, on first use."""
 
+    # Optional: ``def available(self) -> bool`` telling whether the tool can run here (e.g. its
+    # weights are on disk). Tools that say False are not offered to the agents.
+
     def run(self, inp: BaseModel) -> BaseModel:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -29,6 +29,7 @@ Built on EvolutionaryScale's ``esm`` package (ESM C). Design choices:
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import re
@@ -447,6 +448,13 @@ class EsmRuntime:
 # Tools
 
 
+@functools.lru_cache(maxsize=None)
+def default_runtime(model_name: str | None, weights: str | None) -> EsmRuntime:
+    """One lazily loaded runtime per (model, weights) in a process, so the registry's four ESM
+    tools share one copy of the weights. Tests and callers that want isolation pass a runtime."""
+    return EsmRuntime(model_name, weights)
+
+
 class _Seqs(BaseModel):
     sequences: list[str] = Field(min_length=1, max_length=1000,
                                  description="protein sequences, one-letter codes")
@@ -516,8 +524,16 @@ class _EsmTool(Tool):
     timeout_s: ClassVar[float] = 600.0
 
     def __init__(self, runtime: EsmRuntime | None = None) -> None:
-        self.runtime = runtime or EsmRuntime()
+        self.runtime = runtime or default_runtime(os.environ.get(ENV_MODEL), os.environ.get(ENV_WEIGHTS))
         self._scorer: EsmScorer | None = None
+
+    def available(self) -> bool:
+        """Offered to the agents only when weights are on disk (nothing is ever downloaded)."""
+        try:
+            resolve_weights(self.runtime.model_name, self.runtime.weights)
+        except (UserError, ImportError):
+            return False
+        return True
 
     def setup(self) -> None:
         self._scorer = self.runtime.scorer()

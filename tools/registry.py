@@ -65,6 +65,10 @@ BUILTIN_TOOLS: dict[str, str] = {
     "seq.protparam": "hypoforge.tools.sequences:ProtParamTool",
     "seq.translate": "hypoforge.tools.sequences:TranslateTool",
     "genomics.plan": "hypoforge.tools.genomics.tool:GenomicsPlanTool",
+    "esm.validate": "hypoforge.tools.protein:ValidateSequencesTool",
+    "esm.embed": "hypoforge.tools.protein:EmbedTool",
+    "esm.score": "hypoforge.tools.protein:ScoreSequencesTool",
+    "esm.variants": "hypoforge.tools.protein:VariantEffectTool",
 }
 
 
