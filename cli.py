@@ -26,6 +26,7 @@ if __name__ == "__main__" and __package__ in (None, ""):  # `python cli.py` from
 # Modules that each add one or more sub-commands. Order is the order shown in --help.
 COMMAND_MODULES: list[str] = [
     "hypoforge.agents.commands",
+    "hypoforge.knowledge.commands",
 ]
 
 
