@@ -6,7 +6,9 @@ Pipeline for one query:
    exact. Text is lower-cased, split on non-word characters, English stop words dropped and words
    Snowball-stemmed (PyStemmer) when that package is installed.
 2. **Dense**: Chroma's HNSW query with the query's embedding; BM25-only candidates get their exact
-   cosine from their stored vectors, so both scores are known for the whole candidate union.
+   cosine from a float16 copy of the stored vectors kept with the BM25 cache (a Chroma fetch of
+   100 vectors costs more than the whole rest of the query), so both scores are known for the
+   whole candidate union. The same copy feeds MMR.
 3. **Fusion** by a convex combination of per-query min-max normalised scores,
    ``alpha * dense + (1 - alpha) * bm25``. Plain reciprocal-rank fusion throws the score gaps away
    (a runaway BM25 winner counts the same as a near tie); on NFCorpus the convex combination beat it
@@ -19,7 +21,7 @@ Pipeline for one query:
 Metadata filters (:class:`SearchFilter`: year range, MeSH terms, source) are applied inside Chroma
 for the dense side and as a mask over the BM25 scores.
 
-The BM25 index is derived data: it is built from the chunks stored in Chroma and cached on disk
+The BM25 index (and the vector copy) is derived data: it is built from the chunks stored in Chroma and cached on disk
 next to the index (``<index>/bm25/<collection>/``), tagged with the collection's generation token;
 any write to the collection changes the token and the next search rebuilds the cache.
 """
@@ -88,8 +90,9 @@ class _Bm25Cache:
     """The BM25 model of a collection plus the per-chunk metadata filters need."""
 
     def __init__(self, model: Any, ids: list[str], keys: list[str], years: np.ndarray,
-                 sources: list[str], mesh: list[list[str]]) -> None:
+                 sources: list[str], mesh: list[list[str]], vectors: np.ndarray) -> None:
         self.model = model
+        self.vectors = vectors  # float16 copy of the stored embeddings, row-aligned with ids
         self.ids = ids
         self.keys = keys
         self.years = years
@@ -177,9 +180,9 @@ class HybridRetriever:
              mode: Literal["hybrid", "bm25", "dense"] = "hybrid") -> list[tuple[str, float]]:
         """Top ``k`` ``(chunk id, score)`` after fusion, grouping and MMR (``mode`` for ablations)."""
         cfg = self.config
-        if self.index.count_chunks() == 0:
-            return []
         bm = self._bm25_index()
+        if not bm.ids:
+            return []
         n_cand = max(cfg.candidates, k * cfg.max_per_record)
         ids: list[str] = []
         lex_all: np.ndarray | None = None
@@ -193,29 +196,23 @@ class HybridRetriever:
             ids.extend(bm.ids[i] for i in top)
         qv = None
         dense: dict[str, float] = {}
-        vecs: dict[str, np.ndarray] = {}
-        need_vecs = mode != "bm25" or cfg.mmr_lambda < 1.0
-        if need_vecs:
+        if mode != "bm25":
             qv = self.embedder.embed([query])[0]
-        if mode in ("hybrid", "dense"):
             res = self.index.col.query(query_embeddings=[qv], n_results=min(n_cand, len(bm.ids)),
-                                       where=chroma_where(where), include=["embeddings"])
-            for cid, v in zip(res["ids"][0], res["embeddings"][0]):
-                vecs[cid] = np.asarray(v, dtype=np.float32)
-                dense[cid] = float(vecs[cid] @ qv)
-                if cid not in ids:
+                                       where=chroma_where(where), include=["distances"])
+            seen = set(ids)
+            for cid, dist in zip(res["ids"][0], res["distances"][0]):
+                dense[cid] = 1.0 - float(dist)  # cosine space: distance = 1 - cosine
+                if cid not in seen:
                     ids.append(cid)
         if not ids:
             return []
-        if need_vecs:
-            missing = [cid for cid in ids if cid not in vecs]
+        if mode == "hybrid":  # exact cosine of lexical-only candidates from the cached vectors
+            missing = [c for c in ids if c not in dense]
             if missing:
-                got = self.index.col.get(ids=missing, include=["embeddings"])
-                for cid, v in zip(got["ids"], got["embeddings"]):
-                    vecs[cid] = np.asarray(v, dtype=np.float32)
-            if mode == "hybrid":
-                for cid in ids:
-                    dense.setdefault(cid, float(vecs[cid] @ qv))
+                rows = np.fromiter((bm.row[c] for c in missing), dtype=np.int64, count=len(missing))
+                sims = np.asarray(bm.vectors[rows], dtype=np.float32) @ qv
+                dense.update(zip(missing, sims.tolist()))
         lex = np.array([lex_all[bm.row[c]] for c in ids], dtype=np.float32) if lex_all is not None else None
         den = np.array([dense[c] for c in ids], dtype=np.float32) if mode != "bm25" else None
         if mode == "bm25":
@@ -242,15 +239,15 @@ class HybridRetriever:
             per_key[key] = per_key.get(key, 0) + 1
             ranked.append((cid, float(fused[i])))
         if cfg.mmr_lambda < 1.0 and len(ranked) > 1:
-            ranked = self._mmr(ranked, vecs, k)
+            ranked = self._mmr(ranked, bm, k)
         return ranked[:k]
 
-    def _mmr(self, ranked: list[tuple[str, float]], vecs: dict[str, np.ndarray], k: int) -> list[tuple[str, float]]:
+    def _mmr(self, ranked: list[tuple[str, float]], bm: _Bm25Cache, k: int) -> list[tuple[str, float]]:
         """Maximal marginal relevance over the fused list (relevance rescaled to [0, 1])."""
         lam = self.config.mmr_lambda
         pool = ranked[: max(3 * k, 30)]
         rel = _minmax(np.array([s for _, s in pool], dtype=np.float32))
-        mat = np.stack([vecs[c] for c, _ in pool])
+        mat = np.asarray(bm.vectors[[bm.row[c] for c, _ in pool]], dtype=np.float32)
         chosen: list[int] = []
         best_sim = np.full(len(pool), -np.inf, dtype=np.float32)
         while len(chosen) < min(k, len(pool)):
@@ -289,7 +286,7 @@ class HybridRetriever:
 
     def _params(self) -> dict[str, Any]:
         c = self.config
-        return {"k1": c.k1, "b": c.b, "stem": c.stem and _stemmer() is not None, "v": 1}
+        return {"k1": c.k1, "b": c.b, "stem": c.stem and _stemmer() is not None, "v": 2}
 
     def _load_cache(self, gen: str) -> _Bm25Cache | None:
         import bm25s
@@ -302,14 +299,18 @@ class HybridRetriever:
             model = bm25s.BM25.load(str(self.cache_dir / "model"), show_progress=False, verbosity=0)
         except (OSError, ValueError, KeyError):
             return None
+        vectors = np.load(self.cache_dir / "vectors.npy", mmap_mode="r")
+        if len(vectors) != len(meta["ids"]):
+            return None
         return _Bm25Cache(model, meta["ids"], meta["keys"], np.asarray(meta["years"], dtype=np.int64),
-                          meta["sources"], meta["mesh"])
+                          meta["sources"], meta["mesh"], vectors)
 
     def _build(self, gen: str) -> _Bm25Cache:
         import bm25s
 
-        ids, keys, years, sources, mesh, corpus = [], [], [], [], [], []
-        for cid, doc, md in self.index.iter_chunks():
+        ids, keys, years, sources, mesh, corpus, vecs = [], [], [], [], [], [], []
+        for cid, doc, md, vec in self.index.iter_chunks(embeddings=True):
+            vecs.append(np.asarray(vec, dtype=np.float16))
             ids.append(cid)
             keys.append(md["key"])
             years.append(int(md.get("year", -1)))
@@ -318,7 +319,9 @@ class HybridRetriever:
             corpus.append(tokenize(index_text(md["title"], doc), stem=self.config.stem))
         model = bm25s.BM25(k1=self.config.k1, b=self.config.b)
         model.index(corpus, show_progress=False)
-        cache = _Bm25Cache(model, ids, keys, np.asarray(years, dtype=np.int64), sources, mesh)
+        dim = int(self.index.embedder.dim)
+        vectors = np.stack(vecs) if vecs else np.zeros((0, dim), dtype=np.float16)
+        cache = _Bm25Cache(model, ids, keys, np.asarray(years, dtype=np.int64), sources, mesh, vectors)
         self._save_cache(cache, gen)
         return cache
 
@@ -330,6 +333,7 @@ class HybridRetriever:
             cache.model.save(str(tmp / "model"), show_progress=False)
             meta = {"generation": gen, "params": self._params(), "ids": cache.ids, "keys": cache.keys,
                     "years": cache.years.tolist(), "sources": cache.sources, "mesh": cache.mesh}
+            np.save(tmp / "vectors.npy", cache.vectors)
             (tmp / "meta.json").write_text(json.dumps(meta))
             old = None
             if self.cache_dir.exists():

@@ -374,20 +374,22 @@ class KnowledgeIndex:
     def count_chunks(self) -> int:
         return int(self.col.count())
 
-    def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """Every chunk as ``(id, passage, metadata)``, paged so large indexes stream."""
+    def iter_chunks(self, page: int = 5000, *, embeddings: bool = False) -> Iterator[tuple[str, str, dict[str, Any], Any]]:
+        """Every chunk as ``(id, passage, metadata, embedding or None)``, paged so large indexes stream."""
         offset = 0
+        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
         while True:
-            got = self.col.get(include=["metadatas", "documents"], limit=page, offset=offset)
+            got = self.col.get(include=include, limit=page, offset=offset)  # type: ignore[arg-type]
             if not got["ids"]:
                 return
-            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            vecs = got["embeddings"] if embeddings else [None] * len(got["ids"])
+            yield from zip(got["ids"], got["documents"], got["metadatas"], vecs)
             offset += len(got["ids"])
 
     def stats(self) -> IndexStats:
         keys: set[str] = set()
         sources: dict[str, int] = {}
-        for _, _, md in self.iter_chunks():
+        for _, _, md, _ in self.iter_chunks():
             if md["key"] not in keys:
                 keys.add(md["key"])
                 src = md.get("source") or "?"
