@@ -53,6 +53,9 @@ class RetrievalConfig(BaseModel):
 
     alpha: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense score in the fusion.")
     fusion: Literal["convex", "rrf"] = "convex"
+    norm: Literal["minmax", "zscore"] = "minmax"
+    prf_docs: int = Field(0, ge=0, description="Dense pseudo-relevance feedback: top fused passages mixed into the query vector.")
+    prf_weight: float = 0.5
     rrf_k: int = 60
     k1: float = 1.2
     b: float = 0.75
@@ -141,6 +144,11 @@ def _minmax(x: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
 
 
+def _zscore(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 0 else np.zeros_like(x)
+
+
 class HybridRetriever:
     """Implements :class:`hypoforge.knowledge.records.Retriever` over a :class:`KnowledgeIndex`."""
 
@@ -226,7 +234,15 @@ class HybridRetriever:
                 ranks[np.argsort(-s)] = np.arange(1, len(ids) + 1)
                 fused += 1.0 / (cfg.rrf_k + ranks)
         else:
-            fused = cfg.alpha * _minmax(den) + (1 - cfg.alpha) * _minmax(lex)
+            nf = _minmax if cfg.norm == "minmax" else _zscore
+            fused = cfg.alpha * nf(den) + (1 - cfg.alpha) * nf(lex)
+            if cfg.prf_docs > 0 and len(ids) > cfg.prf_docs:
+                # Rocchio-style feedback on the dense side, rescored over the same candidate union.
+                mat = np.asarray(bm.vectors[[bm.row[c] for c in ids]], dtype=np.float32)
+                top = np.argsort(-fused)[: cfg.prf_docs]
+                q2 = qv + cfg.prf_weight * mat[top].mean(axis=0)
+                den = mat @ (q2 / np.linalg.norm(q2))
+                fused = cfg.alpha * nf(den) + (1 - cfg.alpha) * nf(lex)
         order = np.argsort(-fused, kind="stable")
         # group: at most max_per_record chunks per citation key
         per_key: dict[str, int] = {}

@@ -111,3 +111,9 @@ def test_real_minilm_model(tmp_path):
     ret = HybridRetriever(index, config=RetrievalConfig(alpha=1.0))  # dense only: no shared words
     top = ret.search("drug that suppresses cytokine kinase signalling", k=1)[0]
     assert top.key == "PMID:502"
+
+
+def test_zscore_and_prf_configs(retriever):
+    for cfg in (RetrievalConfig(norm="zscore"), RetrievalConfig(prf_docs=2, prf_weight=1.0)):
+        retriever.config = cfg
+        assert retriever.search("TPMT azathioprine", k=2)[0].key == "PMID:501"

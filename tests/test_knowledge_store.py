@@ -147,3 +147,20 @@ def test_add_starter_from_cards_file(idx):
     card = index.get("PMID:22222222")
     assert card.title == "TPMT genotype guides thiopurine dosing" and "azathioprine" in card.mesh
     assert index.add_starter(FIXTURE_CARDS).unchanged == 3
+
+
+def test_chunking_unpunctuated_text_and_short_text():
+    words = [f"w{i}" for i in range(450)]
+    chunks = chunk_text(" ".join(words))
+    assert len(chunks) == 3 and all(140 <= len(c.split()) <= 200 for c in chunks)
+    assert " ".join(chunks).split() == words
+    assert chunk_text("  short   text ") == ["short text"] and chunk_text("") == []
+
+
+def test_embedder_specs_fail_clearly(tmp_path):
+    from hypoforge.knowledge.embeddings import load_embedder
+
+    with pytest.raises(UserError, match="no model.onnx"):
+        load_embedder(str(tmp_path))
+    with pytest.raises(UserError, match="names no model"):
+        load_embedder("http://localhost:9/v1")
