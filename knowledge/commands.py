@@ -38,7 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="index this cards JSONL instead of the bundled knowledge/starter/cards.jsonl")
     s.set_defaults(func=cmd_starter)
 
-    # --- `index pubmed "QUERY" --max N` is registered here by the kingest branch. ---
+    # --- `index pubmed "QUERY" --max N`: the PubMed client's hook (branch kingest), when installed. ---
+    try:
+        from hypoforge.knowledge.ingest.commands import register_pubmed
+    except ImportError:
+        pass
+    else:
+        register_pubmed(isub, _pubmed_sink)
 
     q = common(isub.add_parser("search", help="hybrid search (BM25 + dense) over the index"))
     q.add_argument("query")
@@ -148,6 +154,15 @@ def _parse_jsonl_fallback(path: Path) -> Iterator[Any]:
                 except (UnicodeDecodeError, json.JSONDecodeError, ValidationError, ValueError, TypeError, AttributeError) as exc:
                     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     yield Rejected(where=where, reason=f"{type(exc).__name__}: {reason}")
+
+
+def _pubmed_sink(args: argparse.Namespace, records: Any) -> dict[str, int]:
+    """Store records fetched by ``index pubmed``; the counts go into its summary."""
+    for name, default in (("chroma_url", None), ("collection", "literature"), ("embedder", None)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    report = open_index(args).add(records)
+    return {"added": report.added, "unchanged": report.unchanged, "updated": report.updated}
 
 
 def cmd_add(args: argparse.Namespace) -> int:

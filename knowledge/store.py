@@ -262,7 +262,11 @@ class KnowledgeIndex:
             try:
                 batch: list[Record] = []
                 for item in records:
-                    if isinstance(item, Rejected):
+                    if not isinstance(item, Record) and hasattr(item, "reason"):
+                        # our Rejected, or a parser's rejection (path + location + reason)
+                        if not isinstance(item, Rejected):
+                            loc = ": ".join(str(x) for x in (getattr(item, "path", ""), getattr(item, "location", "")) if x)
+                            item = Rejected(where=loc, reason=str(item.reason))
                         report.rejected += 1
                         report.rejections.append(item)
                         continue
