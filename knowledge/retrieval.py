@@ -333,9 +333,11 @@ class HybridRetriever:
             sources.append(md.get("source", ""))
             mesh.append(list(md.get("mesh_lc") or []))
             corpus.append(tokenize(index_text(md["title"], doc), stem=self.config.stem))
+        dim = int(self.index.embedder.dim)
+        if not corpus:  # empty collection: nothing to score, nothing worth caching
+            return _Bm25Cache(None, [], [], np.zeros(0, dtype=np.int64), [], [], np.zeros((0, dim), np.float16))
         model = bm25s.BM25(k1=self.config.k1, b=self.config.b)
         model.index(corpus, show_progress=False)
-        dim = int(self.index.embedder.dim)
         vectors = np.stack(vecs) if vecs else np.zeros((0, dim), dtype=np.float16)
         cache = _Bm25Cache(model, ids, keys, np.asarray(years, dtype=np.int64), sources, mesh, vectors)
         self._save_cache(cache, gen)
