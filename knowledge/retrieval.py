@@ -210,6 +210,8 @@ class HybridRetriever:
                                        where=chroma_where(where), include=["distances"])
             seen = set(ids)
             for cid, dist in zip(res["ids"][0], res["distances"][0]):
+                if cid not in bm.row:  # written after this search read the generation token
+                    continue
                 dense[cid] = 1.0 - float(dist)  # cosine space: distance = 1 - cosine
                 if cid not in seen:
                     ids.append(cid)
