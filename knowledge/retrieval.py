@@ -10,7 +10,9 @@ Pipeline for one query:
    100 vectors costs more than the whole rest of the query), so both scores are known for the
    whole candidate union. The same copy feeds MMR.
 3. **Fusion** by a convex combination of per-query min-max normalised scores,
-   ``alpha * dense + (1 - alpha) * bm25``. Plain reciprocal-rank fusion throws the score gaps away
+   ``alpha * dense + (1 - alpha) * bm25``, then one round of dense pseudo-relevance feedback
+   (Rocchio: the query vector plus the mean vector of the top ``prf_docs`` fused passages,
+   rescored over the same candidates, no extra index query) and the same fusion again. Plain reciprocal-rank fusion throws the score gaps away
    (a runaway BM25 winner counts the same as a near tie); on NFCorpus the convex combination beat it
    clearly (see docs/bench-kstore.md). RRF stays available as ``fusion="rrf"``.
 4. **Grouping**: at most ``max_per_record`` passages per citation key, so one long paper cannot
@@ -51,11 +53,11 @@ _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 class RetrievalConfig(BaseModel):
     """Knobs of the hybrid retriever; defaults tuned on half of NFCorpus' test queries."""
 
-    alpha: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense score in the fusion.")
+    alpha: float = Field(0.6, ge=0.0, le=1.0, description="Weight of the dense score in the fusion.")
     fusion: Literal["convex", "rrf"] = "convex"
     norm: Literal["minmax", "zscore"] = "minmax"
-    prf_docs: int = Field(0, ge=0, description="Dense pseudo-relevance feedback: top fused passages mixed into the query vector.")
-    prf_weight: float = 0.5
+    prf_docs: int = Field(5, ge=0, description="Dense pseudo-relevance feedback: top fused passages mixed into the query vector.")
+    prf_weight: float = 1.0
     rrf_k: int = 60
     k1: float = 1.2
     b: float = 0.75
