@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "hypoforge.tools.commands",
     "hypoforge.tools.genomics.commands",
     "hypoforge.agents.campaign.commands",
+    "hypoforge.knowledge.commands",
 ]
 
 
