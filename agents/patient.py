@@ -53,7 +53,7 @@ def patient_state(patient: PatientInput, deps: Deps) -> dict[str, Any]:
     out["evidence"] = {
         res.id: Evidence(
             key=res.id, title="This patient's genotype and treatment-plan findings (genomics.plan)",
-            passage=summary[:700] or "no actionable findings", bearing="the patient's pharmacogenomic findings",
+            passage=summary[:700] or "no actionable findings", bearing=(summary or "no actionable findings")[:300],
         ).model_dump(mode="json")
     }
     out["constraints"] = [f"personalise hypotheses to this patient's findings and cite {res.id}"]

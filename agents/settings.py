@@ -67,7 +67,13 @@ class Settings(_Strict):
         return Path(user_data_dir("hypoforge"))
 
     def index_dir(self) -> Path:
-        return Path(self.index.dir) if self.index.dir is not None else self.resolved_data_dir() / "index"
+        if self.index.dir is not None:
+            return Path(self.index.dir)
+        if self.data_dir is not None:
+            return Path(self.data_dir) / "index"
+        from hypoforge.knowledge.store import default_index_dir
+
+        return default_index_dir()
 
     def runs_dir(self) -> Path:
         return self.resolved_data_dir() / "runs"

