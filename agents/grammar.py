@@ -77,3 +77,37 @@ def fix_grammar(grammar: str) -> str:
     grammar = _CHAR_LINE.sub(lambda _m: SAFE_CHAR_RULE, grammar)
     grammar = _SPACE_LINE.sub(lambda _m: COMPACT_SPACE_RULE, grammar)
     return grammar
+
+
+def max_chars(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> int:
+    """An upper bound on the characters of compact JSON the schema admits (bounded schemas only).
+
+    Used to size ``max_tokens`` so that grammar-constrained output is never cut off mid-string:
+    every string in our drafts has ``maxLength`` and every list ``maxItems``. Unbounded parts count
+    as 200 characters.
+    """
+    defs = defs if defs is not None else schema.get("$defs", {})
+    if "$ref" in schema:
+        return max_chars(defs[schema["$ref"].split("/")[-1]], defs)
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            return max(max_chars(s, defs) for s in schema[union])
+    if "enum" in schema:
+        return max((len(json.dumps(v)) for v in schema["enum"]), default=4)
+    if "const" in schema:
+        return len(json.dumps(schema["const"]))
+    kind = schema.get("type")
+    if kind == "string":
+        # escapes can double a character; small models rarely use them, so allow a quarter.
+        return int(schema.get("maxLength", 200) * 1.25) + 2
+    if kind in ("integer", "number"):
+        return 16
+    if kind == "boolean":
+        return 5
+    if kind == "array":
+        item = max_chars(schema.get("items", {}), defs)
+        return 2 + schema.get("maxItems", 8) * (item + 2)
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return 2 + sum(len(k) + 4 + max_chars(v, defs) for k, v in props.items())
+    return 200

@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
-from hypoforge.agents.grammar import constrain_keys, schema_to_gbnf
+from hypoforge.agents.grammar import constrain_keys, max_chars, schema_to_gbnf
 from hypoforge.errors import UserError
 
 T = TypeVar("T", bound=BaseModel)
@@ -208,14 +208,16 @@ class LlamaCppLLM:
             self.stats.cached += 1
             return validate_output(schema, hit, keys)
         grammar = LlamaGrammar.from_string(schema_to_gbnf(js), verbose=False)
-        text = self._complete(messages, max_tokens=max_tokens, grammar=grammar)
+        # The grammar bounds every field, so the output has a known maximum length; size the token
+        # budget to it (a token is rarely under two characters) so JSON is never cut off mid-way.
+        budget = max(max_tokens, max_chars(js) // 2 + 16)
+        text = self._complete(messages, max_tokens=budget, grammar=grammar)
         try:
             result = validate_output(schema, text, keys)
         except ValidationError as exc:
-            # The grammar guarantees the shape; this happens when max_tokens cut the JSON short.
             raise LLMOutputError(
                 f"{self.name} produced output that does not validate as {schema.__name__} "
-                f"(likely truncated at max_tokens={max_tokens}): {exc.errors()[0]['msg']}"
+                f"(after {budget} tokens): {exc.errors()[0]['msg']}"
             ) from exc
         if self.cache is not None:
             self.cache.put(cache_key, text)

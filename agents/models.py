@@ -55,7 +55,7 @@ class PlanDraft(_Draft):
 
 class EvidenceNote(_Draft):
     key: CitationKey
-    bearing: Annotated[str, _short(160)]
+    bearing: Annotated[str, _short(120)]
 
 
 class EvidenceNotes(_Draft):
@@ -66,18 +66,22 @@ class EvidenceNotes(_Draft):
 
 class HypothesisDraft(_Draft):
     title: Annotated[str, _short(100)]
-    statement: Annotated[str, _short(300)]
-    mechanism: Annotated[str, _short(400)]
-    predictions: Annotated[list[Annotated[str, _short(160)]], Field(min_length=1, max_length=3)]
+    statement: Annotated[str, _short(240)]
+    mechanism: Annotated[str, _short(320)]
+    predictions: Annotated[list[Annotated[str, _short(140)]], Field(min_length=1, max_length=3)]
     citations: Annotated[list[CitationKey], Field(min_length=1, max_length=3)]
 
 
+Score = Literal[1, 2, 3, 4, 5]
+"""A 1-5 criterion score, as an enum so the grammar (not only validation) enforces the range."""
+
+
 class ReviewDraft(_Draft):
-    alignment: Annotated[int, Field(ge=1, le=5)]
-    plausibility: Annotated[int, Field(ge=1, le=5)]
-    novelty: Annotated[int, Field(ge=1, le=5)]
-    testability: Annotated[int, Field(ge=1, le=5)]
-    safety: Annotated[int, Field(ge=1, le=5)]
+    alignment: Score
+    plausibility: Score
+    novelty: Score
+    testability: Score
+    safety: Score
     strengths: Annotated[str, _short(160)]
     weaknesses: Annotated[str, _short(160)]
     unsupported: Annotated[list[CitationKey], Field(max_length=3)] = Field(
@@ -97,7 +101,7 @@ class JudgementDraft(_Draft):
 
 class MetaReviewDraft(_Draft):
     recurring: Annotated[list[Annotated[str, _short(120)]], Field(max_length=3)]
-    overview: Annotated[str, _short(600)]
+    overview: Annotated[str, _short(500)]
 
 
 # ---------------------------------------------------------------- records of the run
