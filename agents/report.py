@@ -58,6 +58,7 @@ class ToolEvidence(BaseModel):
     inputs: dict[str, Any]
     output: dict[str, Any] | None = None
     error: str | None = None
+    seconds: float = 0.0
 
 
 class Report(BaseModel):
