@@ -16,7 +16,7 @@ from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import CRITERIA, Review, ReviewDraft
 from hypoforge.agents.state import State, dump, evidence, hypotheses
-from hypoforge.agents.tooluse import request_and_run
+from hypoforge.agents.tooluse import mentions_computable, request_and_run
 
 
 def review(state: State, runtime: Runtime[Deps]) -> dict:
@@ -29,7 +29,12 @@ def review(state: State, runtime: Runtime[Deps]) -> dict:
     for h in hypotheses(state, active_only=True).values():
         if h.reviews:
             continue
-        tool_ev, tool_results = request_and_run(tally, state, deps, f"to check the hypothesis '{h.title}'")
+        # A tool request costs a call; the critic asks only when the hypothesis names a molecule or
+        # a sequence that a tool could compute on.
+        tool_ev, tool_results = (
+            request_and_run(tally, state, deps, f"to check the hypothesis '{h.title}'")
+            if mentions_computable(h.brief()) else ({}, {})
+        )
         if tool_ev:
             state = {**state, "evidence": {**(state.get("evidence") or {}), **tool_ev}}
         new_evidence.update(tool_ev)

@@ -2,7 +2,7 @@
 
 Evidence first (as PaperQA2 does with per-chunk summaries): one call writes a one-line reading of
 each retrieved passage; those lines become part of the shared system prompt, and each hypothesis is
-composed from them. Citation keys are constrained to the retrieved records, so an unretrieved
+composed from them, anchored on a different retrieved record so the ideas differ and stay grounded. Citation keys are constrained to the retrieved records, so an unretrieved
 citation cannot be generated.
 """
 
@@ -59,11 +59,15 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     keys = sorted(state["evidence"])
 
     existing = [h.title for h in hypotheses(state, active_only=True).values()]
+    anchors = [Evidence.model_validate(ev[e.key]) for e in found] + [Evidence.model_validate(v) for v in tool_ev.values()]
     new: dict[str, dict] = {}
     for i in range(deps.settings.loop.hypotheses):
+        # Each hypothesis starts from a different retrieved record (best first), which grounds it
+        # and keeps a small model from writing the same idea several times.
+        anchor = anchors[i % len(anchors)]
         draft = tally.ask(
             state,
-            prompts.render("generate", existing=existing, lessons=state.get("lessons") or []),
+            prompts.render("generate", anchor=anchor, existing=existing, lessons=state.get("lessons") or []),
             HypothesisDraft,
             keys=keys,
             max_tokens=420,

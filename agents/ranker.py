@@ -42,7 +42,7 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
         pairs = choose_pairs(
             ids, matches, n_pairs=n_pairs, top_k=loop.top_k, similarity=similarity_pairs(state), new_ids=fresh, seed=seed, round=rnd
         )
-        debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.top_k) if loop.debate else set()
+        debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.debate_top) if loop.debate else set()
         for a, b in pairs:
             first, second = a, b
             ha, hb = hs[first].brief(), hs[second].brief()

@@ -43,6 +43,7 @@ class LoopSettings(_Strict):
     matches_per_round: int | None = Field(None, ge=0, description="Judged comparisons per round; None = one per active hypothesis.")
     top_k: int = Field(3, ge=1, description="Size of the top set the tournament tries to get right.")
     debate: bool = Field(True, description="Multi-turn debates for pairs within the top set.")
+    debate_top: int = Field(2, ge=2, description="Pairs debate (instead of a single judgement) when both are in this top set.")
     max_llm_calls: int = Field(200, ge=1, description="Stop when this many LLM calls were made.")
     max_seconds: float = Field(3600.0, gt=0, description="Stop after this much wall-clock time.")
     tool_calls: int = Field(1, ge=0, le=4, description="Tool calls the generator and critic may request per step; 0 = none.")

@@ -15,6 +15,7 @@ results, failed ones included, are kept in the state's ``tool_results`` for the 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -63,6 +64,17 @@ def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:
         __config__=ConfigDict(extra="forbid"),
         calls=(list[item], Field(default_factory=list, max_length=max_calls)),  # type: ignore[valid-type]
     )
+
+
+# Something a tool could compute on: a SMILES-like token (ring digits, bonds or brackets among atom
+# letters) or a protein-like run of amino-acid letters.
+_SMILES = re.compile(r"(?<![A-Za-z])(?=[A-Za-z0-9@+\-\[\]()=#/\\.]{6,})(?=\S*[=#()\[\]\d])[BCNOPSFIclbrnops0-9@+\-\[\]()=#/\\.]{6,}")
+_PROTEIN = re.compile(r"\b[ACDEFGHIKLMNPQRSTVWY]{20,}\b")
+
+
+def mentions_computable(text: str) -> bool:
+    """Whether ``text`` names a molecule or a sequence explicitly (worth a critic's tool call)."""
+    return bool(_SMILES.search(text) or _PROTEIN.search(text))
 
 
 def describe(result: Any) -> str:

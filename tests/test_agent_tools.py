@@ -190,3 +190,27 @@ def test_patient_data_stays_out_of_remote_prompts(tmp_path, tpmt_vcf, allow):
         assert "genomics.plan" not in sent and diplotype not in sent and "TPMT" not in sent
         assert str(tpmt_vcf.name) not in sent
         assert "withheld" in sent  # the plan says why the patient is not in the prompts
+
+
+def test_critic_requests_tools_only_for_computable_claims(tmp_path):
+    reg = ToolRegistry([LengthTool()])
+
+    def respond(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["statement"] = "Tofacitinib CC1CCN(CC1N(C)c1ncnc2[nH]ccc12)C(=O)CC#N lowers synovial JAK signalling"
+        if schema.__name__ == "ToolRequests":
+            critic = "to check the hypothesis" in messages[-1]["content"]
+            return {"calls": [{"tool": "text.length", "args": {"text": "critic"}}] if critic else []}
+        return out
+
+    settings, deps = make(tmp_path, respond, reg)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="t5")
+    assert [t.inputs for t in result.report.tool_evidence] == [{"text": "critic"}]
+    review_call = next(c for c in deps.llm.calls if c.schema == "ReviewDraft")
+    assert result.report.tool_evidence[0].id in review_call.messages[-1]["content"]
+
+    settings, deps = make(tmp_path / "plain", responder, reg)
+    start_run(GOAL, settings, deps, out_dir=tmp_path / "plain" / "out", run_id="t6")
+    asks = [c for c in deps.llm.calls if c.schema == "ToolRequests"]
+    assert len(asks) == 1  # the generator asked; the critic saw nothing computable and did not

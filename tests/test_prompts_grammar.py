@@ -14,7 +14,7 @@ from hypoforge.agents.llm import schema_for, validate_output
 
 SAMPLE = {
     "goal": "g", "constraints": ["c"], "focus": ["f"], "evidence": [{"key": "PMID:1", "title": "t", "bearing": "b"}],
-    "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "lessons": ["l"],
+    "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "anchor": {"key": "PMID:1", "title": "t", "bearing": "b"}, "lessons": ["l"],
     "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
     "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
     "tools": [{"name": "chem.describe", "description": "d"}], "purpose": "p", "question": "q",
