@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ),
     )
     p.add_argument("goal", help="the research goal, e.g. \"Why do a third of RA patients not respond to methotrexate?\"")
-    _loop_args(p)
+    add_loop_args(p)
     pt = p.add_argument_group("patient (research use only; data stays on this machine)")
     pt.add_argument("--patient", type=Path, metavar="VCF", help="a patient's genotype (VCF/BCF or 23andMe/AncestryDNA file): agents cite its findings")
     pt.add_argument("--sample", help="sample name in a multi-sample VCF")
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     mp.set_defaults(func=cmd_models_pull)
 
 
-def _loop_args(p: argparse.ArgumentParser) -> None:
+def add_loop_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and budget")
     g.add_argument("--model", help="named model (see 'hypoforge models list') or a path to a .gguf file; default: best installed")
     g.add_argument("--llm-url", help="OpenAI-compatible endpoint base URL instead of the embedded model (key from $HYPOFORGE_LLM_API_KEY)")

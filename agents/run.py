@@ -82,7 +82,12 @@ def run_meta_path(settings: Settings, run_id: str) -> Path:
     return settings.runs_dir() / run_id / "run.json"
 
 
-def _execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, deps: Deps, out_dir: Path) -> RunResult:
+def execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, deps: Deps, out_dir: Path) -> RunResult:
+    """Run the graph for ``run_id`` until it ends, then write the report.
+
+    ``inputs=None`` continues from the last checkpoint; a dict starts the thread (or, on a finished
+    thread, restarts the supervisor with that state update, which is how chat adds rounds).
+    """
     from hypoforge.agents.graph import build_graph
 
     meta_path = run_meta_path(settings, run_id)
@@ -131,7 +136,7 @@ def start_run(
         "started": time.time(),
     }
     write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
-    return _execute(run_id, inputs, settings, deps, out)
+    return execute(run_id, inputs, settings, deps, out)
 
 
 def load_run(settings: Settings, run_id: str) -> dict[str, Any]:
@@ -144,7 +149,7 @@ def load_run(settings: Settings, run_id: str) -> dict[str, Any]:
 def resume_run(run_id: str, settings: Settings, deps: Deps) -> RunResult:
     """Continue a killed or interrupted run from its last checkpoint (completed runs just re-report)."""
     meta = load_run(settings, run_id)
-    return _execute(run_id, None, settings, deps, Path(meta["out_dir"]))
+    return execute(run_id, None, settings, deps, Path(meta["out_dir"]))
 
 
 def list_runs(settings: Settings) -> list[dict[str, Any]]:

@@ -91,7 +91,7 @@ class Settings(_Strict):
                 from hypoforge.errors import UserError
 
                 raise UserError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-            _merge(data, PRESETS[preset])
+            merge_settings(data, PRESETS[preset])
         env_map = {
             "HYPOFORGE_MODEL": ("llm", "model"),
             "HYPOFORGE_LLM_URL": ("llm", "url"),
@@ -101,9 +101,9 @@ class Settings(_Strict):
         }
         for var, (section, key) in env_map.items():
             if os.environ.get(var):
-                _merge(data, {section: {key: os.environ[var]}})
+                merge_settings(data, {section: {key: os.environ[var]}})
         if overrides:
-            _merge(data, overrides)
+            merge_settings(data, overrides)
         return cls.model_validate(data)
 
 
@@ -115,11 +115,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+def merge_settings(into: dict[str, Any], new: dict[str, Any]) -> None:
     for k, v in new.items():
         if v is None:
             continue
         if isinstance(v, dict):
-            _merge(into.setdefault(k, {}), v)
+            merge_settings(into.setdefault(k, {}), v)
         else:
             into[k] = v

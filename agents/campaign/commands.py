@@ -127,9 +127,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
     spec = state.spec_model()
     preflight(spec, state.deps_factory)
     overrides = _load_overrides(args.dir)
-    from hypoforge.agents.settings import _merge
+    from hypoforge.agents.settings import merge_settings
 
-    _merge(overrides, _overrides(args))
+    merge_settings(overrides, _overrides(args))
     todo = [g for g in state.goals.values() if g.status != "complete"]
     if not todo:
         print(f"campaign {state.id}: all {len(state.goals)} goals already complete; nothing to resume")

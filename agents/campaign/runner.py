@@ -281,11 +281,11 @@ class CampaignRunner:
         self._last_save = now
 
     def _task(self, goal: GoalSpec) -> dict[str, Any]:
-        from hypoforge.agents.settings import Settings, _merge
+        from hypoforge.agents.settings import Settings, merge_settings
 
         data = self.spec.settings_for(goal)
         if self.overrides:
-            _merge(data, self.overrides)
+            merge_settings(data, self.overrides)
         s = Settings.model_validate(data)
         if s.index.dir is None and s.index.chroma_url is None:
             s.index.dir = s.index_dir().resolve()  # the shared index, before data_dir moves per goal

@@ -94,13 +94,13 @@ class CampaignSpec(_Strict):
         Layering is the one of ``hypoforge run``: defaults < preset < environment < the spec's
         shared settings < the goal's budget, seed and constraints.
         """
-        from hypoforge.agents.settings import Settings, _merge
+        from hypoforge.agents.settings import Settings, merge_settings
 
         overrides = self.settings.model_dump(mode="json", exclude_unset=True)
         goal_over: dict[str, Any] = {"loop": goal.budget.model_dump(exclude_none=True)}
         if goal.seed is not None:
             goal_over["llm"] = {"seed": goal.seed}
-        _merge(overrides, goal_over)
+        merge_settings(overrides, goal_over)
         s = Settings.layered(self.preset, overrides)
         s.loop.constraints = [*s.loop.constraints, *goal.constraints]
         return s.model_dump(mode="json")

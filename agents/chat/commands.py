@@ -16,7 +16,7 @@ DEPS_FACTORY_ENV = "HYPOFORGE_CHAT_DEPS_FACTORY"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from hypoforge.agents.commands import _loop_args
+    from hypoforge.agents.commands import add_loop_args
 
     p = sub.add_parser(
         "chat",
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--resume", metavar="ID", help="continue a saved session (see --list)")
     p.add_argument("--list", action="store_true", help="list saved sessions and exit")
-    _loop_args(p)
+    add_loop_args(p)
     p.set_defaults(func=cmd_chat)
 
 
@@ -69,7 +69,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from hypoforge.agents.chat.session import ChatSession
     from hypoforge.agents.chat.slash import Chat
     from hypoforge.agents.commands import settings_from_args
-    from hypoforge.agents.settings import Settings, _merge
+    from hypoforge.agents.settings import Settings, merge_settings
     from hypoforge.errors import UserError
 
     settings = settings_from_args(args)
@@ -84,7 +84,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.resume:
         session = ChatSession.load(settings, args.resume)
         data = session.settings or {}
-        _merge(data, _overrides(args))  # flags given now win over the saved settings
+        merge_settings(data, _overrides(args))  # flags given now win over the saved settings
         try:
             settings = Settings.model_validate(data)
         except ValidationError as exc:

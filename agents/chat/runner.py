@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.report import Report, build_report, write_atomic
-from hypoforge.agents.run import RunResult, _execute, checkpointer, load_run, new_run_id, run_meta_path, start_run
+from hypoforge.agents.run import RunResult, execute, checkpointer, load_run, new_run_id, run_meta_path, start_run
 from hypoforge.agents.settings import Settings
 from hypoforge.agents.chat.session import ChatSession
 from hypoforge.errors import UserError
@@ -105,4 +105,4 @@ def drive(session: ChatSession, settings: Settings, deps: Deps, rounds: int | No
         raise UserError(f"run {session.run_id} already has {done_rounds} rounds, the most one run may have; set a new /goal to start another")
     meta.update(settings=s.model_dump(mode="json"), status="running")
     write_atomic(run_meta_path(settings, session.run_id), json.dumps(meta, indent=2))
-    return "continued", _execute(session.run_id, {"stop_reason": None}, s, dataclasses.replace(deps, settings=s), Path(meta["out_dir"]))
+    return "continued", execute(session.run_id, {"stop_reason": None}, s, dataclasses.replace(deps, settings=s), Path(meta["out_dir"]))
