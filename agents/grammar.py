@@ -5,7 +5,12 @@ We reuse llama-cpp-python's schema converter and correct it in exactly one place
 * **Control characters.** In llama-cpp-python 0.3.36 the converter's ``char`` primitive is
   ``[^"\\\\]``, which lets raw control characters (newline, tab, NUL...) into JSON strings; the
   result is invalid JSON that ``json.loads`` rejects. We replace that rule with one that excludes
-  U+0000-U+001F and U+007F, the same set the JSON spec forbids unescaped.
+  U+0000-U+001F and U+007F, the same set the JSON spec forbids unescaped. The replacement is an
+  allow-list: printable ASCII, Latin-1 and Latin Extended letters, Greek (alpha, beta...), and the
+  punctuation, arrows and mathematical symbols blocks (dashes, quotes, plus-minus, >=). Output is
+  English scientific text; without the list a small multilingual model under a length limit drifts
+  into another script mid-sentence (seen with Qwen), and a tiny one spells odd characters byte by
+  byte, spending its token budget on them (seen with SmolLM2).
 * **Whitespace.** The converter's ``space`` rule allows a newline plus up to 20 indentation
   characters between tokens, which small models happily spend tokens on. We allow at most one
   space: the output is compact and generation is shorter.
@@ -26,7 +31,8 @@ CITATION_KEY_MARK = "x-citation-key"
 
 # JSON forbids unescaped U+0000..U+001F inside strings; DEL (U+007F) is excluded as well.
 SAFE_CHAR_RULE = (
-    r'char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])'
+    r'char ::= [\x20-\x21\x23-\x5B\x5D-\x7E\u00A0-\u024F\u0370-\u03FF\u2010-\u205E\u2100-\u22FF]'
+    r' | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])'
 )
 COMPACT_SPACE_RULE = 'space ::= | " "'
 

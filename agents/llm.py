@@ -210,15 +210,22 @@ class LlamaCppLLM:
         grammar = LlamaGrammar.from_string(schema_to_gbnf(js), verbose=False)
         # The grammar bounds every field, so the output has a known maximum length; size the token
         # budget to it (a token is rarely under two characters) so JSON is never cut off mid-way.
-        budget = max(max_tokens, max_chars(js) // 2 + 16)
-        text = self._complete(messages, max_tokens=budget, grammar=grammar)
-        try:
-            result = validate_output(schema, text, keys)
-        except ValidationError as exc:
+        # If a model spends more than that (odd characters cost several tokens), one retry gets a
+        # budget of a token per character, which the grammar's bounds make sufficient in practice.
+        chars = max_chars(js)
+        for budget in (max(max_tokens, chars // 2 + 16), chars + 16):
+            text = self._complete(messages, max_tokens=budget, grammar=grammar)
+            try:
+                result = validate_output(schema, text, keys)
+                break
+            except ValidationError as exc:
+                error = exc
+                self.stats.retries += 1
+        else:
             raise LLMOutputError(
                 f"{self.name} produced output that does not validate as {schema.__name__} "
-                f"(after {budget} tokens): {exc.errors()[0]['msg']}"
-            ) from exc
+                f"(after {budget} tokens): {error.errors()[0]['msg']}"
+            ) from error
         if self.cache is not None:
             self.cache.put(cache_key, text)
         return result

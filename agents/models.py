@@ -171,6 +171,10 @@ class Hypothesis(BaseModel):
     def active(self) -> bool:
         return self.merged_into is None
 
+    def short(self) -> str:
+        """Title, statement and mechanism: what a judge compares (shorter prompts, faster judging)."""
+        return f"Title: {self.title}\nStatement: {self.statement}\nMechanism: {self.mechanism}"
+
     def brief(self) -> str:
         """Compact text used in prompts (ranking, evolution, meta-review)."""
         preds = "; ".join(self.predictions)

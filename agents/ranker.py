@@ -45,7 +45,7 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
         debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.debate_top) if loop.debate else set()
         for a, b in pairs:
             first, second = a, b
-            ha, hb = hs[first].brief(), hs[second].brief()
+            ha, hb = hs[first].short(), hs[second].short()
             arguments: list[str] = []
             debate = (a, b) in debates or (b, a) in debates
             if debate:

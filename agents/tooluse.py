@@ -66,15 +66,24 @@ def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:
     )
 
 
-# Something a tool could compute on: a SMILES-like token (ring digits, bonds or brackets among atom
-# letters) or a protein-like run of amino-acid letters.
-_SMILES = re.compile(r"(?<![A-Za-z])(?=[A-Za-z0-9@+\-\[\]()=#/\\.]{6,})(?=\S*[=#()\[\]\d])[BCNOPSFIclbrnops0-9@+\-\[\]()=#/\\.]{6,}")
+# Something a tool could compute on: a SMILES-like token (atom letters plus ring closures, bonds or
+# branches) or a protein-like run of amino-acid letters. Plain numbers (PMIDs) do not count.
+_SMILES_CHARS = set("BCNOPSFIHclbrnops0123456789@+-[]()=#/\\.%")
 _PROTEIN = re.compile(r"\b[ACDEFGHIKLMNPQRSTVWY]{20,}\b")
+
+
+def _smiles_like(token: str) -> bool:
+    if len(token) < 6 or not set(token) <= _SMILES_CHARS:
+        return False
+    atoms = sum(ch in "CNOSPFIcnops" for ch in token)
+    structure = any(ch in "=#()[]" for ch in token) or re.search(r"[a-zA-Z]\d", token) is not None
+    return atoms >= 3 and structure
 
 
 def mentions_computable(text: str) -> bool:
     """Whether ``text`` names a molecule or a sequence explicitly (worth a critic's tool call)."""
-    return bool(_SMILES.search(text) or _PROTEIN.search(text))
+    tokens = (t.strip(".,;:'\"") for t in re.split(r"[\s,;'\"]+", text))
+    return any(_smiles_like(t) for t in tokens) or bool(_PROTEIN.search(text))
 
 
 def describe(result: Any) -> str:

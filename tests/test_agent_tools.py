@@ -214,3 +214,17 @@ def test_critic_requests_tools_only_for_computable_claims(tmp_path):
     start_run(GOAL, settings, deps, out_dir=tmp_path / "plain" / "out", run_id="t6")
     asks = [c for c in deps.llm.calls if c.schema == "ToolRequests"]
     assert len(asks) == 1  # the generator asked; the critic saw nothing computable and did not
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Tofacitinib CC1CCN(CC1N(C)c1ncnc2[nH]ccc12)C(=O)CC#N binds JAK3", True),
+    ("aspirin CC(=O)Oc1ccccc1C(=O)O.", True),
+    ("variant MKTAYIAKQRQISFVKSHFSRQLEER in TPMT", True),
+    ("Cites: PMID:16447238, PMID:17766699", False),
+    ("the JAK1/2 inhibitor baricitinib at 4 mg", False),
+    ("CYP2C9*3 and HLA-DRB1*04:01; IL-6, CD20+ B cells, ACR20 at week 24", False),
+])
+def test_what_counts_as_computable(text, expected):
+    from hypoforge.agents.tooluse import mentions_computable
+
+    assert mentions_computable(text) is expected

@@ -37,7 +37,8 @@ def test_grammar_excludes_raw_control_characters():
     gbnf = schema_to_gbnf(m.HypothesisDraft.model_json_schema())
     char_lines = [line for line in gbnf.splitlines() if line.startswith("char ::=")]
     assert char_lines == [SAFE_CHAR_RULE]
-    assert r"\x00-\x1F" in char_lines[0]
+    assert r"\x20-\x21\x23-\x5B\x5D-\x7E" in char_lines[0]  # printable ASCII without " and \\
+    assert r"\x00" not in char_lines[0].split("|")[0] and "^" not in char_lines[0]  # an allow-list
     # the converter's original rule is what we replace
     assert fix_grammar('char ::= [^"\\\\] | "\\\\" (["\\\\/bfnrt])\nroot ::= char') .startswith(SAFE_CHAR_RULE)
     from llama_cpp import LlamaGrammar
