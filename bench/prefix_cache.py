@@ -37,7 +37,7 @@ def session(llm: LlamaCppLLM, calls: int) -> None:
     keys = [e["key"] for e in ev]
     system = prompts.render("system", goal="Why do a third of RA patients not respond to methotrexate?", constraints=[], focus=["drug transport"], evidence=ev)
     users = [
-        (prompts.render("generate", existing=[], lessons=[]), m.HypothesisDraft, keys, 200),
+        (prompts.render("generate", anchor=ev[0], existing=[], lessons=[]), m.HypothesisDraft, keys, 200),
         (prompts.render("review", hypothesis="Title: ABCB1 efflux\nStatement: efflux lowers intracellular drug", passages=[]), m.ReviewDraft, keys[:1], 120),
         (prompts.render("judge", arguments=[], a="Title: efflux", b="Title: adenosine"), m.JudgementDraft, None, 60),
     ]

@@ -105,7 +105,7 @@ def _llama_cpp_missing() -> bool:
 @pytest.mark.real_model
 @pytest.mark.skipif(_llama_cpp_missing(), reason="llama_cpp (llama-cpp-python) is not installed: the embedded model cannot run")
 def test_chat_in_a_pseudo_terminal_with_the_embedded_model(tmp_path):
-    child = spawn(tmp_path, "--preset", "fast", factory="chat_fake_deps:make_real_llm_deps", timeout=600)
+    child = spawn(tmp_path, "--preset", "fast", "--model", "smollm2-135m", factory="chat_fake_deps:make_real_llm_deps", timeout=600)
     command(child, "/goal " + GOAL, "Goal set")
     shown = command(child, "/run 1", r"Run (\S+) started: ([^\r\n]+)")
     run_id = re.search(r"Run (\S+) started", shown).group(1)

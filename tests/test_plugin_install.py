@@ -60,3 +60,42 @@ def test_installed_example_plugin_is_listed_and_runs(installed_example):
 
     off = _cli("tools", "list", "--json", env={**env, "HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD": "1"})
     assert "peptide.net_charge" not in {r["name"] for r in json.loads(off.stdout)}
+
+
+AGENT_RUN = """
+import json, sys, tempfile
+sys.path.insert(0, {tests!r})
+import conftest  # import hypoforge from the checkout
+from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, with_tool_request
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.llm import ScriptedLLM
+from hypoforge.agents.run import start_run
+from hypoforge.agents.settings import LoopSettings, Settings
+from hypoforge.tools.registry import ToolRegistry
+
+ask = with_tool_request([{{"tool": "peptide.net_charge", "args": {{"sequence": "KKKKDE", "ph": 7.0}}}}])
+def respond(messages, schema, keys):
+    if schema.__name__ == "ToolRequests":
+        return ask(messages, schema, keys)
+    return cite_tools_responder(messages, schema, keys)
+
+tmp = tempfile.mkdtemp()
+settings = Settings(data_dir=tmp, loop=LoopSettings(rounds=1, hypotheses=1, evolve_per_round=0))
+deps = Deps(llm=ScriptedLLM(responder=respond), retriever=FakeRetriever(), settings=settings,
+            embedder=FakeEmbedder(), tools=ToolRegistry.from_entry_points())
+report = start_run("Could cationic peptides modulate synovial inflammation?", settings, deps, out_dir=tmp + "/out").report
+print(json.dumps({{"tools": [t.model_dump() for t in report.tool_evidence],
+                  "cited": [c.key for c in report.proposals[0].citations]}}))
+"""
+
+
+def test_installed_example_plugin_is_called_by_the_agents(installed_example):
+    env = {k: v for k, v in os.environ.items() if k != "HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD"}
+    proc = subprocess.run([sys.executable, "-c", AGENT_RUN.format(tests=str(ROOT / "tests"))], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    (call,) = out["tools"]
+    assert call["tool"] == "peptide.net_charge" and call["plugin"] == DIST and call["error"] is None
+    assert call["inputs"]["sequence"] == "KKKKDE" and call["output"]["net_charge"] > 1
+    assert out["cited"][0] == call["id"]

