@@ -7,16 +7,31 @@ at the tournament's initial rating and are paired early by the ranker (new entra
 
 from __future__ import annotations
 
-from langgraph.runtime import Runtime
-
 from hypoforge import prompts
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import Hypothesis, HypothesisDraft
 from hypoforge.agents.state import State, dump, hypotheses
 from hypoforge.agents.tournament import Match, rank
+from langgraph.runtime import Runtime
 
 STRATEGIES = ("refine", "combine", "simplify", "bolder")
+
+
+def evolve_draft(tally: Tally, state: State, parents: list[Hypothesis], strategy: str) -> HypothesisDraft:
+    """One evolved draft from ``parents`` with ``strategy``, citing any evidence of the run."""
+    return tally.ask(
+        state,
+        prompts.render(
+            "evolve",
+            strategy=strategy,
+            parents=[{"text": p.brief(), "weaknesses": "; ".join(r.weaknesses for r in p.reviews) or "none"} for p in parents],
+            lessons=state.get("lessons") or [],
+        ),
+        HypothesisDraft,
+        keys=sorted(state.get("evidence") or {}),
+        max_tokens=420,
+    )
 
 
 def evolve(state: State, runtime: Runtime[Deps]) -> dict:
@@ -26,25 +41,13 @@ def evolve(state: State, runtime: Runtime[Deps]) -> dict:
     hs = hypotheses(state, active_only=True)
     matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in hs and m["b"] in hs]
     order = rank(sorted(hs), matches)
-    keys = sorted(state.get("evidence") or {})
     new: dict[str, dict] = {}
     for i in range(deps.settings.loop.evolve_per_round if order else 0):
         strategy = STRATEGIES[(rnd - 1 + i) % len(STRATEGIES)]
         if strategy == "combine" and len(order) < 2:
             strategy = "refine"
         parents = [hs[order[0]], hs[order[1]]] if strategy == "combine" else [hs[order[i % len(order)]]]
-        draft = tally.ask(
-            state,
-            prompts.render(
-                "evolve",
-                strategy=strategy,
-                parents=[{"text": p.brief(), "weaknesses": "; ".join(r.weaknesses for r in p.reviews) or "none"} for p in parents],
-                lessons=state.get("lessons") or [],
-            ),
-            HypothesisDraft,
-            keys=keys,
-            max_tokens=420,
-        )
+        draft = evolve_draft(tally, state, parents, strategy)
         h = Hypothesis.from_draft(
             draft, id=new_id(state["run_id"], "evo", rnd, i), origin=f"evolved:{strategy}", round=rnd, parents=[p.id for p in parents]
         )

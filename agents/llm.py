@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ValidationError
-
 from hypoforge.agents.grammar import constrain_keys, max_chars, schema_to_gbnf
 from hypoforge.errors import UserError
+from hypoforge.files import write_atomic
+from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]
@@ -107,11 +107,7 @@ class ResponseCache:
         return path.read_text("utf-8") if path.exists() else None
 
     def put(self, key: str, value: str) -> None:
-        path = self.directory / key[:2] / f"{key}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(value, "utf-8")
-        os.replace(tmp, path)
+        write_atomic(self.directory / key[:2] / f"{key}.json", value)
 
 
 # ---------------------------------------------------------------- embedded llama.cpp
@@ -153,7 +149,10 @@ class LlamaCppLLM:
                 self._llama = Llama(
                     model_path=str(self.model_path),
                     n_ctx=self.n_ctx,
+                    # Prompt evaluation too: llama-cpp-python otherwise uses every core for batches,
+                    # so parallel workers with one thread each would still fight over all cores.
                     n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
                     seed=self.seed,
                     verbose=False,
                 )

@@ -8,17 +8,15 @@ require to be zero), so no output ever cites something that is not in the index.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 from hypoforge.agents.models import Review
 from hypoforge.agents.state import State, evidence, hypotheses
 from hypoforge.agents.tournament import Match, fit_ratings, rank
+from hypoforge.files import write_atomic
 from hypoforge.knowledge.records import Retriever
+from pydantic import BaseModel, Field
 
 RESEARCH_USE = "Research use only: machine-generated hypotheses for expert review, not medical advice."
 
@@ -178,19 +176,6 @@ def render_markdown(report: Report) -> str:
             src = f", plugin {t.plugin}" if t.plugin else ""
             lines.append(f"- `{t.id}`: {t.tool} v{t.version}{src}; inputs {json.dumps(t.inputs, separators=(',', ':'))[:200]}; {outcome}")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and rename: never a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:

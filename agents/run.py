@@ -24,7 +24,8 @@ from typing import Any, Iterator
 
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.patient import PatientInput, patient_state
-from hypoforge.agents.report import Report, build_report, write_atomic, write_report
+from hypoforge.agents.report import Report, build_report, write_report
+from hypoforge.files import write_atomic
 from hypoforge.agents.settings import Settings
 from hypoforge.agents.supervisor import REFUSAL, harmful
 from hypoforge.errors import UserError

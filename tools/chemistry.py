@@ -24,7 +24,6 @@ import importlib.util
 import multiprocessing
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -452,16 +451,11 @@ def screen(items: Iterable[BatchItem], *, workers: int = 1, progress: bool = Fal
 
 
 def write_jsonl_atomic(path: Path, rows: Iterable[BaseModel]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(row.model_dump_json(by_alias=True) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from hypoforge.files import atomic_writer
+
+    with atomic_writer(path) as fh:
+        for row in rows:
+            fh.write(row.model_dump_json(by_alias=True) + "\n")
 
 
 # ----------------------------------------------------------------------------------------- tools

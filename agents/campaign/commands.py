@@ -158,7 +158,7 @@ def _executor(ray: str | None, workers: int, out: Path, *, connect_first: bool) 
 
 
 def _save_overrides(out: Path, overrides: dict[str, Any]) -> None:
-    from hypoforge.agents.report import write_atomic
+    from hypoforge.files import write_atomic
 
     write_atomic(out / "overrides.json", json.dumps(overrides, indent=2))
 

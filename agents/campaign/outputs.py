@@ -21,7 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypoforge.agents.report import RESEARCH_USE, write_atomic
+from hypoforge.agents.report import RESEARCH_USE
+from hypoforge.files import write_atomic
 
 
 def write_goal_outputs(d: Path, result: dict[str, Any]) -> None:

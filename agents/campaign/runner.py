@@ -38,7 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from hypoforge.agents.campaign.spec import CampaignSpec, GoalSpec
-from hypoforge.agents.report import write_atomic
+from hypoforge.files import write_atomic
 from hypoforge.errors import UserError
 
 DEFAULT_FACTORY = "hypoforge.agents.campaign.runner:settings_deps"

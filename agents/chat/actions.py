@@ -23,16 +23,22 @@ import re
 from types import SimpleNamespace
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from hypoforge import prompts
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.models import ArgumentDraft, CitationKey, Hypothesis, HypothesisDraft, JudgementDraft, Review
+from hypoforge.agents.evolver import evolve_draft
+from hypoforge.agents.models import (
+    ArgumentDraft,
+    CitationKey,
+    Hypothesis,
+    JudgementDraft,
+    Review,
+)
 from hypoforge.agents.state import State, dump, hypotheses
 from hypoforge.agents.tournament import Match
 from hypoforge.errors import UserError
 from hypoforge.knowledge.records import Passage
+from pydantic import BaseModel, ConfigDict, Field
 
 NO_EVIDENCE = "the index has no evidence for this"
 EVOLVE_STRATEGIES = ("refine", "simplify", "bolder")
@@ -85,18 +91,7 @@ def evolve(state: State, deps: Deps, parent_ids: list[str], strategy: str) -> Hy
         raise UserError("evolve needs one proposal, or two to combine")
     rnd = int(state.get("round", 0))
     tally = Tally(deps, "evolve", rnd)
-    draft = tally.ask(
-        state,
-        prompts.render(
-            "evolve",
-            strategy=strategy,
-            parents=[{"text": p.brief(), "weaknesses": "; ".join(r.weaknesses for r in p.reviews) or "none"} for p in parents],
-            lessons=state.get("lessons") or [],
-        ),
-        HypothesisDraft,
-        keys=sorted(state.get("evidence") or {}),
-        max_tokens=420,
-    )
+    draft = evolve_draft(tally, state, parents, strategy)
     n = len(state.get("hypotheses") or {})
     h = Hypothesis.from_draft(
         draft, id=new_id(state["run_id"], "chat", rnd, n, *parent_ids, strategy), origin=f"evolved:{strategy}:chat",

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.report import Report, build_report, write_atomic
+from hypoforge.agents.report import Report, build_report
+from hypoforge.files import write_atomic
 from hypoforge.agents.run import RunResult, execute, checkpointer, load_run, new_run_id, run_meta_path, start_run
 from hypoforge.agents.settings import Settings
 from hypoforge.agents.chat.session import ChatSession

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hypoforge.agents.report import write_atomic
+from hypoforge.files import write_atomic
 from hypoforge.agents.settings import Settings
 from hypoforge.errors import NotFound, UserError
 

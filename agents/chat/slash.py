@@ -436,7 +436,8 @@ class Chat:
         self._reply(f"model: {deps.llm.name} ({where}; temperature {llm.temperature}, seed {llm.seed}); switch with /model NAME")
 
     def cmd_export(self, parsed: Parsed) -> None:
-        from hypoforge.agents.report import Report, render_markdown, write_atomic
+        from hypoforge.agents.report import Report, render_markdown
+        from hypoforge.files import write_atomic
 
         words = self._args(parsed, 1, 2)
         fmt = words[0].lower()

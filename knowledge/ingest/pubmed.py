@@ -38,12 +38,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from hypoforge.errors import UserError
+from hypoforge.files import write_atomic
 from hypoforge.knowledge.ingest.medline_xml import NotMedlineXML, iter_medline_xml
 from hypoforge.knowledge.ingest.models import Rejection
 from hypoforge.knowledge.records import Record
+from pydantic import BaseModel
 
 _EXPECTED_ROOT = {"esearch": "eSearchResult", "efetch": "PubmedArticleSet"}
 _SECRET_PARAMS = {"api_key", "email", "tool"}
@@ -200,10 +200,7 @@ class PubMedClient:
             except _Permanent as exc:
                 raise UserError(f"PubMed {eutil} returned an unusable response: {exc}") from None
             if cache is not None:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_suffix(f".tmp{os.getpid()}")
-                tmp.write_bytes(body)
-                os.replace(tmp, cache)
+                write_atomic(cache, body)
             return root, body
         raise UserError(f"PubMed {eutil} failed after {self.max_retries + 1} attempts: {last}; try again later")
 

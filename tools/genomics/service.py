@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from hypoforge.errors import UserError
+from hypoforge.files import write_atomic
 from hypoforge.tools.genomics.calling import call_star_alleles
 from hypoforge.tools.genomics.clinical import load_clinical
 from hypoforge.tools.genomics.definitions import SUPPORTED_GENES
 from hypoforge.tools.genomics.genotypes import read_genotypes
 from hypoforge.tools.genomics.models import GeneCall, SampleGenotypes
-from hypoforge.tools.genomics.plan import OutsideCall, TreatmentPlan, build_plan, render_markdown
+from hypoforge.tools.genomics.plan import (
+    OutsideCall,
+    TreatmentPlan,
+    build_plan,
+    render_markdown,
+)
 
 
 def genotype_report(path: str | Path, sample: str | None = None) -> tuple[SampleGenotypes, list[GeneCall]]:
@@ -53,21 +57,10 @@ def make_plan(vcf: str | Path, sample: str | None = None, outside_calls: str | P
     return build_plan(calls, clinical=clin, outside_calls=oc, genotypes=g)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_plan(plan: TreatmentPlan, out_dir: str | Path) -> tuple[Path, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     md, js = out / "plan.md", out / "plan.json"
-    _atomic_write(js, json.dumps(plan.model_dump(mode="json"), indent=2) + "\n")
-    _atomic_write(md, render_markdown(plan))
+    write_atomic(js, json.dumps(plan.model_dump(mode="json"), indent=2) + "\n")
+    write_atomic(md, render_markdown(plan))
     return md, js
