@@ -68,10 +68,16 @@ def add_loop_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index", type=Path, help="literature index directory (default: the user data dir's index)")
     g.add_argument("--data-dir", type=Path, help="data directory for runs and checkpoints (default: the user data dir)")
     g.add_argument("--cache", type=Path, help="on-disk LLM response cache directory (off by default)")
+    from hypoforge.tools.commands import add_esm_model_arg
+
+    add_esm_model_arg(g)
 
 
 def settings_from_args(args: argparse.Namespace) -> Any:
     from hypoforge.agents.settings import Settings
+    from hypoforge.tools.commands import apply_esm_model
+
+    apply_esm_model(args)
     from hypoforge.errors import UserError
     from pydantic import ValidationError
 

@@ -128,3 +128,11 @@ def test_installed_wheel_has_only_the_hypoforge_namespace(tmp_path):
     assert "usage: hypoforge" in res.stdout
     script = (target / "bin" / "hypoforge").read_text()
     assert "hypoforge.cli" in script
+
+
+def test_esm_model_option_selects_the_protein_model(monkeypatch, capsys):
+    monkeypatch.delenv("HYPOFORGE_ESM_MODEL", raising=False)
+    monkeypatch.setenv("HYPOFORGE_ESM_WEIGHTS", "/nonexistent/weights")
+    code, _, err = run_cli(["tools", "run", "esm.score", "--esm-model", "esmc_600m", "--args", '{"sequences": ["MKTAYIAK"]}'], capsys)
+    assert os.environ["HYPOFORGE_ESM_MODEL"] == "esmc_600m"
+    assert code != 0 and "weights for esmc_600m not found" in one_line_error(err)

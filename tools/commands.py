@@ -31,7 +31,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("name")
     run.add_argument("--args", default="{}", metavar="JSON", help='arguments as a JSON object, e.g. \'{"molecule": "CCO"}\'')
     run.add_argument("--json", action="store_true", help="print only the tool's output model as JSON (machine-readable)")
+    add_esm_model_arg(run)
     run.set_defaults(func=_run)
+
+
+def add_esm_model_arg(p: argparse.ArgumentParser) -> None:
+    """``--esm-model``: which ESM C model the protein tools load (weights from $HYPOFORGE_ESM_WEIGHTS)."""
+    p.add_argument("--esm-model", choices=["esmc_300m", "esmc_600m"],
+                   help="ESM C model for the esm.* tools (default: $HYPOFORGE_ESM_MODEL or esmc_300m); "
+                        "weights are read from $HYPOFORGE_ESM_WEIGHTS or the Hugging Face cache, never downloaded")
+
+
+def apply_esm_model(args: argparse.Namespace) -> None:
+    """Make ``--esm-model`` the model the registry's ESM tools are built with."""
+    import os
+
+    if getattr(args, "esm_model", None):
+        os.environ["HYPOFORGE_ESM_MODEL"] = args.esm_model
 
 
 def _registry():  # type: ignore[no-untyped-def]
@@ -68,6 +84,7 @@ def _show(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from hypoforge.errors import UserError
 
+    apply_esm_model(args)
     try:
         payload = json.loads(args.args)
     except json.JSONDecodeError as exc:
