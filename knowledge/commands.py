@@ -38,13 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="index this cards JSONL instead of the bundled knowledge/starter/cards.jsonl")
     s.set_defaults(func=cmd_starter)
 
-    # --- `index pubmed "QUERY" --max N`: the PubMed client's hook (branch kingest), when installed. ---
-    try:
-        from hypoforge.knowledge.ingest.commands import register_pubmed
-    except ImportError:
-        pass
-    else:
-        register_pubmed(isub, _pubmed_sink)
+    # `index pubmed "QUERY" --max N`: the PubMed client registers its own parser (light imports).
+    from hypoforge.knowledge.ingest.commands import register_pubmed
+
+    register_pubmed(isub, _pubmed_sink)
 
     q = common(isub.add_parser("search", help="hybrid search (BM25 + dense) over the index"))
     q.add_argument("query")
@@ -112,48 +109,10 @@ def _parse_paths(paths: list[Path]) -> Iterator[Any]:
     for path in paths:
         if not path.exists():
             raise UserError(f"{path} does not exist; pass files or folders to index")
-    try:
-        from hypoforge.knowledge.ingest import parse_path  # kingest branch
-    except ImportError:
-        parse_path = _parse_jsonl_fallback
+    from hypoforge.knowledge.ingest import parse_path
+
     for path in paths:
         yield from parse_path(path)
-
-
-def _parse_jsonl_fallback(path: Path) -> Iterator[Any]:
-    """Minimal JSONL reader used until ``hypoforge.knowledge.ingest`` (branch kingest) is merged.
-
-    TODO(kingest): remove once ``hypoforge.knowledge.ingest.parse_path`` is on main.
-    """
-    from pydantic import ValidationError
-
-    from hypoforge.errors import UserError
-    from hypoforge.knowledge.records import Record, make_key
-    from hypoforge.knowledge.store import Rejected
-
-    files = sorted(path.rglob("*.jsonl")) if path.is_dir() else [path]
-    for f in files:
-        if f.suffix != ".jsonl":
-            raise UserError(f"{f}: only .jsonl files can be indexed in this build (the file parsers are not installed)")
-        with f.open("rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                where = f"{f}:{lineno}"
-                try:
-                    line = raw.decode("utf-8")
-                    if not line.strip():
-                        continue
-                    obj = json.loads(line)
-                    pmid = str(obj["pmid"]) if obj.get("pmid") else None
-                    doi = obj.get("doi") or None
-                    text = obj.get("abstract") or ""
-                    key = make_key(pmid=pmid, doi=doi, text=str(obj.get("id") or obj.get("title", "")) + text)
-                    year = obj.get("year")
-                    yield Record(key=key, title=str(obj.get("title") or "").strip(), abstract=text, pmid=pmid,
-                                 doi=doi, year=int(year) if year else None, journal=obj.get("journal"),
-                                 mesh=list(obj.get("mesh") or obj.get("meshes") or []), source=str(f))
-                except (UnicodeDecodeError, json.JSONDecodeError, ValidationError, ValueError, TypeError, AttributeError) as exc:
-                    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    yield Rejected(where=where, reason=f"{type(exc).__name__}: {reason}")
 
 
 def _pubmed_sink(args: argparse.Namespace, records: Any) -> dict[str, int]:
