@@ -64,7 +64,7 @@ def test_unreachable_endpoint(tmp_path, data_dir, capsys):
     from hypoforge.knowledge.store import KnowledgeIndex
 
     index = tmp_path / "ix"
-    KnowledgeIndex(index, embedder=load_embedder(None)).add_starter(path=ROOT / "tests" / "data" / "starter_cards_fixture.jsonl")
+    KnowledgeIndex(index, embedder=load_embedder(None)).add_starter(ROOT / "tests" / "data" / "starter_cards_fixture.jsonl")
     code, _, err = run_cli(["run", "Why?", "--llm-url", "http://127.0.0.1:9", "--index", str(index)], capsys)
     assert code == 2 and "unreachable" in one_line_error(err)
 
