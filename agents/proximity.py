@@ -13,11 +13,10 @@ import hashlib
 import re
 
 import numpy as np
-from langgraph.runtime import Runtime
-
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.state import State, dump, hypotheses
+from langgraph.runtime import Runtime
 
 LINK_THRESHOLD = 0.3  # similarities below this carry no pairing signal and are not stored
 
@@ -29,6 +28,13 @@ def lexical_embed(texts: list[str], dim: int = 512) -> np.ndarray:
             out[i, int(hashlib.md5(w.encode()).hexdigest()[:8], 16) % dim] += 1.0
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.maximum(norms, 1e-9)
+
+
+class LexicalEmbedder:
+    """The lexical embedding as an embedder object (tests, scripted campaigns)."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return lexical_embed(texts)
 
 
 def proximity(state: State, runtime: Runtime[Deps]) -> dict:

@@ -7,10 +7,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from hypoforge.agents import models as m
-from hypoforge.knowledge.records import Passage, Record, SearchFilter
+from hypoforge.agents.proximity import LexicalEmbedder
+from hypoforge.knowledge.memory import MemoryRetriever
+from hypoforge.knowledge.records import Record
 
 RECORDS = [
     Record(key="PMID:1001", pmid="1001", title="Methotrexate polyglutamate levels and response in RA", year=2019,
@@ -26,34 +26,15 @@ RECORDS = [
 ]
 
 
-class FakeRetriever:
-    """Word-overlap search over a few records; ``get`` resolves keys like the real index."""
+class FakeRetriever(MemoryRetriever):
+    """The in-memory retriever over the records above."""
 
     def __init__(self, records: Sequence[Record] = RECORDS) -> None:
-        self.records = {r.key: r for r in records}
-        self.queries: list[str] = []
-
-    def search(self, query: str, k: int = 8, *, where: SearchFilter | None = None) -> list[Passage]:
-        self.queries.append(query)
-        q = set(re.findall(r"[a-z]+", query.lower()))
-        scored = []
-        for r in self.records.values():
-            words = set(re.findall(r"[a-z]+", (r.title + " " + r.abstract).lower()))
-            scored.append((len(q & words), r.key, r))
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        return [Passage(key=r.key, pmid=r.pmid, title=r.title, year=r.year, text=r.abstract, score=float(s)) for s, _, r in scored[:k]]
-
-    def get(self, key: str) -> Record | None:
-        return self.records.get(key)
+        super().__init__(records)
 
 
-class FakeEmbedder:
-    """Bag-of-words hashing embedder (deterministic, no model)."""
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        from hypoforge.agents.proximity import lexical_embed
-
-        return lexical_embed(texts)
+FakeEmbedder = LexicalEmbedder
+"""Bag-of-words hashing embedder (deterministic, no model)."""
 
 
 def _h(text: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,8 +102,11 @@ def test_checkout_cli_help_runs():
 
 def test_installed_wheel_has_only_the_hypoforge_namespace(tmp_path):
     """A non-editable install exposes hypoforge.* only, with its prompts, and a working --help."""
+    # Build from a copy: an in-tree build would leave build/ and *.egg-info in the checkout.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".wh*", ".pytest_cache"))
     wheels = tmp_path / "wheels"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(src)],
                            capture_output=True, text=True)
     if build.returncode != 0:
         pytest.skip(f"cannot build a wheel here (pip/setuptools): {build.stderr.strip()[-200:]}")

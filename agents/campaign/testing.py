@@ -22,13 +22,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from hypoforge.agents import models as m
 from hypoforge.agents.deps import Deps, Event
 from hypoforge.agents.llm import ScriptedLLM
+from hypoforge.agents.proximity import LexicalEmbedder
 from hypoforge.agents.settings import Settings
-from hypoforge.knowledge.records import Passage, Record, SearchFilter
+from hypoforge.knowledge.memory import MemoryRetriever
+from hypoforge.knowledge.records import Record
 
 RECORDS = [
     Record(key="PMID:2001", pmid="2001", title="Red-cell methotrexate polyglutamates track response in rheumatoid arthritis", year=2018,
@@ -44,32 +44,6 @@ RECORDS = [
     Record(key="PMID:2006", pmid="2006", title="JAK inhibitor response and interferon signatures", year=2022,
            abstract="A baseline interferon gene signature was associated with response to JAK inhibition in RA."),
 ]
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", text.lower()))
-
-
-class MemoryRetriever:
-    """Word-overlap search over a handful of records (deterministic ties by key)."""
-
-    def __init__(self, records: Sequence[Record] = RECORDS) -> None:
-        self.records = {r.key: r for r in records}
-
-    def search(self, query: str, k: int = 8, *, where: SearchFilter | None = None) -> list[Passage]:
-        q = _words(query)
-        scored = sorted(((len(q & _words(r.title + " " + r.abstract)), r.key, r) for r in self.records.values()), key=lambda t: (-t[0], t[1]))
-        return [Passage(key=r.key, pmid=r.pmid, title=r.title, year=r.year, text=r.abstract, score=float(s)) for s, _, r in scored[:k]]
-
-    def get(self, key: str) -> Record | None:
-        return self.records.get(key)
-
-
-class LexicalEmbedder:
-    def embed(self, texts: list[str]) -> np.ndarray:
-        from hypoforge.agents.proximity import lexical_embed
-
-        return lexical_embed(texts)
 
 
 def _hash(text: str) -> int:
@@ -128,4 +102,4 @@ def scripted_deps(settings: Settings, goal: Any, on_event: Event | None, options
     delay = float((options.get("delay_for") or {}).get(goal.id, options.get("delay", 0.0)))
     fail_at = (options.get("fail") or {}).get(goal.id)
     llm = ScriptedLLM(responder=_Responder(delay, fail_at))
-    return Deps(llm=llm, retriever=MemoryRetriever(), settings=settings, embedder=LexicalEmbedder(), on_event=on_event)
+    return Deps(llm=llm, retriever=MemoryRetriever(RECORDS), settings=settings, embedder=LexicalEmbedder(), on_event=on_event)
