@@ -7,7 +7,6 @@ Baseline, measured in the same run: the naive route of re-reading the file once 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import resource
 import sys
@@ -16,11 +15,9 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("_hypoforge_bootstrap", ROOT / "_bootstrap.py")
-assert _spec and _spec.loader
-_boot = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_boot)
-_boot.ensure_checkout_package()
+from _common import bootstrap  # noqa: E402
+
+bootstrap()
 
 from hypoforge.tools.genomics.calling import call_star_alleles  # noqa: E402
 from hypoforge.tools.genomics.definitions import SUPPORTED_GENES, load_gene  # noqa: E402

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import os
 import platform
@@ -33,11 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("_hypoforge_bootstrap", ROOT / "_bootstrap.py")
-assert _spec is not None and _spec.loader is not None
-_boot = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_boot)
-_boot.ensure_checkout_package()
+from _common import bootstrap  # noqa: E402
+
+bootstrap()
 
 from hypoforge.knowledge.ingest import Rejection, parse_path  # noqa: E402
 from hypoforge.knowledge.records import Record  # noqa: E402

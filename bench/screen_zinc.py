@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import platform
@@ -31,13 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _bootstrap() -> None:
-    spec = importlib.util.spec_from_file_location("_hypoforge_bootstrap", ROOT / "_bootstrap.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    mod.ensure_checkout_package()
+from _common import bootstrap  # noqa: E402
 
 
 def main() -> int:
@@ -47,7 +40,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=1, help="alternating rounds; the best time of each path is kept")
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("HYPOFORGE_SHARED_DATA", ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
-    _bootstrap()
+    bootstrap()
     from hypoforge.tools.chemistry import BatchItem, profile_item, screen
 
     path = args.data / "molecules" / "zinc20k" / "20k_rndm_zinc_drugs_clean_3.csv"

@@ -21,7 +21,6 @@ top-3 precision at 25 %, minimum over the two noise levels. Run: ``python bench/
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -30,11 +29,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("_hypoforge_bootstrap", ROOT / "_bootstrap.py")
-assert _spec is not None and _spec.loader is not None
-_boot = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_boot)
-_boot.ensure_checkout_package()
+from _common import bootstrap  # noqa: E402
+
+bootstrap()
 
 from hypoforge.agents.tournament import Match, choose_pairs, elo_update, rank  # noqa: E402
 
