@@ -14,7 +14,7 @@ from hypoforge.tools.genomics.clinical import parse_clinical
 from hypoforge.tools.genomics.context import load_context_variants
 from hypoforge.tools.genomics.hla import load_motifs, shared_epitope
 from hypoforge.tools.genomics.models import GeneCall
-from hypoforge.tools.genomics.plan import build_plan
+from hypoforge.tools.genomics.plan import build_plan, g6pd_recommendations
 from hypoforge.tools.genomics.tool import GenomicsPlanInput, GenomicsPlanTool
 
 
@@ -164,3 +164,50 @@ def test_tool_wrapper(shared_data: Path) -> None:
     out = GenomicsPlanTool().run(GenomicsPlanInput(vcf=str(f)))
     assert GenomicsPlanTool.name == "genomics.plan"
     assert "azathioprine: avoid" in out.summary  # type: ignore[attr-defined]
+
+
+def test_g6pd_table_is_cpic_verbatim(shared_data: Path) -> None:
+    import csv
+
+    src = shared_data / "pgx_cpic_pharmcat" / "derived_tsv" / "cpic_drug_recommendations.tsv"
+    with open(src, encoding="utf-8", newline="") as fh:
+        cpic = {(r["drug"], r["gene_phenotypes"]): r for r in csv.DictReader(fh, delimiter="\t") if r["guideline"] == "G6PD"}
+    table = g6pd_recommendations()
+    assert {p for _, p in table} == {"Normal", "Deficient", "Variable", "Deficient with CNSHA", "Indeterminate"}
+    for (drug, pheno), rec in table.items():
+        row = cpic[(drug, f"G6PD={pheno}")]
+        assert (rec.classification, f"G6PD: {rec.implication}", rec.recommendation, rec.comments) == (
+            row["classification"], row["implications"], row["recommendation"], row["comments"]), (drug, pheno)
+
+
+def test_g6pd_adjusts_hcq_and_sulfasalazine() -> None:
+    deficient = build_plan(NORMAL + [call("G6PD", "A- 202A_376G/MALE", "G6PD Deficient")])
+    hcq = deficient.drug("hydroxychloroquine")
+    assert hcq.action == "standard" and hcq.text.startswith("No reason to avoid based on G6PD status at standard doses")
+    assert hcq.evidence.pmids == ["36049896"] and "G6PD A- 202A_376G/MALE" in hcq.evidence.facts[0]
+    cnsha = build_plan(NORMAL + [call("G6PD", "Alhambra/MALE", "G6PD Deficient with CNSHA")])
+    assert {cnsha.drug(d).action for d in ("hydroxychloroquine", "sulfasalazine")} == {"caution"}
+    unsure = call("G6PD", "B (reference)/B (reference)", "G6PD Normal").model_copy(update={"confidence": "low", "ambiguous": True})
+    rec = build_plan(NORMAL + [unsure]).drug("sulfasalazine")
+    assert rec.action == "review" and "enzyme activity must be measured" in rec.text
+    assert build_plan(NORMAL).drug("hydroxychloroquine").evidence.facts == ["G6PD: not genotyped"]
+
+
+def test_clinical_sex_decides_g6pd(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A diploid-coded homozygous-reference G6PD: two readings without sex, one with it."""
+    lines = [ln for ln in (shared_data / "vcf_pharmcat" / "pharmcat_positions.vcf").read_text().splitlines()
+             if ln.startswith("#") or ln.startswith("chrX\t")]  # PharmCAT's list: GT 0/0 at every G6PD position
+    vcf = tmp_path / "x.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    assert main(["patient", "genotype", str(vcf), "--json"]) == 0
+    g6pd = next(g for g in json.loads(capsys.readouterr().out)["genes"] if g["gene"] == "G6PD")
+    assert g6pd["diplotype"] == "B (reference)/B (reference)" and g6pd["ambiguous"]
+    assert main(["patient", "genotype", str(vcf), "--sex", "male", "--json"]) == 0
+    g6pd = next(g for g in json.loads(capsys.readouterr().out)["genes"] if g["gene"] == "G6PD")
+    assert g6pd["diplotype"] == "B (reference)/MALE" and not g6pd["ambiguous"]
+    clin = tmp_path / "c.yaml"
+    clin.write_text("sex: male\n")
+    assert main(["patient", "plan", str(vcf), "--clinical", str(clin), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert next(c for c in plan["gene_calls"] if c["gene"] == "G6PD")["diplotype"] == "B (reference)/MALE"
+    assert next(r for r in plan["drugs"] if r["drug"] == "hydroxychloroquine")["action"] == "standard"

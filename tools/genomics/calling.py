@@ -19,6 +19,14 @@ is marked ambiguous. When nothing fits, or an unexpected allele sits at a defini
 call is withheld (diplotype None, phenotype Indeterminate) rather than guessed. Combinations of
 alleles on one chromosome (PharmCAT's research-only "*2 + *24" mode) are not called.
 
+X-linked genes (G6PD): a patient with one X chromosome is called *hemizygous*: each single allele
+whose variants equal the observed copies (0 or 1) fits, written ``ALLELE/MALE`` (pypgx's form, so
+its diplotype table gives the phenotype). Which model applies comes from the sex the user states
+and the GT ploidy in the file, never from a guess: haploid GTs mean one X; a heterozygous GT means
+two; a stated sex that contradicts the GTs withholds the call. Without a stated sex, diploid-coded
+homozygous GTs fit both models: the two-X call is reported, the hemizygous one is listed beside it,
+and confidence drops (to low where their phenotypes differ).
+
 Phase: the VCF reader records whether a sample's genotypes are phased, but calling treats them as
 unphased: the fit is then a superset of the phased answer (never wrong, possibly more ambiguous).
 """
@@ -26,12 +34,27 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import Literal, NamedTuple
 
-from hypoforge.tools.genomics.definitions import AlleleDef, GeneDefinition, load_gene, phenotype_of
+from hypoforge.tools.genomics.definitions import (
+    HEMIZYGOUS,
+    X_LINKED,
+    GeneDefinition,
+    load_gene,
+    phenotype_of,
+)
 from hypoforge.tools.genomics.models import Candidate, GeneCall, GeneObservations, SampleGenotypes
 
 
-def _fits(a: AlleleDef, b: AlleleDef, called: dict[str, int], keys: frozenset[str]) -> tuple[int, int, int] | None:
+class _Reduced(NamedTuple):
+    """An allele restricted to the called positions (a plain tuple: built per call for every allele)."""
+
+    name: str
+    core: frozenset[str]
+    optional: frozenset[str]
+
+
+def _fits(a: _Reduced, b: _Reduced, called: dict[str, int], keys: frozenset[str]) -> tuple[int, int, int] | None:
     """Return (size_a, size_b, optional_used) when a/b fits exactly, else None; sizes count the
     optional variants each allele was credited with."""
     extra_a = extra_b = 0
@@ -56,10 +79,16 @@ def _order(gene: str) -> dict[str, int]:
 
 def _sort_pair(defn: GeneDefinition, a: str, b: str) -> tuple[str, str]:
     order = _order(defn.gene)
-    return (a, b) if order[a] <= order[b] else (b, a)
+    last = len(order)  # the hemizygous marker always goes second
+    return (a, b) if order.get(a, last) <= order.get(b, last) else (b, a)
 
 
-def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> GeneCall:
+_NO_SECOND_X = _Reduced(HEMIZYGOUS, frozenset(), frozenset())
+
+
+def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemizygous: bool = False) -> GeneCall:
+    """Call one gene from its observations. ``hemizygous``: one copy of the chromosome (X in a
+    46,XY patient), so ``alt_counts`` are 0 or 1 and each fit is a single allele."""
     defn = defn or load_gene(obs.gene)
     called = {k: v for k, v in obs.alt_counts.items() if v is not None and k in defn.variants}
     missing = sorted(
@@ -86,13 +115,14 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
         return n or None
 
     scores = {al.name: score_of(al.name) for al in defn.alleles}
+    scores[HEMIZYGOUS] = 0
 
     # Reduce each allele to the called positions; merge alleles that became indistinguishable.
-    groups: dict[tuple[frozenset[str], frozenset[str]], list[AlleleDef]] = {}
+    groups: dict[tuple[frozenset[str], frozenset[str]], list[_Reduced]] = {}
     for al in defn.alleles:
-        red = AlleleDef.model_construct(name=al.name, core=al.core & keys, optional=al.optional & keys)
+        red = _Reduced(al.name, al.core & keys, al.optional & keys)
         groups.setdefault((red.core, red.optional), []).append(red)
-    reps: list[AlleleDef] = []
+    reps: list[_Reduced] = []
     equivalents: dict[str, list[str]] = {}
     for members in groups.values():
         names = [m.name for m in members]
@@ -107,7 +137,8 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
         return None if sa is None or sb is None else sa + sb
 
     fits: list[tuple[int, tuple[int, ...], str, str, int]] = []
-    for a, b in itertools.combinations_with_replacement(usable, 2):
+    pairs = [(a, _NO_SECOND_X) for a in usable] if hemizygous else itertools.combinations_with_replacement(usable, 2)
+    for a, b in pairs:
         sizes = _fits(a, b, called, keys)
         if sizes is not None:
             x, y = _sort_pair(defn, a.name, b.name)
@@ -173,9 +204,66 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None) -> Gene
     )
 
 
-def call_star_alleles(genotypes: SampleGenotypes, gene: str) -> GeneCall:
-    """Call one gene's diplotype and phenotype from a sample's genotypes."""
+Sex = Literal["female", "male", "other"]
+
+
+def call_star_alleles(genotypes: SampleGenotypes, gene: str, sex: Sex | None = None) -> GeneCall:
+    """Call one gene's diplotype and phenotype from a sample's genotypes. ``sex`` matters only for
+    X-linked genes (see the module docstring); 'other' and None mean not stated."""
     gene = gene.upper()
     defn = load_gene(gene)
     obs = genotypes.genes.get(gene) or GeneObservations(gene=gene, alt_counts={})
+    if gene in X_LINKED:
+        return _call_x_linked(obs, defn, sex if sex in ("female", "male") else None)
     return call_gene(obs, defn)
+
+
+def _withheld(defn: GeneDefinition, obs: GeneObservations, note: str) -> GeneCall:
+    missing = [defn.variants[k].label() for k in sorted(
+        (k for k in defn.variants if obs.alt_counts.get(k) is None), key=lambda k: defn.variants[k].pos)]
+    return GeneCall(gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
+                    missing_positions=missing, unexpected=obs.unexpected, confidence="low", notes=[note])
+
+
+def _one_copy(obs: GeneObservations) -> GeneObservations:
+    """Diploid-coded homozygous GTs (0/0, 1/1) of a single X, as copies of one chromosome."""
+    counts = {k: (None if v is None else v // 2) for k, v in obs.alt_counts.items()}
+    return obs.model_copy(update={"alt_counts": counts, "ploidy": 1})
+
+
+def _call_x_linked(obs: GeneObservations, defn: GeneDefinition, sex: Literal["female", "male"] | None) -> GeneCall:
+    het = sorted(defn.variants[k].label() for k, v in obs.alt_counts.items() if v == 1 and k in defn.variants)
+    if obs.ploidy == 1:
+        if sex == "female":
+            return _withheld(defn, obs, "haploid (single-X) genotypes for a patient stated to be female: "
+                             "check the sample's sex or the genotype calls")
+        call = call_gene(obs, defn, hemizygous=True)
+        call.notes.append("haploid GTs: called as one X chromosome")
+        return call
+    if sex == "male":
+        if het:
+            return _withheld(defn, obs, f"heterozygous GT on chromosome X ({', '.join(het[:3])}) for a patient stated "
+                             "to be male: check the sample's sex or the genotype calls")
+        call = call_gene(_one_copy(obs), defn, hemizygous=True)
+        if obs.ploidy == 2:
+            call.notes.append("diploid-coded GTs read as one X chromosome (sex: male)")
+        return call
+    call = call_gene(obs, defn)
+    if sex == "female" or obs.ploidy is None:
+        return call
+    if het:
+        call.notes.append("heterozygous GTs: two X chromosomes")
+        return call
+    if call.diplotype is None:
+        return call
+    # Sex not stated and every GT homozygous: one X or two identical copies both fit.
+    hemi = call_gene(_one_copy(obs), defn, hemizygous=True)
+    seen = {call.diplotype} | {c.diplotype for c in call.alternatives}
+    extra = ([Candidate(diplotype=hemi.diplotype, phenotype=hemi.phenotype, activity_score=hemi.activity_score,
+                        score=hemi.score)] if hemi.diplotype else []) + hemi.alternatives
+    alts = call.alternatives + [c for c in extra if c.diplotype not in seen]
+    phenos = {call.phenotype} | {c.phenotype for c in alts}
+    notes = call.notes + [f"sex not stated: homozygous GTs fit two X chromosomes ({call.diplotype}) or one "
+                          f"({hemi.diplotype}); state the patient's sex to decide"]
+    confidence = call.confidence if call.confidence in ("low", "none") else ("medium" if len(phenos) == 1 else "low")
+    return call.model_copy(update={"alternatives": alts, "ambiguous": bool(alts), "notes": notes, "confidence": confidence})

@@ -9,16 +9,19 @@ import json
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("patient", help="pharmacogenomic calls and RA treatment plans from a genotype file (research use)")
     psub = p.add_subparsers(dest="patient_command", metavar="SUBCOMMAND")
-    g = psub.add_parser("genotype", help="call TPMT, NUDT15, CYP2C9, CYP2C19 diplotypes and phenotypes")
+    g = psub.add_parser("genotype", help="call TPMT, NUDT15, CYP2C9, CYP2C19 and G6PD diplotypes and phenotypes")
     g.add_argument("vcf", metavar="VCF", help="VCF/VCF.gz/BCF (GRCh38) or 23andMe/AncestryDNA text file")
     g.add_argument("--sample", help="sample name in a multi-sample VCF")
+    g.add_argument("--sex", choices=("female", "male"),
+                   help="the patient's sex, for X-linked G6PD (male: one X); without it, only haploid or "
+                        "heterozygous X genotypes decide, and homozygous ones are reported both ways")
     g.add_argument("--json", action="store_true", help="print JSON")
     g.set_defaults(func=_genotype)
     pl = psub.add_parser("plan", help="evidence-graded RA treatment plan (plan.md, plan.json)")
     pl.add_argument("vcf", metavar="VCF")
     pl.add_argument("--sample")
     pl.add_argument("--outside-calls", metavar="TSV", help="gene<TAB>diplotype rows, e.g. HLA-DRB1 typing")
-    pl.add_argument("--clinical", metavar="YAML", help="clinical facts (schema: docs/patient.md)")
+    pl.add_argument("--clinical", metavar="YAML", help="clinical facts (schema: docs/patient.md); its sex decides G6PD calls")
     pl.add_argument("--out", metavar="DIR", help="write plan.md and plan.json here")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
     pl.set_defaults(func=_plan)
@@ -28,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _genotype(args: argparse.Namespace) -> int:
     from hypoforge.tools.genomics.service import genotype_json, genotype_report
 
-    g, calls = genotype_report(args.vcf, args.sample)
+    g, calls = genotype_report(args.vcf, args.sample, sex=args.sex)
     if args.json:
         print(json.dumps(genotype_json(g, calls), indent=2))
         return 0

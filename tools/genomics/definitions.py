@@ -12,7 +12,13 @@ Design choices:
   what the CPIC definitions state explicitly.
 * CPIC writes a few positions with an IUPAC ambiguity code (either base may occur on that allele,
   e.g. CYP2C19*4 at rs12248560). pypgx cannot express that, so the project authors those few
-  cases in ``data/allele_overrides.json`` (checked against the CPIC definitions by a test).
+  cases in ``data/allele_overrides.json`` (checked against the CPIC definitions by a test). The
+  same file corrects the few G6PD rows where pypgx's GRCh38 column departs from CPIC ("core"
+  replaces an allele's variants, "exclude" drops a name CPIC does not define).
+* G6PD is X-linked. Its alleles are named as CPIC names them (e.g. "A- 202A_376G",
+  "Mediterranean, Dallas, Panama, Sassari, Cagliari, Birmingham"), with the WHO class as the
+  allele function. One X chromosome (hemizygous) is written ``ALLELE/MALE``, the form pypgx's
+  diplotype table uses, so its phenotype lookup serves both sexes.
 * Variants are keyed ``"chrom-pos-ref-alt"`` (no ``chr``), trimmed to their minimal
   representation, as pypgx writes them.
 """
@@ -30,9 +36,14 @@ from pydantic import BaseModel, Field
 
 from hypoforge.errors import UserError
 
-SUPPORTED_GENES: tuple[str, ...] = ("TPMT", "NUDT15", "CYP2C9", "CYP2C19")
-"""Genes called from a genotype file. G6PD is left out: its alleles are X-linked, sex is needed
-to call them, and pypgx names them by WHO class rather than CPIC star alleles."""
+SUPPORTED_GENES: tuple[str, ...] = ("TPMT", "NUDT15", "CYP2C9", "CYP2C19", "G6PD")
+"""Genes called from a genotype file."""
+
+X_LINKED: frozenset[str] = frozenset({"G6PD"})
+"""Genes on chromosome X: one copy in a hemizygous (46,XY) patient."""
+
+HEMIZYGOUS = "MALE"
+"""The second 'allele' of a hemizygous diplotype (pypgx's convention: ``A- 202A_376G/MALE``)."""
 
 PYPGX_VERSION = "0.27.0"
 
@@ -82,11 +93,12 @@ class GeneDefinition(BaseModel):
     diplotype_phenotypes: dict[str, str]
     score_equations: list[tuple[str, str]] = Field(default_factory=list)
 
+    @functools.cached_property
+    def by_name(self) -> dict[str, AlleleDef]:
+        return {a.name: a for a in self.alleles}
+
     def allele(self, name: str) -> AlleleDef:
-        for a in self.alleles:
-            if a.name == name:
-                return a
-        raise KeyError(name)
+        return self.by_name[name]
 
 
 def pypgx_data_dir() -> Path:
@@ -185,6 +197,10 @@ def load_gene(gene: str) -> GeneDefinition:
         if not core and name not in (ref_allele, default_allele):
             continue  # no GRCh38 definition
         ov = overrides.get(name, {})
+        if ov.get("exclude"):
+            continue
+        if "core" in ov:
+            core = frozenset(variant_key(*_parse_key(k)) for k in ov["core"])  # type: ignore[attr-defined]
         if name != default_allele and not ov.get("no_background"):
             core = core | background
         for k in core:
@@ -203,6 +219,10 @@ def load_gene(gene: str) -> GeneDefinition:
             function=r["Function"], activity_score=score,
         ))
 
+    # A variant no kept allele uses is not a defining position (e.g. G6PD c.1311, which only the
+    # excluded rows carried): an ALT there must not block every fit.
+    used = frozenset().union(*(a.core | a.optional for a in alleles))
+    variants = {k: v for k, v in variants.items() if k in used}
     dips = {r["Diplotype"]: r["Phenotype"] for r in read_table("diplotype-table.csv") if r["Gene"] == gene}
     eqs = [(r["Phenotype"], r["Equation"]) for r in read_table("equation-table.csv") if r["Gene"] == gene]
     return GeneDefinition(

@@ -9,12 +9,16 @@ Design choices:
 * A defining variant absent from the file, or present with a missing GT, is a *no-call* (None),
   never silently reference: gVCF-less files often omit reference sites, and assuming reference
   there would hide a poor metaboliser.
-* Indels are matched after trimming to a minimal representation; deletions in repeats are also
-  matched when one is a rotation of the other within the deletion length (CYP2C9*25 is written
-  left-aligned by some callers and right-aligned by pypgx). This needs no reference genome.
+* Indels are matched after trimming to a minimal representation, and also when a shifted
+  representation of the same indel in a repeat makes the same haplotype (CYP2C9*25, G6PD Tsukui:
+  CPIC and callers write them left-aligned, pypgx right-aligned). The two REF strings together
+  give the reference needed for that check, so no reference genome is required.
 * GRCh37 input is detected (contig lengths, ``##reference``, or defining positions matching
   GRCh37 coordinates) and refused with a UserError, since GRCh37 positions would be silently
   misread as GRCh38.
+* Chromosome X (G6PD) may carry haploid GTs (``1``: one X chromosome); they are recorded as one
+  copy with ``ploidy=1``, diploid GTs as ``ploidy=2``. Haploid GTs elsewhere are malformed. Sex is
+  not guessed here: the caller combines ploidy with the sex the user states.
 * One pass over the file serves any number of samples (:func:`read_all_genotypes`), using the
   genotype matrix cyvcf2 exposes, so a 100-sample file is parsed once.
 """
@@ -30,7 +34,14 @@ import numpy as np
 
 from hypoforge.errors import UserError
 from hypoforge.tools.genomics.context import load_context_variants
-from hypoforge.tools.genomics.definitions import SUPPORTED_GENES, DefVariant, GeneDefinition, load_gene, normalize
+from hypoforge.tools.genomics.definitions import (
+    SUPPORTED_GENES,
+    X_LINKED,
+    DefVariant,
+    GeneDefinition,
+    load_gene,
+    normalize,
+)
 from hypoforge.tools.genomics.models import ContextObservation, GeneObservations, SampleGenotypes
 
 # Chromosome lengths that tell the builds apart (GRCh37, GRCh38).
@@ -42,14 +53,20 @@ _CONTIG_LENGTHS = {
 }
 
 
-def _same_deletion(p1: int, r1: str, a1: str, p2: int, r2: str, a2: str) -> bool:
-    """Two minimal deletions are equivalent if they delete the same repeat, shifted by k <= L."""
-    if not (len(a1) == len(a2) == 1 and len(r1) == len(r2) > 1):
+def _same_indel(p1: int, r1: str, a1: str, p2: int, r2: str, a2: str) -> bool:
+    """Whether two indels make the same haplotype, decided exactly without a reference genome: when
+    their REF spans touch or overlap (and agree where they overlap), the two REFs together are the
+    reference of one stretch; apply each variant to it and compare the results."""
+    if (p2, r2) < (p1, r1):
+        p1, r1, a1, p2, r2, a2 = p2, r2, a2, p1, r1, a1
+    offset = p2 - p1
+    if offset > len(r1):
+        return False  # a gap of unknown bases between them
+    shared = len(r1) - offset
+    if shared > 0 and r1[offset:offset + len(r2)] != r2[:shared]:
         return False
-    d1, d2, k = r1[1:], r2[1:], p2 - p1
-    if k < 0:
-        d1, d2, k = d2, d1, -k
-    return k <= len(d1) and d2 == d1[k:] + d1[:k]
+    stretch = r1 + r2[max(shared, 0):] if offset + len(r2) > len(r1) else r1
+    return a1 + stretch[len(r1):] == stretch[:offset] + a2 + stretch[offset + len(r2):]
 
 
 class _GeneIndex:
@@ -73,7 +90,7 @@ class _GeneIndex:
                 return v
         if len(r) != 1 or len(a) != 1:
             for v in self.indels:
-                if abs(v.pos - p) <= len(r) + len(v.ref) and _same_deletion(p, r, a, v.pos, v.ref, v.alt):
+                if abs(v.pos - p) <= len(r) + len(v.ref) and _same_indel(p, r, a, v.pos, v.ref, v.alt):
                     return v
         return None
 
@@ -186,6 +203,9 @@ def read_all_genotypes(
     pos37 = {(v.chrom, v.grch37_pos, v.grch37_ref) for d in defns for v in d.variants.values() if v.grch37_pos}
     pos38 = {(v.chrom, v.pos, v.ref) for d in defns for v in d.variants.values()}
     chroms = {d.chrom for d in defns}
+    x_chroms = {d.chrom for d in defns if d.gene in X_LINKED}
+    # ploidy_seen[gene] bit mask per sample: 1 = a haploid GT was called, 2 = a diploid one
+    ploidy_seen = [np.zeros(n, dtype=np.int8) for _ in defns]
     try:
         for rec in vcf:
             chrom = rec.CHROM.removeprefix("chr")
@@ -198,7 +218,7 @@ def read_all_genotypes(
                 grch38_hits += 1
             elif (chrom, pos, ref) in pos37:
                 grch37_hits += 1
-            gts = _genotype_matrix(rec, path, n)
+            gts = _genotype_matrix(rec, path, n, haploid_ok=chrom in x_chroms)
             if hit_ctx:
                 bases = [ref] + list(rec.ALT)
                 for rs in hit_ctx:
@@ -220,9 +240,11 @@ def read_all_genotypes(
                             hits.append(v)
                 if not hits:
                     continue
-                missing_row = (gts < 0).any(axis=1)
-                if gts.shape[1] > 1 and n:
-                    phased &= _phased(rec, n) | (gts == gts[:, :1]).all(axis=1) | missing_row
+                missing_row = (gts == -1).any(axis=1)
+                haploid_row = gts[:, 1] == -2
+                ploidy_seen[gi] |= np.where(missing_row, 0, np.where(haploid_row, 1, 2)).astype(np.int8)
+                if n:
+                    phased &= _phased(rec, n) | (gts == gts[:, :1]).all(axis=1) | missing_row | haploid_row
                 for v in hits:
                     arr = counts[gi].setdefault(v.key, np.zeros(n, dtype=np.int16))
                     add = np.zeros(n, dtype=np.int16)
@@ -255,16 +277,20 @@ def read_all_genotypes(
             for k in d.variants:
                 arr = counts[gi].get(k)
                 ac[k] = None if arr is None or arr[si] < 0 else int(arr[si])
+            seen = int(ploidy_seen[gi][si])
+            odd = ["mixed haploid and diploid genotypes at this gene's positions"] if seen == 3 else []
             genes_obs[d.gene] = GeneObservations(
-                gene=d.gene, alt_counts=ac, unexpected=unexpected[gi][si], phased=bool(phased[si])
+                gene=d.gene, alt_counts=ac, unexpected=unexpected[gi][si] + odd, phased=bool(phased[si]),
+                ploidy={1: 1, 2: 2}.get(seen),
             )
         context = {rs: ContextObservation(rsid=rs, genotype=(ctx_gt.get(rs) or [None] * n)[si]) for rs in sorted(ctx_ids)}
         out.append(SampleGenotypes(sample=name, source=str(path), file_format="vcf", genes=genes_obs, context=context))
     return out
 
 
-def _genotype_matrix(rec, path: Path, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """(n_samples, ploidy) allele indices, -1 for missing; UserError on malformed or odd ploidy."""
+def _genotype_matrix(rec, path: Path, n: int, haploid_ok: bool = False) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """(n_samples, 2) allele indices: -1 = missing, -2 = no second allele (haploid GT, allowed only
+    where ``haploid_ok``: chromosome X). UserError on malformed GTs or other ploidy."""
     if n == 0:
         return np.zeros((0, 2), dtype=np.int16)
     try:
@@ -272,16 +298,18 @@ def _genotype_matrix(rec, path: Path, n: int) -> np.ndarray:  # type: ignore[no-
     except Exception as exc:
         raise UserError(f"{path}: malformed GT at {rec.CHROM}:{rec.POS} ({exc}); fix the genotype field") from exc
     gts = np.asarray(arr[:, :-1], dtype=np.int16)
+    if gts.shape[1] == 1:  # every sample haploid at this record
+        gts = np.concatenate([gts, np.full((n, 1), -2, dtype=np.int16)], axis=1)
+    if gts.shape[1] != 2:
+        raise UserError(f"{path}: ploidy {gts.shape[1]} at {rec.CHROM}:{rec.POS}; diploid genotypes (e.g. 0/1) are required")
     # cyvcf2 pads haploid calls with -2 (vector end); a lone allele on an autosome is malformed here.
-    if (gts == -2).any():
+    if (gts[:, 0] == -2).any() or ((gts[:, 1] == -2).any() and not haploid_ok):
         raise UserError(
             f"{path}: haploid or ragged genotype at {rec.CHROM}:{rec.POS}; autosomal pharmacogenes need diploid GT like 0/1"
         )
-    if gts.shape[1] != 2:
-        raise UserError(f"{path}: ploidy {gts.shape[1]} at {rec.CHROM}:{rec.POS}; diploid genotypes (e.g. 0/1) are required")
     if (gts > len(rec.ALT)).any():
         raise UserError(f"{path}: genotype refers to an ALT allele that does not exist at {rec.CHROM}:{rec.POS}")
-    return np.where(gts < 0, -1, gts)
+    return np.where((gts < 0) & (gts != -2), -1, gts)
 
 
 def _phased(rec, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -333,10 +361,12 @@ def _read_consumer(path: Path, fmt: str, genes: list[str], sample: str | None) -
         d = load_gene(g)
         ac: dict[str, int | None] = {}
         unexpected: list[str] = []
+        ploidies: set[int] = set()
         for k, v in d.variants.items():
             gt = calls.get(v.rsid or "")
-            if gt is None or not v.is_snv or len(gt) != 2 or any(b not in "ACGT" for b in gt):
-                ac[k] = None  # absent, no-call ('--'), indel ('DI') or haploid: never assume reference
+            ok_len = (1, 2) if g in X_LINKED else (2,)  # 23andMe writes one base for a single X
+            if gt is None or not v.is_snv or len(gt) not in ok_len or any(b not in "ACGT" for b in gt):
+                ac[k] = None  # absent, no-call ('--'), indel ('DI') or haploid autosome: never assume reference
                 continue
             ref = v.grch37_ref or v.ref
             alt = v.grch37_alt or v.alt
@@ -351,7 +381,12 @@ def _read_consumer(path: Path, fmt: str, genes: list[str], sample: str | None) -
                     unexpected.append(f"{v.rsid} {gt} (definition {ref}>{alt})")
                     continue
             ac[k] = gt.count(alt)
-        genes_obs[g] = GeneObservations(gene=g, alt_counts=ac, unexpected=unexpected)
+            ploidies.add(len(gt))
+        if len(ploidies) > 1:
+            unexpected.append("mixed haploid and diploid genotypes at this gene's positions")
+        genes_obs[g] = GeneObservations(
+            gene=g, alt_counts=ac, unexpected=unexpected, ploidy=next(iter(ploidies)) if len(ploidies) == 1 else None
+        )
     ctx = {c.rsid: ContextObservation(rsid=c.rsid, genotype=calls.get(c.rsid)) for c in load_context_variants()}
     return SampleGenotypes(
         sample=sample or path.stem, source=str(path), file_format=fmt,  # type: ignore[arg-type]

@@ -16,6 +16,9 @@ class GeneObservations(BaseModel):
     )
     unexpected: list[str] = Field(default_factory=list, description="non-reference alleles at defining positions that no definition has")
     phased: bool = False
+    ploidy: Literal[1, 2] | None = Field(
+        default=None, description="GT ploidy seen at the gene's called positions: 1 = haploid (one X), 2 = diploid"
+    )
 
 
 class ContextObservation(BaseModel):

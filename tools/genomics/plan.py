@@ -5,11 +5,17 @@ unless contraindicated; escalation to bDMARD/tsDMARD). Pharmacogenomic adjustmen
 recommendation text *verbatim* from pypgx's recommendation table, with CPIC level, PharmGKB level
 and PMIDs from pypgx's CPIC table: this module writes no dose of its own. Where the table cannot
 give the right text (CYP2C9 activity score 1.0, whose CPIC advice differs from 1.5 while pypgx keys
-by phenotype only) the plan says so and points to the guideline instead of guessing.
+by phenotype only) the plan says so and points to the guideline instead of guessing. pypgx has
+no G6PD recommendations, so the CPIC G6PD rows for hydroxychloroquine and sulfasalazine are read
+from ``data/cpic_g6pd_recommendations.tsv`` (verbatim CPIC text, checked against CPIC's table by a
+test). A G6PD call whose alternatives differ in phenotype is treated as CPIC's "Indeterminate".
 """
 
 from __future__ import annotations
 
+import csv
+import functools
+from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -96,6 +102,50 @@ def _cpic_text(drug: str, g1: str, p1: str, g2: str = "None", p2: str = "None") 
     return None
 
 
+class G6PDRecommendation(BaseModel):
+    drug: str
+    phenotype: str
+    classification: str
+    implication: str
+    recommendation: str
+    comments: str = ""
+
+
+@functools.cache
+def g6pd_recommendations() -> dict[tuple[str, str], G6PDRecommendation]:
+    """(drug, CPIC G6PD phenotype) -> CPIC recommendation, from the bundled verbatim table."""
+    text = resources.files("hypoforge.tools.genomics").joinpath("data/cpic_g6pd_recommendations.tsv").read_text("utf-8")
+    rows = csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t")
+    return {(r["drug"], r["phenotype"]): G6PDRecommendation(**r) for r in rows}
+
+
+_G6PD_ACTION = {"Normal": "standard", "Deficient": "standard", "Variable": "standard",
+                "Deficient with CNSHA": "caution", "Indeterminate": "review"}
+
+
+def _g6pd_recommendations(g6pd: GeneCall | None) -> list[Recommendation]:
+    out: list[Recommendation] = []
+    for drug in ("hydroxychloroquine", "sulfasalazine"):
+        level, pmids, _ = _cpic_meta(drug, "G6PD")
+        if g6pd is None or g6pd.phenotype == "Not genotyped":
+            out.append(Recommendation(drug=drug, action="review", text=(
+                "G6PD was not genotyped in this file. The CPIC G6PD guideline covers this drug: determine G6PD "
+                "status per that guideline."), evidence=Evidence(
+                source="CPIC guideline for G6PD", strength=level, pmids=pmids,
+                rationale="G6PD deficiency and haemolysis risk", facts=["G6PD: not genotyped"])))
+            continue
+        settled = g6pd.diplotype is not None and g6pd.confidence != "low"
+        phenotype = g6pd.phenotype.removeprefix("G6PD ") if settled else "Indeterminate"
+        rec = g6pd_recommendations()[(drug, phenotype)]
+        text = rec.recommendation + (f". {rec.comments}" if rec.comments else "")
+        facts = [_fact(g6pd)] + ([] if settled else ["G6PD phenotype not settled by the genotype: CPIC 'Indeterminate'"])
+        out.append(Recommendation(drug=drug, action=_G6PD_ACTION[phenotype], text=text,  # type: ignore[arg-type]
+                                  evidence=Evidence(
+            source="CPIC guideline for G6PD", strength=f"{level}; CPIC recommendation {rec.classification}",
+            pmids=pmids, rationale=f"G6PD {phenotype}: {rec.implication}", facts=facts)))
+    return out
+
+
 def _pheno_key(call: GeneCall | None) -> str:
     if call is None or call.phenotype == "Not genotyped":
         return "None"
@@ -155,13 +205,7 @@ def _pgx_recommendations(calls: dict[str, GeneCall]) -> list[Recommendation]:
         out.append(Recommendation(drug=drug, action=_action(text), text=text, evidence=Evidence(
             source="CPIC guideline for NSAIDs and CYP2C9", strength=level, pmids=pmids,
             rationale=f"{drug} is metabolised by CYP2C9", facts=facts)))
-    for drug in ("hydroxychloroquine", "sulfasalazine"):
-        level, pmids, _ = _cpic_meta(drug, "G6PD")
-        out.append(Recommendation(drug=drug, action="review", text=(
-            "G6PD status was not called from the genotype file (X-linked; not supported here). The CPIC G6PD "
-            "guideline covers this drug: determine G6PD status per that guideline."), evidence=Evidence(
-            source="CPIC guideline for G6PD", strength=level, pmids=pmids, rationale="G6PD deficiency and haemolysis risk",
-            facts=["G6PD: not genotyped"])))
+    out += _g6pd_recommendations(calls.get("G6PD"))
     level, _, _ = _cpic_meta("sulfasalazine", "NAT2")
     out.append(Recommendation(drug="sulfasalazine", action="context", text=(
         "NAT2 acetylator status and sulfasalazine: CPIC assignment is provisional with no published guideline; "

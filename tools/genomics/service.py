@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypoforge.errors import UserError
 from hypoforge.files import write_atomic
-from hypoforge.tools.genomics.calling import call_star_alleles
+from hypoforge.tools.genomics.calling import Sex, call_star_alleles
 from hypoforge.tools.genomics.clinical import load_clinical
 from hypoforge.tools.genomics.definitions import SUPPORTED_GENES
 from hypoforge.tools.genomics.genotypes import read_genotypes
@@ -21,9 +21,12 @@ from hypoforge.tools.genomics.plan import (
 )
 
 
-def genotype_report(path: str | Path, sample: str | None = None) -> tuple[SampleGenotypes, list[GeneCall]]:
+def genotype_report(
+    path: str | Path, sample: str | None = None, sex: Sex | None = None
+) -> tuple[SampleGenotypes, list[GeneCall]]:
+    """Read one person's genotypes and call every supported gene; ``sex`` decides X-linked calls."""
     g = read_genotypes(path, sample=sample)
-    return g, [call_star_alleles(g, gene) for gene in SUPPORTED_GENES]
+    return g, [call_star_alleles(g, gene, sex=sex) for gene in SUPPORTED_GENES]
 
 
 def genotype_json(g: SampleGenotypes, calls: list[GeneCall]) -> dict[str, object]:
@@ -53,7 +56,7 @@ def make_plan(vcf: str | Path, sample: str | None = None, outside_calls: str | P
     """Validate every input before any work, so bad input never yields a partial plan."""
     clin = load_clinical(clinical) if clinical else None
     oc = load_outside_calls(outside_calls) if outside_calls else []
-    g, calls = genotype_report(vcf, sample)
+    g, calls = genotype_report(vcf, sample, sex=clin.sex if clin else None)
     return build_plan(calls, clinical=clin, outside_calls=oc, genotypes=g)
 
 

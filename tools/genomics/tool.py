@@ -26,7 +26,7 @@ class GenomicsPlanTool(Tool):
 
     name: ClassVar[str] = "genomics.plan"
     description: ClassVar[str] = (
-        "Personalised RA treatment plan from a patient's genotype: TPMT/NUDT15/CYP2C9/CYP2C19 star alleles, "
+        "Personalised RA treatment plan from a patient's genotype: TPMT/NUDT15/CYP2C9/CYP2C19 star alleles and G6PD, "
         "CPIC-based drug adjustments, HLA-DRB1 shared epitope from outside calls, clinical contraindications."
     )
     Input: ClassVar[type[BaseModel]] = GenomicsPlanInput
