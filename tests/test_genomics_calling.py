@@ -292,3 +292,43 @@ def test_bad_inputs(shared_data: Path, tmp_path: Path) -> None:
     bad.write_text(head + "6\t18138997\trs1800460\tC\tT\t.\tPASS\t.\tGT\t0/3\n")
     with pytest.raises(UserError, match="ALT allele that does not exist|malformed"):
         read_genotypes(bad)
+
+
+def _phase(src: Path, dst: Path, gts: dict[int, str], extra_format: str = "", extra: dict[int, str] | None = None) -> Path:
+    """Copy a one-sample VCF, replacing the GT at the given positions (and adding a FORMAT field)."""
+    out = []
+    for line in src.read_text().splitlines():
+        if line.startswith("#CHROM") and extra_format:
+            out.append(f'##FORMAT=<ID={extra_format},Number=1,Type=Integer,Description="Phase set">')
+        if not line.startswith("#"):
+            f = line.split("\t")
+            pos = int(f[1])
+            if pos in gts:
+                f[9] = gts[pos]
+            if extra_format:
+                f[8] += f":{extra_format}"
+                f[9] += ":" + (extra or {}).get(pos, ".")
+            line = "\t".join(f)
+        out.append(line)
+    dst.write_text("\n".join(out) + "\n")
+    return dst
+
+
+def test_phase_decides_tpmt_3b_3c(shared_data: Path, tmp_path: Path) -> None:
+    """The unphased s3bs3c genotype is *1/*3A; phased, the haplotypes decide."""
+    src = shared_data / "vcf_pharmcat" / "haplotype_tests" / "TPMT" / "s3bs3c.vcf"
+    b3, c3 = 18138997, 18130687  # rs1800460 (*3B), rs1142345 (*3C)
+    trans = call_star_alleles(read_genotypes(_phase(src, tmp_path / "t.vcf", {b3: "0|1", c3: "1|0"})), "TPMT")
+    assert trans.diplotype == "*3B/*3C" and not trans.ambiguous and trans.confidence != "low"
+    assert any("phased" in n for n in trans.notes)
+    cis = call_star_alleles(read_genotypes(_phase(src, tmp_path / "c.vcf", {b3: "0|1", c3: "0|1"})), "TPMT")
+    assert cis.diplotype == "*1/*3A" and "*3B/*3C" not in {c.diplotype for c in cis.alternatives}
+    # Phased in different phase sets: phase between them is unknown, so both readings remain.
+    split = _phase(src, tmp_path / "s.vcf", {b3: "0|1", c3: "1|0"}, "PS", {b3: "100", c3: "200"})
+    both = call_star_alleles(read_genotypes(split), "TPMT")
+    assert both.diplotype == "*1/*3A" and "*3B/*3C" in {c.diplotype for c in both.alternatives}
+    same = _phase(src, tmp_path / "p.vcf", {b3: "0|1", c3: "1|0"}, "PS", {b3: "100", c3: "100"})
+    assert call_star_alleles(read_genotypes(same), "TPMT").diplotype == "*3B/*3C"
+    # One phased, one unphased het: unphased calling.
+    half = call_star_alleles(read_genotypes(_phase(src, tmp_path / "h.vcf", {b3: "0|1", c3: "0/1"})), "TPMT")
+    assert half.diplotype == "*1/*3A" and half.ambiguous

@@ -1,4 +1,4 @@
-"""Star-allele calling from unphased genotypes.
+"""Star-allele calling from genotypes, unphased or phased.
 
 Method (exact matching, as CPIC definitions intend): a diplotype a/b *fits* when, at every called
 defining variant, the ALT copies observed equal the copies a and b require, allowing each
@@ -27,8 +27,12 @@ two; a stated sex that contradicts the GTs withholds the call. Without a stated 
 homozygous GTs fit both models: the two-X call is reported, the hemizygous one is listed beside it,
 and confidence drops (to low where their phenotypes differ).
 
-Phase: the VCF reader records whether a sample's genotypes are phased, but calling treats them as
-unphased: the fit is then a superset of the phased answer (never wrong, possibly more ambiguous).
+Phase: when every heterozygous GT of a gene is phased within one phase set, the reader gives the
+ALT copies on each haplotype, and a fit must also put one allele on each haplotype exactly: het
+*3B and *3C sites on opposite haplotypes are *3B/*3C, on one haplotype *1/*3A. If no pair of
+alleles fits the haplotypes (e.g. a switch error), the call falls back to the unphased fits and
+says so. Partly phased or multi-block genes are called as unphased (a superset of the phased
+answer: never wrong, possibly more ambiguous).
 """
 from __future__ import annotations
 
@@ -153,6 +157,20 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
             gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
             missing_positions=missing_labels, unexpected=obs.unexpected, confidence="low", notes=notes,
         )
+    if fits and obs.haplotypes and not hemizygous:
+        by_name = {r.name: r for r in reps}
+        hap = obs.haplotypes
+
+        def on(r: _Reduced, h: int) -> bool:
+            return all((k in r.core) <= hap[k][h] <= (k in r.core) + (k in r.optional) for k in keys)
+
+        phased = [f for f in fits if (on(by_name[f[2]], 0) and on(by_name[f[3]], 1)) or (on(by_name[f[2]], 1) and on(by_name[f[3]], 0))]
+        if phased:
+            if len(phased) < len(fits):
+                notes.append(f"phased GTs: {len(fits) - len(phased)} unphased fit(s) excluded")
+            fits = phased
+        else:
+            notes.append("phased GTs fit no pair of alleles haplotype by haplotype; called as unphased")
     ref_bonus = lambda f: (f[2] == defn.ref_allele) + (f[3] == defn.ref_allele)  # noqa: E731
     fits.sort(key=lambda f: (-f[0], tuple(-s for s in f[1]), f[4], -ref_bonus(f)))
     best = fits[0]

@@ -19,6 +19,8 @@ Design choices:
 * Chromosome X (G6PD) may carry haploid GTs (``1``: one X chromosome); they are recorded as one
   copy with ``ploidy=1``, diploid GTs as ``ploidy=2``. Haploid GTs elsewhere are malformed. Sex is
   not guessed here: the caller combines ploidy with the sex the user states.
+* Phase: ALT copies are also kept per haplotype; a gene's haplotypes are handed to the caller only
+  when all of its heterozygous GTs are phased in one phase set (PS, or none given).
 * One pass over the file serves any number of samples (:func:`read_all_genotypes`), using the
   genotype matrix cyvcf2 exposes, so a 100-sample file is parsed once.
 """
@@ -197,7 +199,6 @@ def read_all_genotypes(
     # counts[gene][key] -> int array (n,), -1 = no call; untouched keys are absent (= not in file)
     counts: list[dict[str, np.ndarray]] = [{} for _ in defns]
     unexpected: list[list[list[str]]] = [[[] for _ in range(n)] for _ in defns]
-    phased = np.ones(n, dtype=bool)
     ctx_gt: dict[str, list[str | None]] = {}
     grch37_hits = grch38_hits = 0
     pos37 = {(v.chrom, v.grch37_pos, v.grch37_ref) for d in defns for v in d.variants.values() if v.grch37_pos}
@@ -206,6 +207,13 @@ def read_all_genotypes(
     x_chroms = {d.chrom for d in defns if d.gene in X_LINKED}
     # ploidy_seen[gene] bit mask per sample: 1 = a haploid GT was called, 2 = a diploid one
     ploidy_seen = [np.zeros(n, dtype=np.int8) for _ in defns]
+    # Phase: ALT copies per haplotype, whether every heterozygous GT of the gene is phased within
+    # one phase set (PS; phased GTs without PS share one set, as the VCF specification says), and
+    # whether the gene has any heterozygous GT at all (otherwise phase adds nothing).
+    haps: list[dict[str, np.ndarray]] = [{} for _ in defns]
+    phase_ok = [np.ones(n, dtype=bool) for _ in defns]
+    phase_set = [np.full(n, -1, dtype=np.int64) for _ in defns]
+    any_het = [np.zeros(n, dtype=bool) for _ in defns]
     try:
         for rec in vcf:
             chrom = rec.CHROM.removeprefix("chr")
@@ -243,15 +251,21 @@ def read_all_genotypes(
                 missing_row = (gts == -1).any(axis=1)
                 haploid_row = gts[:, 1] == -2
                 ploidy_seen[gi] |= np.where(missing_row, 0, np.where(haploid_row, 1, 2)).astype(np.int8)
-                if n:
-                    phased &= _phased(rec, n) | (gts == gts[:, :1]).all(axis=1) | missing_row | haploid_row
+                het_row = (gts[:, 0] != gts[:, 1]) & ~missing_row & ~haploid_row
+                if het_row.any():
+                    ps = _phase_sets(rec, n)
+                    any_het[gi] |= het_row
+                    phase_ok[gi] &= ~het_row | _phased(rec, n)
+                    first = het_row & (phase_set[gi] == -1)
+                    phase_set[gi][first] = ps[first]
+                    phase_ok[gi] &= ~het_row | (phase_set[gi] == ps)
                 for v in hits:
                     arr = counts[gi].setdefault(v.key, np.zeros(n, dtype=np.int16))
-                    add = np.zeros(n, dtype=np.int16)
+                    hap = haps[gi].setdefault(v.key, np.zeros((n, 2), dtype=np.int16))
                     for ai, mv in matched.items():
                         if mv.key == v.key:
-                            add += (gts == ai).sum(axis=1).astype(np.int16)
-                    arr[:] = np.where((arr < 0) | missing_row, -1, arr + add)
+                            hap += (gts == ai).astype(np.int16)
+                    arr[:] = np.where((arr < 0) | missing_row, -1, hap.sum(axis=1))
                 # Non-reference alleles that change a defining SNV base but match no definition.
                 snv_here = [v for v in idx.by_pos.get(pos, []) if v.is_snv]
                 for ai, alt in enumerate(alts, start=1):
@@ -279,8 +293,11 @@ def read_all_genotypes(
                 ac[k] = None if arr is None or arr[si] < 0 else int(arr[si])
             seen = int(ploidy_seen[gi][si])
             odd = ["mixed haploid and diploid genotypes at this gene's positions"] if seen == 3 else []
+            haplotypes = None
+            if seen == 2 and any_het[gi][si] and phase_ok[gi][si]:
+                haplotypes = {k: (int(haps[gi][k][si, 0]), int(haps[gi][k][si, 1])) for k, c in ac.items() if c is not None}
             genes_obs[d.gene] = GeneObservations(
-                gene=d.gene, alt_counts=ac, unexpected=unexpected[gi][si] + odd, phased=bool(phased[si]),
+                gene=d.gene, alt_counts=ac, unexpected=unexpected[gi][si] + odd, haplotypes=haplotypes,
                 ploidy={1: 1, 2: 2}.get(seen),
             )
         context = {rs: ContextObservation(rsid=rs, genotype=(ctx_gt.get(rs) or [None] * n)[si]) for rs in sorted(ctx_ids)}
@@ -317,6 +334,18 @@ def _phased(rec, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
         return np.asarray(rec.gt_phases, dtype=bool)
     except Exception:
         return np.zeros(n, dtype=bool)
+
+
+def _phase_sets(rec, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """PS per sample; -2 (one shared default set) where the record or the sample has none."""
+    try:
+        ps = rec.format("PS")
+    except Exception:
+        ps = None
+    if ps is None:
+        return np.full(n, -2, dtype=np.int64)
+    flat = np.asarray(ps).reshape(n, -1)[:, 0].astype(np.int64)
+    return np.where(flat < 0, -2, flat)
 
 
 def read_genotypes(

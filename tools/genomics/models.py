@@ -15,7 +15,11 @@ class GeneObservations(BaseModel):
         description="defining variant key -> copies of its ALT allele (0-2); None = no call / not in file"
     )
     unexpected: list[str] = Field(default_factory=list, description="non-reference alleles at defining positions that no definition has")
-    phased: bool = False
+    haplotypes: dict[str, tuple[int, int]] | None = Field(
+        default=None,
+        description="ALT copies on each haplotype per called variant key, when every heterozygous GT of the gene "
+        "is phased in one phase set; None when unphased (or nothing to phase)",
+    )
     ploidy: Literal[1, 2] | None = Field(
         default=None, description="GT ploidy seen at the gene's called positions: 1 = haploid (one X), 2 = diploid"
     )
