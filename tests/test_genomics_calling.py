@@ -51,7 +51,8 @@ DIRS = {"TPMT": "TPMT", "NUDT15": "NUDT15", "CYP2C9": "cyp2c9", "CYP2C19": "cyp2
 EXPLAINED_MISSES = {
     ("TPMT", "s3bs3c"): "unphased het *3B and *3C sites also fit *1/*3A, which scores higher (PharmCAT's test: "
                         "'*1/*3A (which scores higher) is valid'); *3B/*3C is listed",
-    ("CYP2C9", "s24s2pluss24"): "*2+*24 on one chromosome is no defined allele: no call (PharmCAT's test asserts 0 diplotypes)",
+    ("CYP2C9", "s24s2pluss24"): "*2+*24 on one chromosome is no defined allele: no call (PharmCAT's test asserts 0 "
+                                "diplotypes); the combination *24/*2+*24 is named in a note",
     ("CYP2C9", "s2s24only"): "same genotype as s24s2pluss24 (het *2, hom *24): no call (PharmCAT's test asserts no match)",
     ("CYP2C9", "s3s18m94981296"): "the only *3 position is missing, so *3 cannot be matched (PharmCAT rule); *1/*18 is called "
                                   "and *3/*18 listed as not excluded",
@@ -332,3 +333,13 @@ def test_phase_decides_tpmt_3b_3c(shared_data: Path, tmp_path: Path) -> None:
     # One phased, one unphased het: unphased calling.
     half = call_star_alleles(read_genotypes(_phase(src, tmp_path / "h.vcf", {b3: "0|1", c3: "0/1"})), "TPMT")
     assert half.diplotype == "*1/*3A" and half.ambiguous
+
+
+def test_combination_is_named_not_called(shared_data: Path) -> None:
+    """Het *2 with hom *24 fits no allele pair; the *2+*24 combination is named in a note only."""
+    f = shared_data / "vcf_pharmcat" / "haplotype_tests" / "cyp2c9" / "s24s2pluss24.vcf"
+    call = call_star_alleles(read_genotypes(f), "CYP2C9")
+    assert call.diplotype is None and call.phenotype == "Indeterminate"
+    assert any("*24/*2+*24" in n and "not called" in n for n in call.notes)
+    plain = call_star_alleles(read_genotypes(shared_data / "vcf_pharmcat" / "haplotype_tests" / "cyp2c9" / "s2s3.vcf"), "CYP2C9")
+    assert not any("one chromosome" in n for n in plain.notes)

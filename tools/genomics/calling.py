@@ -153,6 +153,10 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
             notes.append("unexpected allele(s) at defining positions: " + "; ".join(obs.unexpected))
         if not fits:
             notes.append("no pair of defined alleles explains the observed genotypes")
+            combos = [] if obs.unexpected or hemizygous else _combinations(defn, usable, called, keys)
+            if combos:
+                notes.append("two defined alleles on one chromosome would fit: " + ", ".join(combos[:3])
+                             + " (PharmCAT's research-only combination mode; not called, phenotype Indeterminate)")
         return GeneCall(
             gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
             missing_positions=missing_labels, unexpected=obs.unexpected, confidence="low", notes=notes,
@@ -220,6 +224,22 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
         ambiguous=bool(alts), alternatives=alts, missing_positions=missing_labels,
         unexpected=obs.unexpected, confidence=confidence, notes=notes,
     )
+
+
+def _combinations(defn: GeneDefinition, usable: list[_Reduced], called: dict[str, int], keys: frozenset[str]) -> list[str]:
+    """Diplotypes 'c/a+b' where alleles a and b together on one chromosome, opposite c, fit
+    exactly. Only named in a note when nothing else fits: no CPIC function exists for them."""
+    variants = [r for r in usable if r.core and r.name not in (defn.ref_allele, defn.default_allele)]
+    out = []
+    for a, b in itertools.combinations(variants, 2):
+        if a.core & b.core:
+            continue
+        x, y = _sort_pair(defn, a.name, b.name)
+        both = _Reduced(f"{x}+{y}", a.core | b.core, a.optional | b.optional)
+        for c in usable:
+            if _fits(both, c, called, keys) is not None:
+                out.append(f"{c.name}/{both.name}")
+    return out
 
 
 Sex = Literal["female", "male", "other"]
