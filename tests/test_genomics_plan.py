@@ -211,3 +211,24 @@ def test_clinical_sex_decides_g6pd(shared_data: Path, tmp_path: Path, capsys: py
     plan = json.loads(capsys.readouterr().out)
     assert next(c for c in plan["gene_calls"] if c["gene"] == "G6PD")["diplotype"] == "B (reference)/MALE"
     assert next(r for r in plan["drugs"] if r["drug"] == "hydroxychloroquine")["action"] == "standard"
+
+
+def test_outside_call_replaces_the_file_call(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = shared_data / "vcf_pharmcat" / "haplotype_tests" / "TPMT" / "s3as3b.vcf"  # TPMT *3A/*3B: poor metaboliser
+    oc = tmp_path / "calls.tsv"
+    oc.write_text("gene\tdiplotype\nTPMT\t*1/*1\nCYP2D6\t*1/*4\n")
+    assert main(["patient", "plan", str(f), "--outside-calls", str(oc), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    tpmt = next(c for c in plan["gene_calls"] if c["gene"] == "TPMT")
+    assert (tpmt["diplotype"], tpmt["phenotype"], tpmt["source"]) == ("*1/*1", "Normal Metabolizer", "outside call (TSV)")
+    assert "*3A/*3B" in tpmt["notes"][0]
+    aza = next(r for r in plan["drugs"] if r["drug"] == "azathioprine")
+    assert aza["action"] == "standard" and "(outside call)" in aza["evidence"]["facts"][0]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("TPMT\t*1/*3X\n")
+    out = tmp_path / "out"
+    assert main(["patient", "plan", str(f), "--outside-calls", str(bad), "--out", str(out)]) == 2
+    assert "row 1: unknown TPMT allele '*3X'" in capsys.readouterr().err and not out.exists()
+    bad.write_text("TPMT\t*1/*1\ntpmt\t*1/*3A\n")
+    assert main(["patient", "plan", str(f), "--outside-calls", str(bad)]) == 2
+    assert "second call for tpmt" in capsys.readouterr().err

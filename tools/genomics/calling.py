@@ -36,6 +36,7 @@ answer: never wrong, possibly more ambiguous).
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import itertools
 from typing import Literal, NamedTuple
@@ -224,6 +225,26 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
         ambiguous=bool(alts), alternatives=alts, missing_positions=missing_labels,
         unexpected=obs.unexpected, confidence=confidence, notes=notes,
     )
+
+
+def call_from_outside(gene: str, diplotype: str, replaces: GeneCall | None = None) -> GeneCall:
+    """A gene call taken from another assay (outside-calls TSV), with the phenotype from the same
+    tables. ValueError names an allele the definitions do not have."""
+    defn = load_gene(gene)
+    parts = [p.strip() for p in diplotype.split("/")]
+    known = set(defn.by_name) | ({HEMIZYGOUS} if defn.gene in X_LINKED else set())
+    if len(parts) != 2 or not all(parts):
+        raise ValueError(f"{diplotype!r} is not a diplotype like *1/*3A")
+    for p in parts:
+        if p not in known:
+            near = difflib.get_close_matches(p, sorted(known), n=3)
+            raise ValueError(f"unknown {defn.gene} allele {p!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
+    a, b = _sort_pair(defn, parts[0], parts[1])
+    pheno, score = phenotype_of(defn, a, b)
+    was = f"{replaces.diplotype or 'no call'} ({replaces.phenotype})" if replaces else "none"
+    return GeneCall(gene=defn.gene, diplotype=f"{a}/{b}", phenotype=pheno, activity_score=score, ambiguous=False,
+                    confidence="high", source="outside call (TSV)",
+                    notes=[f"outside call replaces the call from the genotype file: {was}"])
 
 
 def _combinations(defn: GeneDefinition, usable: list[_Reduced], called: dict[str, int], keys: frozenset[str]) -> list[str]:

@@ -166,7 +166,8 @@ def _action(text: str) -> str:
 def _fact(call: GeneCall) -> str:
     dip = call.diplotype or "no call"
     amb = " (ambiguous)" if call.ambiguous else ""
-    return f"{call.gene} {dip}{amb}: {call.phenotype}; confidence {call.confidence}"
+    outside = " (outside call)" if call.source.startswith("outside call") else ""
+    return f"{call.gene} {dip}{amb}{outside}: {call.phenotype}; confidence {call.confidence}"
 
 
 def _pgx_recommendations(calls: dict[str, GeneCall]) -> list[Recommendation]:
@@ -288,12 +289,19 @@ def build_plan(
     from hypoforge.tools.genomics.context import load_context_variants
     from hypoforge.tools.genomics.hla import shared_epitope
 
+    from hypoforge.tools.genomics.calling import call_from_outside
+    from hypoforge.tools.genomics.definitions import SUPPORTED_GENES
+
     by_gene = {c.gene: c for c in calls}
     outside = outside_calls or []
     se = None
     for oc in outside:
         if oc.gene.upper().replace("HLA-", "") == "DRB1":
             se = shared_epitope(oc.diplotype)
+        elif oc.gene.upper() in SUPPORTED_GENES:  # another assay's call replaces the file's
+            gene = oc.gene.upper()
+            by_gene[gene] = call_from_outside(gene, oc.diplotype, by_gene.get(gene))
+    calls = list(by_gene.values())  # replaced calls keep their place
     drugs = _pgx_recommendations(by_gene)
     clin = _clinical_recommendations(clinical) if clinical else []
     blocked = {r.drug for r in clin if r.action == "avoid"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypoforge.errors import UserError
 from hypoforge.files import write_atomic
-from hypoforge.tools.genomics.calling import Sex, call_star_alleles
+from hypoforge.tools.genomics.calling import Sex, call_from_outside, call_star_alleles
 from hypoforge.tools.genomics.clinical import load_clinical
 from hypoforge.tools.genomics.definitions import SUPPORTED_GENES
 from hypoforge.tools.genomics.genotypes import read_genotypes
@@ -44,10 +44,21 @@ def load_outside_calls(path: str | Path) -> list[OutsideCall]:
         rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
     if rows and [x.strip().lower() for x in rows[0][:2]] == ["gene", "diplotype"]:
         rows = rows[1:]
+    seen: set[str] = set()
     for i, r in enumerate(rows, start=1):
         if len(r) != 2 or not r[0].strip() or "/" not in r[1]:
             raise UserError(f"{path}: row {i} must be 'gene<TAB>diplotype' (e.g. HLA-DRB1\tDRB1*04:01/DRB1*15:01)")
-        out.append(OutsideCall(gene=r[0].strip(), diplotype=r[1].strip()))
+        gene, dip = r[0].strip(), r[1].strip()
+        key = gene.upper().replace("HLA-", "")
+        if key in seen:
+            raise UserError(f"{path}: row {i}: a second call for {gene}; give one row per gene")
+        seen.add(key)
+        if key in SUPPORTED_GENES:
+            try:
+                call_from_outside(key, dip)
+            except ValueError as exc:
+                raise UserError(f"{path}: row {i}: {exc}; use the allele names of the CPIC definitions") from exc
+        out.append(OutsideCall(gene=gene, diplotype=dip))
     return out
 
 
