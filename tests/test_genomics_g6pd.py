@@ -161,3 +161,20 @@ def test_23andme_single_x_base(tmp_path: Path) -> None:
     call = call_star_alleles(g, "G6PD", sex="male")
     assert call.diplotype == "A- 202A_376G/MALE" and call.phenotype == "G6PD Deficient"
     assert call.missing_positions and call.confidence != "high"
+
+
+def test_grch37_x_is_refused(tmp_path: Path) -> None:
+    from hypoforge.errors import UserError
+
+    head = "##fileformat=VCFv4.2\n{contig}#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tP1\n"
+    by_length = tmp_path / "len.vcf"
+    by_length.write_text(head.format(contig="##contig=<ID=chrX,length=155270560>\n")
+                         + "chrX\t154536002\trs1050828\tC\tT\t.\tPASS\t.\tGT\t0/1\n")
+    with pytest.raises(UserError, match="GRCh37"):
+        read_genotypes(by_length)
+    # No header hint: rs1050828 and rs1050829 at their GRCh37 positions.
+    by_pos = tmp_path / "pos.vcf"
+    by_pos.write_text(head.format(contig="") + "chrX\t153763492\trs1050829\tT\tC\t.\tPASS\t.\tGT\t0/1\n"
+                      "chrX\t153764217\trs1050828\tC\tT\t.\tPASS\t.\tGT\t0/1\n")
+    with pytest.raises(UserError, match="GRCh37"):
+        read_genotypes(by_pos)
