@@ -343,3 +343,31 @@ def test_combination_is_named_not_called(shared_data: Path) -> None:
     assert any("*24/*2+*24" in n and "not called" in n for n in call.notes)
     plain = call_star_alleles(read_genotypes(shared_data / "vcf_pharmcat" / "haplotype_tests" / "cyp2c9" / "s2s3.vcf"), "CYP2C9")
     assert not any("one chromosome" in n for n in plain.notes)
+
+
+def test_phenotypes_equal_pypgx_functions() -> None:
+    """phenotype_of reads pypgx's tables without importing pypgx (its import pulls pandas, matplotlib
+    and scikit-learn); here pypgx's own predict_score / predict_phenotype check it on every CYP2C9
+    allele score and a fixed spread of diplotypes of each gene (about 90 ms per pypgx call)."""
+    import random
+
+    pypgx = pytest.importorskip("pypgx", reason="pypgx with its full dependencies is needed for this cross-check")
+    from hypoforge.tools.genomics.definitions import SUPPORTED_GENES, phenotype_of
+
+    cyp2c9 = load_gene("CYP2C9")
+    for al in cyp2c9.alleles:
+        if al.activity_score is not None:
+            assert pypgx.predict_score("CYP2C9", al.name) == al.activity_score, al.name
+    rng = random.Random(7)
+    checked = 0
+    for gene in SUPPORTED_GENES:
+        defn = load_gene(gene)
+        names = [a.name for a in defn.alleles]
+        pairs = [(defn.ref_allele, n) for n in rng.sample(names, 4)] + [tuple(rng.sample(names, 2)) for _ in range(4)]
+        if gene == "G6PD":
+            pairs += [(n, "MALE") for n in rng.sample(names, 4)]
+        for a, b in pairs:
+            ours, _ = phenotype_of(defn, a, b)
+            assert ours == pypgx.predict_phenotype(gene, a, b), (gene, a, b)
+            checked += 1
+    assert checked == 8 * len(SUPPORTED_GENES) + 4
