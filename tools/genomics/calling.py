@@ -17,7 +17,8 @@ single allele (most specific), by crediting fewer optional variants, and by pref
 reference allele (CYP2C19 *1 over the GRCh38 default *38); every other fit is listed and the call
 is marked ambiguous. When nothing fits, or an unexpected allele sits at a defining position, the
 call is withheld (diplotype None, phenotype Indeterminate) rather than guessed. Combinations of
-alleles on one chromosome (PharmCAT's research-only "*2 + *24" mode) are not called.
+alleles on one chromosome (PharmCAT's research-only "*2 + *24" mode) are not called; when only
+such a combination fits, a note names it.
 
 X-linked genes (G6PD): a patient with one X chromosome is called *hemizygous*: each single allele
 whose variants equal the observed copies (0 or 1) fits, written ``ALLELE/MALE`` (pypgx's form, so
