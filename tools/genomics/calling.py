@@ -38,7 +38,6 @@ answer: never wrong, possibly more ambiguous).
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 from typing import Literal, NamedTuple
 
@@ -78,15 +77,9 @@ def _fits(a: _Reduced, b: _Reduced, called: dict[str, int], keys: frozenset[str]
     return len(a.core & keys) + extra_a, len(b.core & keys) + extra_b, extra_a + extra_b
 
 
-@functools.cache
-def _order(gene: str) -> dict[str, int]:
-    return {al.name: i for i, al in enumerate(load_gene(gene).alleles)}
-
-
 def _sort_pair(defn: GeneDefinition, a: str, b: str) -> tuple[str, str]:
-    order = _order(defn.gene)
-    last = len(order)  # the hemizygous marker always goes second
-    return (a, b) if order.get(a, last) <= order.get(b, last) else (b, a)
+    last = len(defn.rank)  # the hemizygous marker always goes second
+    return (a, b) if defn.rank.get(a, last) <= defn.rank.get(b, last) else (b, a)
 
 
 _NO_SECOND_X = _Reduced(HEMIZYGOUS, frozenset(), frozenset())
@@ -97,11 +90,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
     46,XY patient), so ``alt_counts`` are 0 or 1 and each fit is a single allele."""
     defn = defn or load_gene(obs.gene)
     called = {k: v for k, v in obs.alt_counts.items() if v is not None and k in defn.variants}
-    missing = sorted(
-        (k for k in defn.variants if obs.alt_counts.get(k) is None),
-        key=lambda k: defn.variants[k].pos,
-    )
-    missing_labels = [defn.variants[k].label() for k in missing]
+    missing_labels = defn.missing_labels(obs.alt_counts)
     if not called:
         return GeneCall(
             gene=defn.gene, diplotype=None, phenotype="Not genotyped", ambiguous=False,
@@ -159,11 +148,8 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
             if combos:
                 notes.append("two defined alleles on one chromosome would fit: " + ", ".join(combos[:3])
                              + " (PharmCAT's research-only combination mode; not called, phenotype Indeterminate)")
-        return GeneCall(
-            gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
-            missing_positions=missing_labels, unexpected=obs.unexpected, confidence="low", notes=notes,
-        )
-    if fits and obs.haplotypes and not hemizygous:
+        return _withheld(defn, obs, notes)
+    if obs.haplotypes and not hemizygous:
         by_name = {r.name: r for r in reps}
         hap = obs.haplotypes
 
@@ -182,10 +168,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
     best = fits[0]
     if best[0] < 0:  # only alleles without any called position fit: nothing can be matched
         notes.append("no allele with a called defining position explains the observed genotypes")
-        return GeneCall(
-            gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
-            missing_positions=missing_labels, unexpected=obs.unexpected, confidence="low", notes=notes,
-        )
+        return _withheld(defn, obs, notes)
     pheno, act = phenotype_of(defn, best[2], best[3])
     alts: list[Candidate] = []
     seen = {f"{best[2]}/{best[3]}"}
@@ -215,12 +198,12 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
             if scores[u] is None:
                 add(a, u)
     alts.sort(key=lambda c: -(c.score if c.score is not None else -1))
-    if missing:
-        notes.append(f"{len(missing)} defining position(s) not called; alleles defined there cannot be excluded")
+    if missing_labels:
+        notes.append(f"{len(missing_labels)} defining position(s) not called; alleles defined there cannot be excluded")
     phenos = {pheno} | {c.phenotype for c in alts}
     if len(phenos) > 1:
         notes.append("alternative diplotypes imply different phenotypes: " + ", ".join(sorted(phenos)))
-    confidence = "high" if not alts and not missing else ("medium" if len(phenos) == 1 else "low")
+    confidence = "high" if not alts and not missing_labels else ("medium" if len(phenos) == 1 else "low")
     return GeneCall(
         gene=defn.gene, diplotype=f"{best[2]}/{best[3]}", phenotype=pheno, activity_score=act, score=best[0],
         ambiguous=bool(alts), alternatives=alts, missing_positions=missing_labels,
@@ -278,11 +261,11 @@ def call_star_alleles(genotypes: SampleGenotypes, gene: str, sex: Sex | None = N
     return call_gene(obs, defn)
 
 
-def _withheld(defn: GeneDefinition, obs: GeneObservations, note: str) -> GeneCall:
-    missing = [defn.variants[k].label() for k in sorted(
-        (k for k in defn.variants if obs.alt_counts.get(k) is None), key=lambda k: defn.variants[k].pos)]
+def _withheld(defn: GeneDefinition, obs: GeneObservations, notes: list[str]) -> GeneCall:
+    """No call: phenotype Indeterminate, with the reasons in ``notes``."""
     return GeneCall(gene=defn.gene, diplotype=None, phenotype="Indeterminate", ambiguous=False,
-                    missing_positions=missing, unexpected=obs.unexpected, confidence="low", notes=[note])
+                    missing_positions=defn.missing_labels(obs.alt_counts), unexpected=obs.unexpected,
+                    confidence="low", notes=notes)
 
 
 def _one_copy(obs: GeneObservations) -> GeneObservations:
@@ -295,15 +278,15 @@ def _call_x_linked(obs: GeneObservations, defn: GeneDefinition, sex: Literal["fe
     het = sorted(defn.variants[k].label() for k, v in obs.alt_counts.items() if v == 1 and k in defn.variants)
     if obs.ploidy == 1:
         if sex == "female":
-            return _withheld(defn, obs, "haploid (single-X) genotypes for a patient stated to be female: "
-                             "check the sample's sex or the genotype calls")
+            return _withheld(defn, obs, ["haploid (single-X) genotypes for a patient stated to be female: "
+                                         "check the sample's sex or the genotype calls"])
         call = call_gene(obs, defn, hemizygous=True)
         call.notes.append("haploid GTs: called as one X chromosome")
         return call
     if sex == "male":
         if het:
-            return _withheld(defn, obs, f"heterozygous GT on chromosome X ({', '.join(het[:3])}) for a patient stated "
-                             "to be male: check the sample's sex or the genotype calls")
+            return _withheld(defn, obs, [f"heterozygous GT on chromosome X ({', '.join(het[:3])}) for a patient stated "
+                                         "to be male: check the sample's sex or the genotype calls"])
         call = call_gene(_one_copy(obs), defn, hemizygous=True)
         if obs.ploidy == 2:
             call.notes.append("diploid-coded GTs read as one X chromosome (sex: male)")

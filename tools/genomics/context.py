@@ -8,12 +8,11 @@ GWAS Catalog (tests/test_genomics_plan.py).
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from importlib import resources
 
 from pydantic import BaseModel
+
+from hypoforge.tools.genomics.definitions import bundled_table
 
 
 class ContextVariant(BaseModel):
@@ -28,5 +27,4 @@ class ContextVariant(BaseModel):
 
 @functools.cache
 def load_context_variants() -> tuple[ContextVariant, ...]:
-    text = resources.files("hypoforge.tools.genomics").joinpath("data/ra_context_variants.tsv").read_text("utf-8")
-    return tuple(ContextVariant(**row) for row in csv.DictReader(io.StringIO(text), delimiter="\t"))  # type: ignore[arg-type]
+    return tuple(ContextVariant(**row) for row in bundled_table("ra_context_variants.tsv"))  # type: ignore[arg-type]

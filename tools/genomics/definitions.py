@@ -97,6 +97,16 @@ class GeneDefinition(BaseModel):
     def by_name(self) -> dict[str, AlleleDef]:
         return {a.name: a for a in self.alleles}
 
+    @functools.cached_property
+    def rank(self) -> dict[str, int]:
+        """Allele name -> its place in the table (the order diplotypes are written in)."""
+        return {a.name: i for i, a in enumerate(self.alleles)}
+
+    def missing_labels(self, alt_counts: dict[str, int | None]) -> list[str]:
+        """Defining positions with no call in ``alt_counts``, in genome order, as display labels."""
+        missing = sorted((v for k, v in self.variants.items() if alt_counts.get(k) is None), key=lambda v: v.pos)
+        return [v.label() for v in missing]
+
     def allele(self, name: str) -> AlleleDef:
         return self.by_name[name]
 
@@ -117,6 +127,12 @@ def pypgx_data_dir() -> Path:
 def read_table(name: str) -> list[dict[str, str]]:
     with open(pypgx_data_dir() / name, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def bundled_table(name: str) -> list[dict[str, str]]:
+    """A tab-separated table the project ships in ``tools/genomics/data`` ('#' lines are comments)."""
+    text = resources.files("hypoforge.tools.genomics").joinpath(f"data/{name}").read_text("utf-8")
+    return list(csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t"))
 
 
 def normalize(pos: int, ref: str, alt: str) -> tuple[int, str, str]:

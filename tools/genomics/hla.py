@@ -9,15 +9,13 @@ table is reported as unknown, never guessed.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
-from importlib import resources
 
 from pydantic import BaseModel, Field
 
 from hypoforge.errors import UserError
+from hypoforge.tools.genomics.definitions import bundled_table
 
 SHARED_EPITOPE_MOTIFS = frozenset({"QKRAA", "QRRAA", "RRRAA"})
 
@@ -32,8 +30,7 @@ class SharedEpitopeCall(BaseModel):
 
 @functools.cache
 def load_motifs() -> dict[str, str]:
-    text = resources.files("hypoforge.tools.genomics").joinpath("data/drb1_shared_epitope.tsv").read_text("utf-8")
-    return {r["allele"]: r["motif_70_74"] for r in csv.DictReader(io.StringIO(text), delimiter="\t")}
+    return {r["allele"]: r["motif_70_74"] for r in bundled_table("drb1_shared_epitope.tsv")}
 
 
 _ALLELE = re.compile(r"^(?:HLA-)?DRB1\*?(\d{2}):?(\d{2})")

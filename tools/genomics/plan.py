@@ -13,15 +13,13 @@ test). A G6PD call whose alternatives differ in phenotype is treated as CPIC's "
 
 from __future__ import annotations
 
-import csv
 import functools
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from hypoforge.tools.genomics.clinical import Clinical
-from hypoforge.tools.genomics.definitions import read_table
+from hypoforge.tools.genomics.definitions import bundled_table, read_table
 from hypoforge.tools.genomics.hla import SharedEpitopeCall
 from hypoforge.tools.genomics.models import GeneCall, SampleGenotypes
 
@@ -114,9 +112,7 @@ class G6PDRecommendation(BaseModel):
 @functools.cache
 def g6pd_recommendations() -> dict[tuple[str, str], G6PDRecommendation]:
     """(drug, CPIC G6PD phenotype) -> CPIC recommendation, from the bundled verbatim table."""
-    text = resources.files("hypoforge.tools.genomics").joinpath("data/cpic_g6pd_recommendations.tsv").read_text("utf-8")
-    rows = csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t")
-    return {(r["drug"], r["phenotype"]): G6PDRecommendation(**r) for r in rows}
+    return {(r["drug"], r["phenotype"]): G6PDRecommendation(**r) for r in bundled_table("cpic_g6pd_recommendations.tsv")}
 
 
 _G6PD_ACTION = {"Normal": "standard", "Deficient": "standard", "Variable": "standard",
