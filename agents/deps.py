@@ -7,7 +7,6 @@ the tool registry from ``runtime.context``. Tests build a :class:`Deps` from fak
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -26,6 +25,21 @@ class TextEmbedder(Protocol):
 Event = Callable[[str, dict[str, Any]], None]
 
 
+def load_factory(path: str, what: str = "deps factory") -> Callable[..., Any]:
+    """The function named ``package.module:function`` (a deps factory); one-line UserError otherwise."""
+    import importlib
+
+    from hypoforge.errors import UserError
+
+    module, _, name = path.partition(":")
+    if not module or not name:
+        raise UserError(f"{what} {path!r} is not of the form 'package.module:function'")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise UserError(f"cannot load {what} {path!r}: {exc}") from None
+
+
 @dataclass
 class Deps:
     llm: LLM
@@ -34,7 +48,6 @@ class Deps:
     embedder: TextEmbedder | None = None
     tools: Any = None  # hypoforge.tools.registry.ToolRegistry when tools are enabled
     on_event: Event | None = None  # progress callback for UIs: (event, payload)
-    clock: Callable[[], float] = time.monotonic
 
     def emit(self, event: str, **payload: Any) -> None:
         if self.on_event is not None:

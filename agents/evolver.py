@@ -11,8 +11,8 @@ from hypoforge import prompts
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import Hypothesis, HypothesisDraft
-from hypoforge.agents.state import State, dump, hypotheses
-from hypoforge.agents.tournament import Match, rank
+from hypoforge.agents.state import State, dump, hypotheses, matches_among
+from hypoforge.agents.tournament import rank
 from langgraph.runtime import Runtime
 
 STRATEGIES = ("refine", "combine", "simplify", "bolder")
@@ -39,8 +39,7 @@ def evolve(state: State, runtime: Runtime[Deps]) -> dict:
     rnd = state.get("round", 0)
     tally = Tally(deps, "evolve", rnd)
     hs = hypotheses(state, active_only=True)
-    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in hs and m["b"] in hs]
-    order = rank(sorted(hs), matches)
+    order = rank(sorted(hs), matches_among(state, hs))
     new: dict[str, dict] = {}
     for i in range(deps.settings.loop.evolve_per_round if order else 0):
         strategy = STRATEGIES[(rnd - 1 + i) % len(STRATEGIES)]

@@ -402,10 +402,6 @@ class ScriptedLLM:
         for schema, items in self.responses.items():
             self._queues[schema].extend(items)
 
-    def enqueue(self, schema: type[BaseModel] | str, *items: Any) -> None:
-        name = schema if isinstance(schema, str) else schema.__name__
-        self._queues[name].extend(items)
-
     def structured(
         self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
     ) -> T:

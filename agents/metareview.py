@@ -13,8 +13,8 @@ from hypoforge import prompts
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import MetaReviewDraft
-from hypoforge.agents.state import State, hypotheses
-from hypoforge.agents.tournament import Match, rank
+from hypoforge.agents.state import State, hypotheses, matches_among
+from hypoforge.agents.tournament import rank
 
 
 def metareview(state: State, runtime: Runtime[Deps]) -> dict:
@@ -28,8 +28,7 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
             if r.round == rnd:
                 flag = f" Unsupported citations: {', '.join(r.unsupported)}." if r.unsupported else ""
                 reviews.append(f"{h.title}: {r.weaknesses}{flag}")
-    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in hs and m["b"] in hs]
-    ranking = [hs[i].title for i in rank(sorted(hs), matches)]
+    ranking = [hs[i].title for i in rank(sorted(hs), matches_among(state, hs))]
     if not reviews and not ranking:
         return tally.update(done={f"metareview:{rnd}": True})
     draft = tally.ask(state, prompts.render("metareview", reviews=reviews, ranking=ranking), MetaReviewDraft, keys=None, max_tokens=260)

@@ -14,7 +14,7 @@ from hypoforge import prompts
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import ArgumentDraft, JudgementDraft
-from hypoforge.agents.state import State, hypotheses
+from hypoforge.agents.state import State, hypotheses, matches_among
 from hypoforge.agents.tournament import Match, choose_pairs, debate_pairs, fit_ratings, rank
 
 
@@ -34,7 +34,7 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
     tally = Tally(deps, "rank", rnd)
     hs = hypotheses(state, active_only=True)
     ids = sorted(hs)
-    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in hs and m["b"] in hs]
+    matches = matches_among(state, hs)
     new: list[Match] = []
     if len(ids) >= 2:
         n_pairs = loop.matches_per_round if loop.matches_per_round is not None else len(ids)
@@ -44,10 +44,9 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
         )
         debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.debate_top) if loop.debate else set()
         for a, b in pairs:
-            first, second = a, b
-            ha, hb = hs[first].short(), hs[second].short()
+            ha, hb = hs[a].short(), hs[b].short()
             arguments: list[str] = []
-            debate = (a, b) in debates or (b, a) in debates
+            debate = (a, b) in debates
             if debate:
                 for side in ("A", "B"):
                     arg = tally.ask(
@@ -59,7 +58,7 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
                     )
                     arguments.append(f"For {side}: {arg.argument}")
             verdict = tally.ask(state, prompts.render("judge", arguments=arguments, a=ha, b=hb), JudgementDraft, keys=None, max_tokens=90)
-            winner = first if verdict.winner == "A" else second
+            winner = a if verdict.winner == "A" else b
             new.append(Match(a=a, b=b, winner=winner, debate=debate, round=rnd))
             deps.emit("match", a=a, b=b, winner=winner, debate=debate)
     top = rank(ids, [*matches, *new])[: loop.top_k]

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from hypoforge.agents.models import Review
-from hypoforge.agents.state import State, evidence, hypotheses
-from hypoforge.agents.tournament import Match, fit_ratings, rank
+from hypoforge.agents.state import State, evidence, hypotheses, matches_among
+from hypoforge.agents.tournament import fit_ratings, order_by_rating
 from hypoforge.files import write_atomic
 from hypoforge.knowledge.records import Retriever
+from hypoforge.tools.base import ToolResult
 from pydantic import BaseModel, Field
 
 RESEARCH_USE = "Research use only: machine-generated hypotheses for expert review, not medical advice."
@@ -46,26 +47,13 @@ class ReportProposal(BaseModel):
     merged: list[str] = Field(default_factory=list, description="Near-duplicates merged into this proposal.")
 
 
-class ToolEvidence(BaseModel):
-    """A tool call's provenance: what ran, which version, on what, with what result."""
-
-    id: str
-    tool: str
-    version: str
-    plugin: str | None = None
-    inputs: dict[str, Any]
-    output: dict[str, Any] | None = None
-    error: str | None = None
-    seconds: float = 0.0
-
-
 class Report(BaseModel):
     goal: str
     run_id: str
     model: str
     overview: str
     proposals: list[ReportProposal]
-    tool_evidence: list[ToolEvidence] = Field(default_factory=list)
+    tool_evidence: list[ToolResult] = Field(default_factory=list, description="Every tool call with its provenance.")
     stats: dict[str, Any]
     notice: str = RESEARCH_USE
 
@@ -74,11 +62,12 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     all_h = hypotheses(state)
     active = {k: h for k, h in all_h.items() if h.active}
     ids = sorted(active)
-    matches = [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in active and m["b"] in active]
-    ratings = fit_ratings(ids, matches) if ids else {}
-    order = rank(ids, matches) if ids else []
+    matches = matches_among(state, active)
+    ratings = fit_ratings(ids, matches)
+    order = order_by_rating(ids, ratings)
     ev = evidence(state)
-    tool_results = {k: v for k, v in (state.get("tool_results") or {}).items() if v.get("error") is None}
+    tools_used = [ToolResult.model_validate(v) for v in (state.get("tool_results") or {}).values()]
+    tool_results = {t.id: t for t in tools_used if t.error is None}
     unresolved = 0
     proposals = []
     for pos, hid in enumerate(order, start=1):
@@ -87,8 +76,8 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
         for key in h.citations:
             if key in tool_results:  # computed evidence: resolves to the stored tool result
                 t = tool_results[key]
-                cites.append(ReportCitation(key=key, pmid=None, title=ev[key].title if key in ev else t["tool"], year=None,
-                                            passage=json.dumps(t.get("output"), separators=(",", ":"))[:700]))
+                cites.append(ReportCitation(key=key, pmid=None, title=ev[key].title if key in ev else t.tool, year=None,
+                                            passage=json.dumps(t.output, separators=(",", ":"))[:700]))
                 continue
             record = retriever.get(key)
             if record is None:
@@ -132,7 +121,6 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     if llm_stats:
         stats["llm"] = llm_stats
     overview = state.get("overview") or ("No overview: " + str(state.get("stop_reason") or "the run produced no meta-review."))
-    tools_used = [ToolEvidence.model_validate(v) for v in (state.get("tool_results") or {}).values()]
     stats["tool_calls"] = len(tools_used)
     stats["tool_errors"] = sum(1 for t in tools_used if t.error)
     return Report(goal=state["goal"], run_id=state["run_id"], model=model, overview=overview, proposals=proposals,

@@ -60,21 +60,12 @@ class Settings(_Strict):
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
             return Path(self.data_dir)
-        env = os.environ.get("HYPOFORGE_DATA_DIR")
-        if env:
-            return Path(env)
-        from platformdirs import user_data_dir
+        from hypoforge.knowledge.store import default_data_dir
 
-        return Path(user_data_dir("hypoforge"))
+        return default_data_dir()
 
     def index_dir(self) -> Path:
-        if self.index.dir is not None:
-            return Path(self.index.dir)
-        if self.data_dir is not None:
-            return Path(self.data_dir) / "index"
-        from hypoforge.knowledge.store import default_index_dir
-
-        return default_index_dir()
+        return Path(self.index.dir) if self.index.dir is not None else self.resolved_data_dir() / "index"
 
     def runs_dir(self) -> Path:
         return self.resolved_data_dir() / "runs"

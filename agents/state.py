@@ -11,9 +11,11 @@ append. Everything else is last-write-wins.
 from __future__ import annotations
 
 import operator
+from collections.abc import Container
 from typing import Annotated, Any, TypedDict
 
 from hypoforge.agents.models import Evidence, Hypothesis, ResearchPlan
+from hypoforge.agents.tournament import Match
 
 
 def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
@@ -51,6 +53,11 @@ class State(TypedDict, total=False):
 def hypotheses(state: State, *, active_only: bool = False) -> dict[str, Hypothesis]:
     hs = {k: Hypothesis.model_validate(v) for k, v in (state.get("hypotheses") or {}).items()}
     return {k: h for k, h in hs.items() if h.active} if active_only else hs
+
+
+def matches_among(state: State, ids: Container[str]) -> list[Match]:
+    """The recorded matches whose two hypotheses are both in ``ids`` (e.g. the active ones)."""
+    return [Match.model_validate(m) for m in state.get("matches") or [] if m["a"] in ids and m["b"] in ids]
 
 
 def evidence(state: State) -> dict[str, Evidence]:

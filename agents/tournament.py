@@ -194,14 +194,14 @@ def fit_ratings(
     return {h: START_RATING + ELO_PER_THETA * float(theta[index[h]]) for h in ids}
 
 
-def _order(ids: Sequence[str], ratings: Mapping[str, float]) -> list[str]:
+def order_by_rating(ids: Sequence[str], ratings: Mapping[str, float]) -> list[str]:
     """Best first; ratings equal to 1e-6 Elo tie and are broken by id, so the order is stable."""
     return sorted(ids, key=lambda h: (-round(ratings[h], 6), h))
 
 
 def rank(ids: Sequence[str], matches: Sequence[Match], *, prior_strength: float = DEFAULT_PRIOR_STRENGTH) -> list[str]:
     """Ids best first by :func:`fit_ratings`, ties broken by id."""
-    return _order(ids, fit_ratings(ids, matches, prior_strength=prior_strength))
+    return order_by_rating(ids, fit_ratings(ids, matches, prior_strength=prior_strength))
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,5 +358,5 @@ def debate_pairs(
     Debates cost several judge turns, so they are spent only where the order matters most, among
     the current leaders (ranked by ``ratings``, ties by id).
     """
-    top = set(_order(list(ratings), ratings)[: max(0, top_k)])
+    top = set(order_by_rating(list(ratings), ratings)[: max(0, top_k)])
     return {(a, b) for a, b in pairs if a in top and b in top}

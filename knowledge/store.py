@@ -46,14 +46,19 @@ DEFAULT_COLLECTION = "literature"
 BATCH_RECORDS = 64
 
 
-def default_index_dir() -> Path:
-    """``$HYPOFORGE_DATA_DIR/index``, else ``<user data dir>/index`` (e.g. ``~/.local/share/hypoforge/index``)."""
+def default_data_dir() -> Path:
+    """``$HYPOFORGE_DATA_DIR``, else the user data dir (e.g. ``~/.local/share/hypoforge``): runs,
+    chat sessions and the index live below it unless settings name other places."""
     env = os.environ.get("HYPOFORGE_DATA_DIR")
     if env:
-        return Path(env) / "index"
+        return Path(env)
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("hypoforge", appauthor=False)) / "index"
+    return Path(platformdirs.user_data_dir("hypoforge", appauthor=False))
+
+
+def default_index_dir() -> Path:
+    return default_data_dir() / "index"
 
 
 class Rejected(BaseModel):
@@ -73,11 +78,6 @@ class IngestReport(BaseModel):
     chunks_embedded: int = 0
     chunks_deleted: int = 0
     rejections: list[Rejected] = Field(default_factory=list)
-
-    def merge(self, other: IngestReport) -> None:
-        for f in ("added", "unchanged", "updated", "rejected", "chunks_embedded", "chunks_deleted"):
-            setattr(self, f, getattr(self, f) + getattr(other, f))
-        self.rejections.extend(other.rejections)
 
 
 class IndexStats(BaseModel):
@@ -317,7 +317,8 @@ class KnowledgeIndex:
             chunks = record_chunks(rec)
             old = existing.get(rec.key, {})
             ids = [c[0] for c in chunks]
-            complete = set(old) == set(ids) and all(m.get("rhash") == rhash for m in old.values())
+            id_set = set(ids)
+            complete = set(old) == id_set and all(m.get("rhash") == rhash for m in old.values())
             if complete:
                 report.unchanged += 1
                 continue
@@ -335,7 +336,7 @@ class KnowledgeIndex:
                     new_docs.append(passage)
                     new_texts.append(text)
                     new_mds.append(md)
-            stale.extend(cid for cid in old if cid not in set(ids))
+            stale.extend(cid for cid in old if cid not in id_set)
         if new_ids:
             vecs = self.embedder.embed(new_texts)
             self.col.upsert(ids=new_ids, embeddings=vecs, documents=new_docs, metadatas=new_mds)

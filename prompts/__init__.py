@@ -43,6 +43,11 @@ def variables(name: str) -> set[str]:
     return set(meta.find_undeclared_variables(_env().parse(source(name))))
 
 
+@lru_cache(maxsize=64)
+def _template(name: str) -> Any:
+    return _env().from_string(source(name))
+
+
 def render(name: str, **values: Any) -> str:
     """Render prompt ``name``; a missing variable raises ``jinja2.UndefinedError``."""
-    return _env().from_string(source(name)).render(**values).strip()
+    return _template(name).render(**values).strip()

@@ -33,11 +33,11 @@ class LiveRun:
     """Progress state of the current command, rendered as a status line plus a live Elo table."""
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
-        from hypoforge.agents.tournament import Match
+        from hypoforge.agents.state import matches_among
 
         hs = (state or {}).get("hypotheses") or {}
         self.titles: dict[str, str] = {k: v["title"] for k, v in hs.items() if not v.get("merged_into")}
-        self.matches = [Match.model_validate(m) for m in (state or {}).get("matches") or [] if m["a"] in self.titles and m["b"] in self.titles]
+        self.matches = matches_among(state or {}, self.titles)  # type: ignore[arg-type]
         self.node, self.round, self.calls, self.last = "starting", int((state or {}).get("round", 0)), 0, ""
         self.t0 = time.monotonic()
 
