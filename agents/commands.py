@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +74,9 @@ def add_loop_args(p: argparse.ArgumentParser) -> None:
     add_esm_model_arg(g)
 
 
-def settings_from_args(args: argparse.Namespace) -> Any:
-    from hypoforge.agents.settings import Settings
-    from hypoforge.tools.commands import apply_esm_model
-
-    apply_esm_model(args)
-    from hypoforge.errors import UserError
-    from pydantic import ValidationError
-
-    overrides = {
+def loop_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the loop flags (:func:`add_loop_args`) give; None values leave a setting alone."""
+    return {
         "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache},
         "index": {"dir": args.index},
         "loop": {
@@ -93,11 +88,26 @@ def settings_from_args(args: argparse.Namespace) -> Any:
         },
         "data_dir": args.data_dir,
     }
+
+
+def valid_settings(build: Callable[[], Any]) -> Any:
+    """``build()`` (a Settings constructor), with a validation error as a one-line UserError."""
+    from hypoforge.errors import UserError
+    from pydantic import ValidationError
+
     try:
-        return Settings.layered(args.preset, overrides)
+        return build()
     except ValidationError as exc:
         e = exc.errors()[0]
         raise UserError(f"invalid option {'.'.join(map(str, e['loc']))}: {e['msg']}") from exc
+
+
+def settings_from_args(args: argparse.Namespace) -> Any:
+    from hypoforge.agents.settings import Settings
+    from hypoforge.tools.commands import apply_esm_model
+
+    apply_esm_model(args)
+    return valid_settings(lambda: Settings.layered(args.preset, loop_overrides(args)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

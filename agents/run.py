@@ -77,6 +77,7 @@ class RunResult:
     report: Report
     report_json: Path
     report_md: Path
+    state: dict[str, Any]  # the final graph state the report was built from
 
 
 def run_meta_path(settings: Settings, run_id: str) -> Path:
@@ -102,7 +103,7 @@ def execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, deps
     meta = json.loads(meta_path.read_text("utf-8"))
     meta.update(status="complete", finished=time.time())
     write_atomic(meta_path, json.dumps(meta, indent=2))
-    return RunResult(report, js, md)
+    return RunResult(report, js, md, dict(state))
 
 
 def start_run(

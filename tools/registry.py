@@ -287,6 +287,12 @@ class ToolRegistry:
         """The tool instance called ``name``; :class:`UnknownToolError` with suggestions otherwise."""
         return self._entry(name).tool
 
+    def subset(self, names: Iterable[str]) -> ToolRegistry:
+        """A registry of just the named tools, sharing their entries (provenance, setup state)."""
+        out = ToolRegistry()
+        out._entries = {n: self._entry(n) for n in names}
+        return out
+
     def plugin_of(self, name: str) -> str:
         return self._entry(name).plugin
 

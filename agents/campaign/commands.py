@@ -102,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out.exists() and any(out.iterdir()):
         hint = f"resume it with 'hypoforge campaign resume {out}'" if (out / "campaign.json").is_file() else "choose a new --out"
         raise UserError(f"campaign directory {out} is not empty; {hint}")
-    executor = _executor(args.ray, workers, out, connect_first=True)
+    executor = _executor(args.ray, workers)
     check_writable(out)
     state = new_state(spec, args.spec, workers=workers, ray_address=args.ray, deps_factory=factory, deps_options=options)
     runner = CampaignRunner(state, out, progress=not args.quiet and sys.stderr.isatty(), overrides=_overrides(args))
@@ -133,28 +133,21 @@ def cmd_resume(args: argparse.Namespace) -> int:
     todo = [g for g in state.goals.values() if g.status != "complete"]
     if not todo:
         print(f"campaign {state.id}: all {len(state.goals)} goals already complete; nothing to resume")
-    executor = _executor(state.ray_address if state.backend == "ray" else None, state.workers, args.dir, connect_first=True)
+    executor = _executor(state.ray_address if state.backend == "ray" else None, state.workers)
     runner = CampaignRunner(state, args.dir, progress=not args.quiet and sys.stderr.isatty(), overrides=overrides)
     final = runner.run(executor)
     return _report(final, args.dir)
 
 
-def _executor(ray: str | None, workers: int, out: Path, *, connect_first: bool) -> Any:
-    from hypoforge.agents.campaign.runner import LocalPool, RayPool, check_ray_address
+def _executor(ray: str | None, workers: int) -> Any:
+    """The pool for the goals; a Ray pool joins its cluster now, so failures come before anything is written."""
+    from hypoforge.agents.campaign.runner import LocalPool, RayPool
 
     if ray:
-        import importlib.util
-
-        if importlib.util.find_spec("ray") is None:  # not imported yet: Ray reads its auth settings at import
-            from hypoforge.errors import UserError
-
-            raise UserError("--ray needs Ray, which is not installed; install it with: pip install 'hypoforge[ray]'")
-        check_ray_address(ray)  # fail in one line, before anything is written
-        pool = RayPool(ray, out, workers)
-        if connect_first:
-            pool.connect()
+        pool = RayPool(ray, workers)
+        pool.connect()
         return pool
-    return LocalPool(workers, out)
+    return LocalPool(workers)
 
 
 def _save_overrides(out: Path, overrides: dict[str, Any]) -> None:

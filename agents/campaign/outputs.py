@@ -16,17 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from hypoforge.agents.report import RESEARCH_USE
-from hypoforge.files import write_atomic
+from hypoforge.files import atomic_writer, write_atomic
 
 
 def write_goal_outputs(d: Path, result: dict[str, Any]) -> None:
-    d.mkdir(parents=True, exist_ok=True)
     write_atomic(d / "report.json", json.dumps(result["report"], indent=2))
     write_atomic(d / "report.md", result["report_md"])
     write_atomic(d / "elo.json", json.dumps(result["elo"], indent=2))
@@ -57,10 +54,8 @@ def plot_elo(elo: dict[str, Any], titles: dict[str, str], path: Path, top: int) 
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
         fig.tight_layout()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".elo-", suffix=".png")
-        os.close(fd)
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
+        with atomic_writer(path, "wb") as fh:
+            fig.savefig(fh, format="png")
     finally:
         plt.close(fig)
     return True

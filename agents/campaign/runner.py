@@ -25,19 +25,18 @@ Design:
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from hypoforge.agents.campaign.spec import CampaignSpec, GoalSpec
+from hypoforge.agents.deps import load_factory
 from hypoforge.files import write_atomic
 from hypoforge.errors import UserError
 
@@ -96,27 +95,8 @@ def settings_deps(settings: Any, goal: GoalSpec, on_event: Any, options: dict[st
 
     deps = Deps.from_settings(settings, on_event=on_event)
     if goal.tools:
-        deps.tools = _tool_registry(goal.tools)
+        deps.tools = deps.tools.subset(goal.tools)
     return deps
-
-
-def _tool_registry(names: list[str]) -> Any:
-    try:
-        from hypoforge.tools.registry import ToolRegistry  # type: ignore[import-not-found]
-    except ImportError:
-        raise UserError(f"tools {', '.join(names)} requested but the tool registry (hypoforge.tools.registry) is not installed") from None
-    full = ToolRegistry.from_entry_points()
-    return ToolRegistry([full.get(n) for n in names])
-
-
-def load_factory(path: str) -> Callable[..., Any]:
-    module, _, name = path.partition(":")
-    if not module or not name:
-        raise UserError(f"deps factory {path!r} is not of the form 'package.module:function'")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise UserError(f"cannot load deps factory {path!r}: {exc}") from None
 
 
 def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
@@ -152,7 +132,7 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
             "status": "complete",
             "report": result.report.model_dump(mode="json"),
             "report_md": result.report_md.read_text("utf-8"),
-            "elo": _elo(settings, run_id, [p.id for p in result.report.proposals]),
+            "elo": _elo(result.state, [p.id for p in result.report.proposals]),
             "resumed": resumed,
             "seconds": time.time() - t0,
         }
@@ -174,14 +154,10 @@ def _has_checkpoint(settings: Any, run_id: str) -> bool:
         return saver.get_tuple({"configurable": {"thread_id": run_id}}) is not None
 
 
-def _elo(settings: Any, run_id: str, ranked_ids: list[str]) -> dict[str, Any]:
-    """Online Elo after each round for the goal's proposals (for the plot), from the checkpoint."""
-    from hypoforge.agents.graph import build_graph
-    from hypoforge.agents.run import checkpointer
+def _elo(state: dict[str, Any], ranked_ids: list[str]) -> dict[str, Any]:
+    """Online Elo after each round for the goal's proposals (for the plot), from the final state."""
     from hypoforge.agents.tournament import Match, elo_history
 
-    with checkpointer(settings.runs_dir()) as saver:
-        state = build_graph(saver).get_state({"configurable": {"thread_id": run_id}}).values
     matches = [Match.model_validate(m) for m in state.get("matches") or []]
     ids = sorted({x for m in matches for x in (m.a, m.b)} | set(ranked_ids))
     history = elo_history(ids, matches)
@@ -352,9 +328,7 @@ class CampaignRunner:
                 g.status, g.error = "failed", result.get("error") or "unknown error"
                 tb = result.get("traceback")
                 if tb:
-                    d = goal_dir(self.out, goal_id)
-                    d.mkdir(parents=True, exist_ok=True)
-                    write_atomic(d / "error.txt", tb)
+                    write_atomic(goal_dir(self.out, goal_id) / "error.txt", tb)
         if self._bars is not None:
             self._bars.finish(goal_id, g)
         self.save()
@@ -392,7 +366,7 @@ class CampaignRunner:
 # ------------------------------------------------------------------ executors
 
 
-def checkout_path_shim(out: Path) -> str | None:
+def checkout_path_shim() -> str | None:
     """A sys.path entry that makes ``hypoforge`` importable in fresh worker processes.
 
     When hypoforge is installed, workers import it normally (None). When it runs from a source
@@ -426,9 +400,8 @@ def checkout_path_shim(out: Path) -> str | None:
 class LocalPool:
     """Goals in a process pool (spawned processes: safe with threads, same on every OS)."""
 
-    def __init__(self, workers: int, out: Path) -> None:
+    def __init__(self, workers: int) -> None:
         self.workers = max(1, int(workers))
-        self.out = out
 
     def run(self, tasks: list[tuple[str, dict[str, Any]]], runner: CampaignRunner) -> None:
         import multiprocessing as mp
@@ -436,7 +409,7 @@ class LocalPool:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        shim = checkout_path_shim(self.out)
+        shim = checkout_path_shim()
         if shim and shim not in sys.path:
             sys.path.append(shim)  # spawned children inherit the parent's sys.path
         ctx = mp.get_context("spawn")
@@ -513,9 +486,8 @@ def check_ray_address(address: str, timeout: float = 3.0) -> None:
 class RayPool:
     """Goals as Ray tasks on an existing cluster (one CPU each, no retries: failures are reported)."""
 
-    def __init__(self, address: str, out: Path, workers: int | None = None) -> None:
+    def __init__(self, address: str, workers: int | None = None) -> None:
         self.address = address
-        self.out = out
         self.workers = workers
         self._ray: Any = None
 
@@ -523,12 +495,15 @@ class RayPool:
         """Join the cluster (once); every failure is a one-line :class:`UserError`."""
         if self._ray is not None:
             return self._ray
-        try:
-            import ray
-        except ImportError:
-            raise UserError("--ray needs Ray, which is not installed; install it with: pip install 'hypoforge[ray]'") from None
+        import importlib.util
+
+        # Both checks before importing Ray (slow, and it reads its settings at import): one-line errors.
+        if importlib.util.find_spec("ray") is None:
+            raise UserError("--ray needs Ray, which is not installed; install it with: pip install 'hypoforge[ray]'")
         check_ray_address(self.address)
-        shim = checkout_path_shim(self.out)
+        import ray
+
+        shim = checkout_path_shim()
         runtime_env = {"env_vars": {"PYTHONPATH": shim}} if shim else None
         try:
             if self.address == "local":

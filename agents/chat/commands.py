@@ -33,16 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_chat)
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache},
-        "index": {"dir": args.index},
-        "loop": {"rounds": args.rounds, "hypotheses": args.hypotheses, "max_llm_calls": args.max_llm_calls,
-                 "max_seconds": args.max_seconds, "constraints": args.constraint},
-        "data_dir": args.data_dir,
-    }
-
-
 def deps_factory() -> Any:
     """The real dependencies, or the factory named by $HYPOFORGE_CHAT_DEPS_FACTORY (testing hook)."""
     spec = os.environ.get(DEPS_FACTORY_ENV, "").strip()
@@ -50,27 +40,19 @@ def deps_factory() -> Any:
         from hypoforge.agents.deps import Deps
 
         return lambda settings: Deps.from_settings(settings)
-    import importlib
+    from hypoforge.agents.deps import load_factory
 
-    from hypoforge.errors import UserError
-
-    module, _, name = spec.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise UserError(f"{DEPS_FACTORY_ENV}={spec!r} does not name an importable 'module:function' ({exc})") from exc
+    return load_factory(spec, DEPS_FACTORY_ENV)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
     from rich.console import Console
 
     from hypoforge.agents.chat.app import history_path, live_progress, repl
     from hypoforge.agents.chat.session import ChatSession
     from hypoforge.agents.chat.slash import Chat
-    from hypoforge.agents.commands import settings_from_args
+    from hypoforge.agents.commands import loop_overrides, settings_from_args, valid_settings
     from hypoforge.agents.settings import Settings, merge_settings
-    from hypoforge.errors import UserError
 
     settings = settings_from_args(args)
     if args.list:
@@ -84,12 +66,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.resume:
         session = ChatSession.load(settings, args.resume)
         data = session.settings or {}
-        merge_settings(data, _overrides(args))  # flags given now win over the saved settings
-        try:
-            settings = Settings.model_validate(data)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            raise UserError(f"invalid option {'.'.join(map(str, e['loc']))}: {e['msg']}") from exc
+        merge_settings(data, loop_overrides(args))  # flags given now win over the saved settings
+        settings = valid_settings(lambda: Settings.model_validate(data))
         session.settings = settings.model_dump(mode="json")
     else:
         session = ChatSession.new(settings)

@@ -100,8 +100,5 @@ class ChatSession(BaseModel):
                 continue
         return out
 
-    def session_settings(self) -> Settings:
-        return Settings.model_validate(self.settings) if self.settings else Settings()
-
     def say(self, role: Literal["user", "assistant"], text: str) -> None:
         self.turns.append(Turn(role=role, text=text))
