@@ -19,9 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Build, search and inspect the on-disk literature index (Chroma + BM25).")
     isub = p.add_subparsers(dest="index_command", metavar="ACTION")
 
-    def common(q: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        q.add_argument("--index", type=Path, default=None, metavar="DIR",
-                       help="index folder (default: the user data dir's hypoforge/index)")
+    def common(q: argparse.ArgumentParser, *, index: bool = True) -> argparse.ArgumentParser:
+        if index:  # `index pubmed` declares its own --index (its module also serves other sinks)
+            q.add_argument("--index", type=Path, default=None, metavar="DIR",
+                           help="index folder (default: the user data dir's hypoforge/index)")
         q.add_argument("--chroma-url", default=None, metavar="URL",
                        help="use a shared `chroma run` server instead of an on-disk index")
         q.add_argument("--collection", default="literature", help="named collection (default: literature)")
@@ -41,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     # `index pubmed "QUERY" --max N`: the PubMed client registers its own parser (light imports).
     from hypoforge.knowledge.ingest.commands import register_pubmed
 
-    register_pubmed(isub, _pubmed_sink)
+    common(register_pubmed(isub, _pubmed_sink), index=False)
 
     q = common(isub.add_parser("search", help="hybrid search (BM25 + dense) over the index"))
     q.add_argument("query")
@@ -117,9 +118,6 @@ def _parse_paths(paths: list[Path]) -> Iterator[Any]:
 
 def _pubmed_sink(args: argparse.Namespace, records: Any) -> dict[str, int]:
     """Store records fetched by ``index pubmed``; the counts go into its summary."""
-    for name, default in (("chroma_url", None), ("collection", "literature"), ("embedder", None)):
-        if not hasattr(args, name):
-            setattr(args, name, default)
     report = open_index(args).add(records)
     return {"added": report.added, "unchanged": report.unchanged, "updated": report.updated}
 

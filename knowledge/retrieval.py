@@ -342,7 +342,7 @@ class HybridRetriever:
             return _Bm25Cache(None, [], [], np.zeros(0, dtype=np.int64), [], [], np.zeros((0, dim), np.float16))
         model = bm25s.BM25(k1=self.config.k1, b=self.config.b)
         model.index(corpus, show_progress=False)
-        vectors = np.stack(vecs) if vecs else np.zeros((0, dim), dtype=np.float16)
+        vectors = np.stack(vecs)
         cache = _Bm25Cache(model, ids, keys, np.asarray(years, dtype=np.int64), sources, mesh, vectors)
         self._save_cache(cache, gen)
         return cache

@@ -308,3 +308,11 @@ def test_dms_variants_match_their_wild_type(shared_data) -> None:
         labels = [row.split(",")[0] for row in (folder / f"{name}.csv").read_text().splitlines()[1:]]
         variants = [P.parse_variant(lab, seq) for lab in labels]
         assert len(variants) > 2000 and all(1 <= m.pos <= len(seq) for v in variants for m in v.mutations)
+
+
+def test_validate_is_offered_without_weights(empty_hf_cache, tmp_path, monkeypatch) -> None:
+    """esm.validate needs no model, so missing weights hide only the model-backed tools."""
+    monkeypatch.setenv(P.ENV_WEIGHTS, str(tmp_path / "nowhere"))
+    runtime = P.EsmRuntime(model_name="esmc_300m")
+    assert P.ValidateSequencesTool(runtime).available()
+    assert not P.EmbedTool(runtime).available()

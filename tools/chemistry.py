@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import functools
 import importlib.util
+import itertools
 import multiprocessing
 import os
 import sys
@@ -627,7 +628,7 @@ class ScreenTool(Tool):
             assert inp.path is not None
             items = read_molecule_file(inp.path)
         if inp.limit is not None:
-            items = (it for it in items if it.index < inp.limit)
+            items = itertools.islice(items, inp.limit)  # indices run 0, 1, ...: stop reading at the limit
         reports = screen(items, workers=inp.workers, progress=sys.stderr.isatty())
         if inp.output:
             write_jsonl_atomic(Path(inp.output), reports)

@@ -433,10 +433,6 @@ class EsmRuntime:
         self.device = device
         self._scorer = scorer
 
-    @property
-    def max_length(self) -> int:
-        return MAX_RESIDUES
-
     def scorer(self) -> EsmScorer:
         if self._scorer is None:
             model = load_esmc(self.model_name, self.weights)
@@ -522,13 +518,15 @@ class VariantsOutput(BaseModel):
 class _EsmTool(Tool):
     needs: ClassVar[frozenset[str]] = frozenset()  # uses a GPU when present, does not need one
     timeout_s: ClassVar[float] = 600.0
+    needs_model: ClassVar[bool] = True
 
     def __init__(self, runtime: EsmRuntime | None = None) -> None:
         self.runtime = runtime or default_runtime(os.environ.get(ENV_MODEL), os.environ.get(ENV_WEIGHTS))
-        self._scorer: EsmScorer | None = None
 
     def available(self) -> bool:
         """Offered to the agents only when weights are on disk (nothing is ever downloaded)."""
+        if not self.needs_model:
+            return True
         try:
             resolve_weights(self.runtime.model_name, self.runtime.weights)
         except (UserError, ImportError):
@@ -536,20 +534,18 @@ class _EsmTool(Tool):
         return True
 
     def setup(self) -> None:
-        self._scorer = self.runtime.scorer()
+        if self.needs_model:
+            self.runtime.scorer()  # loads the model once; the runtime keeps it for every ESM tool
 
     @property
     def scorer(self) -> EsmScorer:
-        if self._scorer is None:
-            self.setup()
-        assert self._scorer is not None
-        return self._scorer
+        return self.runtime.scorer()
 
     def _clean_all(self, seqs: list[str]) -> list[tuple[str | None, str | None]]:
         out: list[tuple[str | None, str | None]] = []
         for i, s in enumerate(seqs):
             try:
-                out.append((clean_sequence(s, max_length=self.runtime.max_length, label=f"sequence {i}"), None))
+                out.append((clean_sequence(s, label=f"sequence {i}"), None))
             except UserError as e:
                 out.append((None, str(e)))
         return out
@@ -563,9 +559,7 @@ class ValidateSequencesTool(_EsmTool):
     )
     Input: ClassVar[type[BaseModel]] = _Seqs
     Output: ClassVar[type[BaseModel]] = ValidateOutput
-
-    def setup(self) -> None:  # no model needed
-        return None
+    needs_model: ClassVar[bool] = False
 
     def run(self, inp: BaseModel) -> ValidateOutput:
         assert isinstance(inp, _Seqs)
@@ -574,7 +568,7 @@ class ValidateSequencesTool(_EsmTool):
             items.append(ValidateOutput.Item(
                 index=i, error=err, length=len(seq) if seq else None, sequence=seq,
                 nonstandard=sum(c in EXTRA_AA for c in seq) if seq else 0))
-        return ValidateOutput(max_length=self.runtime.max_length, items=items)
+        return ValidateOutput(max_length=MAX_RESIDUES, items=items)
 
 
 class EmbedTool(_EsmTool):
@@ -646,7 +640,7 @@ class VariantEffectTool(_EsmTool):
 
     def run(self, inp: BaseModel) -> VariantsOutput:
         assert isinstance(inp, VariantsInput)
-        seq = clean_sequence(inp.sequence, max_length=self.runtime.max_length)
+        seq = clean_sequence(inp.sequence)
         parsed: list[Variant | str] = []
         for label in inp.variants:
             try:
