@@ -64,14 +64,18 @@ class CachedEmbedder:
         todo = sorted({h: t for h, t in zip(hs, texts) if h not in self.cache}.items())
         if todo:
             self.misses += len(todo)
-            for start in range(0, len(todo), 256):
-                part = todo[start : start + 256]
-                vecs = self.inner.embed([t for _, t in part])
-                self.cache.update({h: v for (h, _), v in zip(part, vecs)})
+            try:
+                for start in range(0, len(todo), 256):
+                    part = todo[start : start + 256]
+                    vecs = self.inner.embed([t for _, t in part])
+                    self.cache.update({h: v for (h, _), v in zip(part, vecs)})
+            finally:  # once per call (an interrupted call still keeps what it embedded)
                 self.save()
         return np.stack([self.cache[h] for h in hs]).astype(np.float32) if hs else np.zeros((0, self.dim), np.float32)
 
     def save(self) -> None:
+        if not self.cache:
+            return
         tmp = self.path.with_suffix(".tmp.npz")
         np.savez(tmp, keys=np.array(list(self.cache)), vecs=np.stack(list(self.cache.values())))
         os.replace(tmp, self.path)

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-from _common import bootstrap  # noqa: E402
+from _common import bootstrap, shared_data  # noqa: E402
 
 bootstrap()
 
@@ -42,10 +42,6 @@ from hypoforge.tools import protein as P  # noqa: E402
 
 DMS_SETS = ("BLAT_ECOLX_Stiffler_2015", "TPMT_HUMAN_Matreyek_2018", "NUD15_HUMAN_Suiter_2020")
 SHAPES = {"tiny": (64, 4, 2), "esmc_300m-random": (960, 15, 30), "esmc_600m-random": (1152, 18, 36)}
-
-
-def shared_data() -> Path:
-    return Path(os.environ.get("HYPOFORGE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def read_fasta_one(path: Path) -> str:

@@ -7,7 +7,6 @@ Baseline, measured in the same run: the naive route of re-reading the file once 
 
 from __future__ import annotations
 
-import json
 import resource
 import sys
 import time
@@ -15,7 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-from _common import bootstrap  # noqa: E402
+from _common import bootstrap, result  # noqa: E402
 
 bootstrap()
 
@@ -54,9 +53,8 @@ def main() -> None:
     called = sum(c.diplotype is not None for row in calls for c in row)
     print(f"one-pass: {fast:.1f} samples/s, peak Python heap {peak_mb:.1f} MiB (process max RSS {rss_mb:.0f} MiB), {called}/{len(calls) * len(SUPPORTED_GENES)} gene calls")
     print(f"baseline (re-read per sample): {naive:.1f} samples/s")
-    print(json.dumps({"name": "genotype_calling", "value": round(fast, 1), "baseline": round(naive, 1),
-                      "ratio": round(fast / naive, 2), "unit": "samples/s", "target": 50, "met": fast >= 50,
-                      "peak_mem_mib": round(peak_mb, 1), "max_rss_mib": round(rss_mb)}))
+    result("genotype_calling", fast, naive, "samples/s", ">= 50", fast >= 50,
+           peak_mem_mib=round(peak_mb, 1), max_rss_mib=round(rss_mb))
 
 
 if __name__ == "__main__":

@@ -32,17 +32,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-from _common import bootstrap  # noqa: E402
+from _common import bootstrap, result, shared_data  # noqa: E402
 
 bootstrap()
 
 from hypoforge.knowledge.ingest import Rejection, parse_path  # noqa: E402
 from hypoforge.knowledge.records import Record  # noqa: E402
 
-
-
-def shared_data() -> Path:
-    return Path(os.environ.get("HYPOFORGE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def best_rate(fn: Callable[[], int], repeats: int) -> tuple[float, int]:
@@ -164,13 +160,11 @@ def main() -> None:
     print(f"raw embedding of the same passages: {embed_rate:.1f} records/s; whole pipeline: {pipeline_rate:.1f} records/s "
           f"({t_first:.1f} s); unchanged re-ingest {t_again:.2f} s = {100 * reingest_share:.1f}% of the first")
     ok = pipeline_rate >= 0.9 * embed_rate and reingest_share <= 0.02
-    line = {"name": "ingest_pipeline_vs_embedding", "value": round(pipeline_rate, 1), "baseline": round(embed_rate, 1),
-            "ratio": round(pipeline_rate / embed_rate, 3), "unit": "records/s (MEDLINE file, parse+chunk+embed+store)",
-            "target": "pipeline >= 0.9 x raw embedding; re-ingest <= 2% of first", "met": ok,
-            "reingest_share": round(reingest_share, 4), "medline_parse_rps": round(med_rate, 1),
-            "pubmedqa_parse_rps": round(qa_rate, 1), "parse_floor_rps": round(min(med_floor, qa_floor), 1),
-            "peak_parse_heap_mb": round(peak / 1e6, 2)}
-    print(json.dumps(line))
+    result("ingest_pipeline_vs_embedding", pipeline_rate, embed_rate, "records/s (MEDLINE file, parse+chunk+embed+store)",
+           "pipeline >= 0.9 x raw embedding; re-ingest <= 2% of first", ok,
+           reingest_share=round(reingest_share, 4), medline_parse_rps=round(med_rate, 1),
+           pubmedqa_parse_rps=round(qa_rate, 1), parse_floor_rps=round(min(med_floor, qa_floor), 1),
+           peak_parse_heap_mb=round(peak / 1e6, 2))
 
 
 if __name__ == "__main__":

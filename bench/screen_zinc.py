@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from _common import bootstrap  # noqa: E402
+from _common import bootstrap, result  # noqa: E402
 
 
 def main() -> int:
@@ -86,12 +86,10 @@ def main() -> int:
     print(f"CPU: serial {c_serial:.2f} s, parallel (incl. workers) {c_par:.2f} s -> efficiency {efficiency:.2f}, "
           f"CPU-bound speed-up {args.workers * efficiency:.2f}x; 1-min load average {load:.1f}")
     print(f"accuracy vs reference columns: mean |dQED| = {qed_mad:.4f}, mean |dlogP| = {logp_mad:.6f}")
-    print(json.dumps({
-        "name": "screen_zinc", "value": round(par_rate, 2), "baseline": round(serial_rate, 2), "ratio": round(ratio, 3),
-        "unit": "molecules/s", "target": ">= 1.7x", "met": bool(ratio >= 1.7 and same),
-        "n": len(items), "workers": args.workers, "cpu_efficiency": round(efficiency, 3),
-        "cpu_bound_ratio": round(args.workers * efficiency, 3), "load_avg_1m": round(load, 2), "qed_mad": round(qed_mad, 5), "logp_mad": round(logp_mad, 7),
-    }))
+    result("screen_zinc", par_rate, serial_rate, "molecules/s", ">= 1.7x", ratio >= 1.7 and same,
+           n=len(items), workers=args.workers, cpu_efficiency=round(efficiency, 3),
+           cpu_bound_ratio=round(args.workers * efficiency, 3), load_avg_1m=round(load, 2), qed_mad=round(qed_mad, 5),
+           logp_mad=round(logp_mad, 7))
     return 0
 
 
