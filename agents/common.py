@@ -49,8 +49,10 @@ class Tally:
         seconds = time.perf_counter() - self.t0
         llm_seconds = self.deps.llm.stats.seconds - self.llm_seconds_before
         self.deps.emit("node_end", node=self.node, round=self.round, calls=self.calls, seconds=seconds)
+        counts = {"llm_calls": self.calls, f"calls_{self.node}": self.calls, "seconds": seconds, "llm_seconds": llm_seconds}
+        counts.update(extra.pop("counts", None) or {})
         return {
-            "counts": {"llm_calls": self.calls, f"calls_{self.node}": self.calls, "seconds": seconds, "llm_seconds": llm_seconds},
+            "counts": counts,
             "history": [{"node": self.node, "round": self.round, "calls": self.calls, "seconds": round(seconds, 3)}],
             **extra,
         }

@@ -5,6 +5,10 @@ passage does not back the claim. That list is constrained to the hypothesis's ow
 each unsupported citation costs the hypothesis a point in its review score (see
 :attr:`hypoforge.agents.models.Review.score`) and is flagged in the report. Before reviewing, the critic may request tool calls (see
 :mod:`hypoforge.agents.tooluse`) whose results it sees next to the cited passages.
+
+The critic reads the mechanism as its causal chain with each step's citation, and the deterministic
+checks the hypothesis still fails (:mod:`hypoforge.agents.quality`); such a hypothesis is never
+accepted: an ``accept`` verdict becomes ``revise``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from langgraph.runtime import Runtime
 from hypoforge import prompts
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
+from hypoforge.agents.drafting import record_texts
 from hypoforge.agents.models import CRITERIA, Review, ReviewDraft
+from hypoforge.agents.quality import strip_bad_keys
 from hypoforge.agents.state import State, dump, evidence, hypotheses
 from hypoforge.agents.tooluse import mentions_computable, request_and_run
 
@@ -40,10 +46,11 @@ def review(state: State, runtime: Runtime[Deps]) -> dict:
         new_evidence.update(tool_ev)
         new_results.update(tool_results)
         ev = evidence(state)
+        records = record_texts(ev)
         cited = [ev[k] for k in h.citations if k in ev] + [ev[k] for k in tool_ev]
         draft = tally.ask(
             state,
-            prompts.render("review", hypothesis=h.brief(), passages=cited),
+            prompts.render("review", hypothesis=h.brief(), passages=cited, flags=h.flags),
             ReviewDraft,
             keys=h.citations,
             max_tokens=200,
@@ -51,10 +58,11 @@ def review(state: State, runtime: Runtime[Deps]) -> dict:
         r = Review(
             round=rnd,
             scores={c: getattr(draft, c) for c in CRITERIA},
-            strengths=draft.strengths,
-            weaknesses=draft.weaknesses,
+            strengths=strip_bad_keys(draft.strengths, records)[0],
+            weaknesses=strip_bad_keys(draft.weaknesses, records)[0],
             unsupported=list(dict.fromkeys(draft.unsupported)),
-            verdict=draft.verdict,
+            # A hypothesis that still fails a deterministic check cannot be accepted as it stands.
+            verdict="revise" if h.flags and draft.verdict == "accept" else draft.verdict,
         )
         updated[h.id] = dump(h.model_copy(update={"reviews": [*h.reviews, r]}))
     return tally.update(hypotheses=updated, evidence=new_evidence, tool_results=new_results)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from hypoforge import prompts
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.models import Hypothesis, HypothesisDraft
+from hypoforge.agents.drafting import form, profile_for, write_hypothesis
+from hypoforge.agents.models import Hypothesis
 from hypoforge.agents.state import State, dump, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 from langgraph.runtime import Runtime
@@ -18,20 +19,18 @@ from langgraph.runtime import Runtime
 STRATEGIES = ("refine", "combine", "simplify", "bolder")
 
 
-def evolve_draft(tally: Tally, state: State, parents: list[Hypothesis], strategy: str) -> HypothesisDraft:
-    """One evolved draft from ``parents`` with ``strategy``, citing any evidence of the run."""
-    return tally.ask(
-        state,
-        prompts.render(
-            "evolve",
-            strategy=strategy,
-            parents=[{"text": p.brief(), "weaknesses": "; ".join(r.weaknesses for r in p.reviews) or "none"} for p in parents],
-            lessons=state.get("lessons") or [],
-        ),
-        HypothesisDraft,
-        keys=sorted(state.get("evidence") or {}),
-        max_tokens=420,
+def evolve_one(tally: Tally, state: State, deps: Deps, parents: list[Hypothesis], strategy: str, *, id: str, round: int) -> Hypothesis:
+    """One evolved hypothesis from ``parents`` with ``strategy``, citing any evidence of the run (checked, revised once)."""
+    user = prompts.render(
+        "evolve",
+        strategy=strategy,
+        parents=[{"text": p.brief(), "weaknesses": "; ".join([*(r.weaknesses for r in p.reviews), *p.flags]) or "none"} for p in parents],
+        lessons=state.get("lessons") or [],
+        form=form(profile_for(deps)),
     )
+    others = [h for h in hypotheses(state, active_only=True).values() if h.id not in {p.id for p in parents}]
+    return write_hypothesis(tally, state, deps, user, keys=sorted(state.get("evidence") or {}), id=id,
+                            origin=f"evolved:{strategy}", round=round, others=others, parents=[p.id for p in parents])
 
 
 def evolve(state: State, runtime: Runtime[Deps]) -> dict:
@@ -46,10 +45,7 @@ def evolve(state: State, runtime: Runtime[Deps]) -> dict:
         if strategy == "combine" and len(order) < 2:
             strategy = "refine"
         parents = [hs[order[0]], hs[order[1]]] if strategy == "combine" else [hs[order[i % len(order)]]]
-        draft = evolve_draft(tally, state, parents, strategy)
-        h = Hypothesis.from_draft(
-            draft, id=new_id(state["run_id"], "evo", rnd, i), origin=f"evolved:{strategy}", round=rnd, parents=[p.id for p in parents]
-        )
+        h = evolve_one(tally, state, deps, parents, strategy, id=new_id(state["run_id"], "evo", rnd, i), round=rnd)
         new[h.id] = dump(h)
         deps.emit("hypothesis", id=h.id, title=h.title)
     return tally.update(hypotheses=new, done={f"evolve:{rnd}": True})

@@ -1,9 +1,17 @@
-"""The generator: retrieve literature, read it, then propose hypotheses that cite it.
+"""The generator: retrieve literature, read every passage, then propose hypotheses that cite it.
 
-Evidence first (as PaperQA2 does with per-chunk summaries): one call writes a one-line reading of
-each retrieved passage; those lines become part of the shared system prompt, and each hypothesis is
-composed from them, anchored on a different retrieved record so the ideas differ and stay grounded. Citation keys are constrained to the retrieved records, so an unretrieved
-citation cannot be generated.
+Evidence first (as PaperQA2 does with per-chunk summaries): one call writes exactly one reading per
+retrieved passage, in order (the grammar fixes the count: fields ``p1``..``pN``), and labels it
+``relevant`` or ``background``. Only relevant passages that share a key term with the goal may
+anchor a hypothesis; with fewer of them than hypotheses requested, fewer are written and the
+report says why.
+
+Each hypothesis starts from a different anchor. Where another relevant record shares a biomedical
+entity with the anchor, it is offered as a bridge (Swanson's ABC model of literature-based
+discovery): a causal chain resting one step on each record links two papers that do not make the
+link themselves, and the report names that step. Drafts go through
+:func:`hypoforge.agents.drafting.write_hypothesis` (check, revise once). Citation keys are
+constrained to the retrieved records, so an unretrieved citation cannot be generated.
 """
 
 from __future__ import annotations
@@ -11,13 +19,16 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from hypoforge import prompts
+from hypoforge.agents import quality as q
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.models import Evidence, EvidenceNotes, Hypothesis, HypothesisDraft
+from hypoforge.agents.drafting import form, profile_for, write_hypothesis
+from hypoforge.agents.models import Evidence, Hypothesis, readings_schema
 from hypoforge.agents.state import State, dump, hypotheses, plan
 from hypoforge.agents.tooluse import request_and_run
 
 PASSAGE_CHARS = 700
+ANCHOR_CHARS = 450  # passage text shown with an anchor or bridge record in the generation prompt
 
 
 def retrieve(state: State, deps: Deps) -> list[Evidence]:
@@ -26,13 +37,55 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     p = plan(state)
     queries = [state["goal"]] + [f"{state['goal']} {f}" for f in (p.focus if p else [])[:2]]
     seen: dict[str, Evidence] = {}
-    for q in queries:
-        for passage in deps.retriever.search(q, k=k):
+    for query in queries:
+        for passage in deps.retriever.search(query, k=k):
             if passage.key not in seen and len(seen) < k:
                 seen[passage.key] = Evidence(
                     key=passage.key, pmid=passage.pmid, title=passage.title, year=passage.year, passage=passage.text[:PASSAGE_CHARS]
                 )
     return list(seen.values())
+
+
+def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence]) -> list[Evidence]:
+    """One reading per passage, in order, each labelled relevant or background."""
+    profile = profile_for(deps)
+    schema = readings_schema(len(found), profile.name)
+    out = tally.ask(
+        state,
+        prompts.render("evidence", words=profile.reading_words,
+                       passages=[{"key": e.key, "title": e.title, "text": e.passage} for e in found]),
+        schema,
+        keys=None,
+        max_tokens=80 * len(found),
+    )
+    return [
+        e.model_copy(update={"bearing": " ".join(r.reading.split()), "relevant": r.relevance == "relevant"})
+        for e, r in zip(found, (getattr(out, f"p{i}") for i in range(1, len(found) + 1)))
+    ]
+
+
+def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[str]]:
+    """Relevant passages (by the reading) that share a focus term with the goal, best first; and the focus terms."""
+    focus = q.focus_terms(goal)
+    ok = [e for e in read if e.relevant and (not focus or q.content_terms(f"{e.title} {e.passage}") & focus)]
+    return ok, focus
+
+
+def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:
+    """The candidate sharing the most biomedical entities with ``anchor`` (beyond the goal's own), and what they share."""
+    mine = q.biomedical_terms(f"{anchor.title} {anchor.passage}") - q.biomedical_terms(goal)
+    best: tuple[int, Evidence | None, set[str]] = (0, None, set())
+    for c in candidates:
+        if c.key == anchor.key:
+            continue
+        shared = mine & q.biomedical_terms(f"{c.title} {c.passage}")
+        if len(shared) > best[0]:
+            best = (len(shared), c, shared)
+    if best[1] is None:
+        return None, ""
+    # Name the shared entities as they are written in the anchor's text.
+    words = [w for w in dict.fromkeys(anchor.passage.replace(",", " ").split()) if q.biomedical_terms(w) & best[2]]
+    return best[1], ", ".join(words[:3]) or ", ".join(sorted(best[2])[:3])
 
 
 def generate(state: State, runtime: Runtime[Deps]) -> dict:
@@ -42,38 +95,54 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     found = retrieve(state, deps)
     if not found:
         return tally.update(done={f"generate:{rnd}": True}, stop_reason="no evidence: the index returned nothing for this goal")
-    keys = [e.key for e in found]
-    notes = tally.ask(
-        state,
-        prompts.render("evidence", passages=[{"key": e.key, "title": e.title, "text": e.passage} for e in found]),
-        EvidenceNotes,
-        keys=keys,
-        max_tokens=60 * len(found),
-    )
-    bearing = {n.key: n.bearing for n in notes.notes}
-    ev = {e.key: e.model_copy(update={"bearing": bearing.get(e.key, "")}).model_dump(mode="json") for e in found}
+    read = read_evidence(tally, state, deps, found)
+    ev = {e.key: e.model_dump(mode="json") for e in read}
     state = {**state, "evidence": {**(state.get("evidence") or {}), **ev}}
     tool_ev, tool_results = request_and_run(tally, state, deps, "to ground new hypotheses")
     ev.update(tool_ev)
     state = {**state, "evidence": {**state["evidence"], **tool_ev}}
     keys = sorted(state["evidence"])
 
-    existing = [h.title for h in hypotheses(state, active_only=True).values()]
-    anchors = [Evidence.model_validate(ev[e.key]) for e in found] + [Evidence.model_validate(v) for v in tool_ev.values()]
-    new: dict[str, dict] = {}
-    for i in range(deps.settings.loop.hypotheses):
-        # Each hypothesis starts from a different retrieved record (best first), which grounds it
-        # and keeps a small model from writing the same idea several times.
-        anchor = anchors[i % len(anchors)]
-        draft = tally.ask(
-            state,
-            prompts.render("generate", anchor=anchor, existing=existing, lessons=state.get("lessons") or []),
-            HypothesisDraft,
-            keys=keys,
-            max_tokens=420,
+    anchors, focus = anchors_for(state["goal"], read)
+    anchors += [Evidence.model_validate(v) for v in tool_ev.values()]
+    wanted = deps.settings.loop.hypotheses
+    notes: list[str] = []
+    if len(anchors) < wanted:
+        notes.append(
+            f"{len(anchors)} of {len(read)} retrieved passages bear on the goal, so {len(anchors)} of the {wanted} requested "
+            "hypotheses were written (each needs its own relevant anchor); index more literature on the goal for more."
         )
-        h = Hypothesis.from_draft(draft, id=new_id(state["run_id"], "gen", rnd, i), origin="generated", round=rnd)
+    others = list(hypotheses(state, active_only=True).values())
+    profile = profile_for(deps)
+    new: dict[str, dict] = {}
+    for i, anchor in enumerate(anchors[:wanted]):
+        # Any passage read as relevant may be the bridge, even one that never names the goal's focus:
+        # that is what makes the link new.
+        partner, shared = bridge_partner(anchor, [e for e in read if e.relevant], state["goal"])
+        user = prompts.render(
+            "generate",
+            anchor={"key": anchor.key, "title": anchor.title, "passage": anchor.passage[:ANCHOR_CHARS]},
+            partner={"key": partner.key, "title": partner.title, "passage": partner.passage[:ANCHOR_CHARS]} if partner else None,
+            shared=shared,
+            form=form(profile),
+            existing=[o.title for o in others],
+            lessons=state.get("lessons") or [],
+        )
+        h = write_hypothesis(tally, state, deps, user, keys=keys, id=new_id(state["run_id"], "gen", rnd, i), origin="generated",
+                             round=rnd, others=others, focus=focus)
+        h = h.model_copy(update={"bridge": describe_bridge(h, anchor, partner, shared)})
         new[h.id] = dump(h)
-        existing.append(h.title)
+        others.append(h)
         deps.emit("hypothesis", id=h.id, title=h.title)
-    return tally.update(evidence=ev, tool_results=tool_results, hypotheses=new, done={f"generate:{rnd}": True})
+    return tally.update(evidence=ev, tool_results=tool_results, hypotheses=new, notes=notes, done={f"generate:{rnd}": True})
+
+
+def describe_bridge(h: Hypothesis, anchor: Evidence, partner: Evidence | None, shared: str) -> str | None:
+    """Name the step where the chain moves from the anchor's record to the bridge record, if it does."""
+    if partner is None:
+        return None
+    for i in range(1, len(h.chain)):
+        a, b = h.chain[i - 1].key, h.chain[i].key
+        if {a, b} == {anchor.key, partner.key}:
+            return f"step {i + 1} links {a} to {b} (shared: {shared}); no retrieved record makes this link itself"
+    return None

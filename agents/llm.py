@@ -125,9 +125,13 @@ class LlamaCppLLM:
         n_threads: int | None = None,
         seed: int = 0,
         temperature: float = 0.2,
+        repeat_penalty: float = 1.1,
         cache: ResponseCache | None = None,
     ) -> None:
         self.model_path = Path(model_path)
+        # Small models repeat themselves (one prediction three times); a mild penalty on recently
+        # generated tokens counters that. Tokens the grammar forces (JSON keys) are unaffected.
+        self.repeat_penalty = repeat_penalty
         self.name = name or self.model_path.name
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
@@ -183,6 +187,7 @@ class LlamaCppLLM:
             messages=list(messages),
             max_tokens=max_tokens,
             temperature=self.temperature,
+            repeat_penalty=self.repeat_penalty,
             seed=self.seed,
             grammar=grammar,
         )
@@ -202,7 +207,7 @@ class LlamaCppLLM:
         from llama_cpp import LlamaGrammar
 
         js = schema_for(schema, keys)
-        cache_key = ResponseCache.key(self.name, self.seed, self.temperature, list(messages), js, max_tokens)
+        cache_key = ResponseCache.key(self.name, self.seed, self.temperature, self.repeat_penalty, list(messages), js, max_tokens)
         if self.cache is not None and (hit := self.cache.get(cache_key)) is not None:
             self.stats.cached += 1
             return validate_output(schema, hit, keys)

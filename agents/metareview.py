@@ -12,8 +12,10 @@ from langgraph.runtime import Runtime
 from hypoforge import prompts
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
+from hypoforge.agents.drafting import record_texts
 from hypoforge.agents.models import MetaReviewDraft
-from hypoforge.agents.state import State, hypotheses, matches_among
+from hypoforge.agents.quality import strip_bad_keys
+from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 
 
@@ -32,5 +34,11 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     if not reviews and not ranking:
         return tally.update(done={f"metareview:{rnd}": True})
     draft = tally.ask(state, prompts.render("metareview", reviews=reviews, ranking=ranking), MetaReviewDraft, keys=None, max_tokens=260)
-    lessons = list(dict.fromkeys([*(state.get("lessons") or []), *draft.recurring]))[-6:]
-    return tally.update(lessons=lessons, overview=draft.overview, done={f"metareview:{rnd}": True})
+    # Keys written in free text are checked like citations: a key that is not a run record, or whose
+    # record does not make the claim of its sentence, is removed and counted.
+    records = record_texts(evidence(state))
+    overview, dropped = strip_bad_keys(draft.overview, records)
+    recurring = [strip_bad_keys(r, records)[0] for r in draft.recurring]
+    lessons = list(dict.fromkeys([*(state.get("lessons") or []), *recurring]))[-6:]
+    return tally.update(lessons=lessons, overview=overview, done={f"metareview:{rnd}": True},
+                        counts={"text_keys_dropped": len(dropped)} if dropped else {})

@@ -12,9 +12,10 @@ Two families, kept apart on purpose:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model
 
 from hypoforge.agents.grammar import CITATION_KEY_MARK
 
@@ -59,17 +60,95 @@ class EvidenceNote(_Draft):
 
 
 class EvidenceNotes(_Draft):
-    """One line per retrieved passage: how it bears on the goal (read before hypothesising)."""
+    """Free-form notes, kept for chat and old checkpoints; the generator uses :func:`readings_schema`."""
 
     notes: Annotated[list[EvidenceNote], Field(min_length=1, max_length=8)]
 
 
-class HypothesisDraft(_Draft):
-    title: Annotated[str, _short(100)]
-    statement: Annotated[str, _short(240)]
-    mechanism: Annotated[str, _short(320)]
-    predictions: Annotated[list[Annotated[str, _short(140)]], Field(min_length=1, max_length=3)]
-    citations: Annotated[list[CitationKey], Field(min_length=1, max_length=3)]
+# ---------------------------------------------------------------- budgets per model class
+
+
+class Profile(BaseModel):
+    """Word budgets that the model is told, per model class; character caps follow from them.
+
+    A cap is about eight characters per word, above what a sentence within its word budget needs
+    (scientific English averages under seven with the space), so a model that keeps to the budget never meets the cap; one that reaches it ran on and
+    was cut off, which the ``complete`` check catches, and the generator asks again, shorter.
+    """
+
+    name: str
+    title_words: int
+    statement_words: int
+    step_words: int
+    max_steps: int
+    readout_words: int
+    comparison_words: int
+    reading_words: int
+    experiment_words: int = 0  # 0: predictions carry no experiment (small models)
+
+    def cap(self, words: int) -> int:
+        return words * 8 + 8
+
+
+PROFILES: dict[str, Profile] = {
+    # Embedded models of a few billion parameters or less: short slots, fixed structure.
+    "compact": Profile(name="compact", title_words=12, statement_words=30, step_words=22, max_steps=3, readout_words=10,
+                       comparison_words=12, reading_words=24),
+    # Capable endpoint models: longer steps, up to four links, an experiment per prediction.
+    "rich": Profile(name="rich", title_words=16, statement_words=45, step_words=40, max_steps=4, readout_words=16,
+                    comparison_words=20, reading_words=40, experiment_words=35),
+}
+
+
+def _words(profile: Profile, n: int, min_chars: int = 3) -> Any:
+    return Annotated[str, Field(min_length=min_chars, max_length=profile.cap(n), description=f"at most {n} words")]
+
+
+@lru_cache(maxsize=None)
+def hypothesis_draft(profile_name: str = "compact") -> type[BaseModel]:
+    """The hypothesis schema of a profile: a causal chain of cited steps and structured predictions."""
+    p = PROFILES[profile_name]
+    step = create_model("ChainStepDraft", __base__=_Draft, claim=(_words(p, p.step_words, 12), ...), key=(CitationKey, ...))
+    pred_fields: dict[str, Any] = {
+        "readout": (_words(p, p.readout_words), ...),
+        "direction": (Literal["higher", "lower"], ...),
+        "comparison": (_words(p, p.comparison_words), ...),
+    }
+    if p.experiment_words:
+        pred_fields["experiment"] = (_words(p, p.experiment_words, 10), ...)
+    pred = create_model("PredictionDraft", __base__=_Draft, **pred_fields)
+    return create_model(
+        "HypothesisDraft", __base__=_Draft,
+        title=(_words(p, p.title_words, 8), ...),
+        statement=(_words(p, p.statement_words, 20), ...),
+        chain=(Annotated[list[step], Field(min_length=2, max_length=p.max_steps)], ...),  # type: ignore[valid-type]
+        # one prediction per link of the chain: a chain of n steps has n - 1 links
+        predictions=(Annotated[list[pred], Field(min_length=1, max_length=p.max_steps - 1)], ...),  # type: ignore[valid-type]
+    )
+
+
+HypothesisDraft = hypothesis_draft("compact")
+"""The compact profile's hypothesis schema (what the embedded models write)."""
+
+
+@lru_cache(maxsize=None)
+def readings_schema(n: int, profile_name: str = "compact") -> type[BaseModel]:
+    """Exactly one reading per retrieved passage, in order: fields ``p1``..``pN``, fixed by the grammar."""
+    p = PROFILES[profile_name]
+    reading = create_model(
+        "Reading", __base__=_Draft,
+        reading=(_words(p, p.reading_words, 10), ...),
+        relevance=(Literal["relevant", "background"], ...),
+    )
+    return create_model("EvidenceReadings", __base__=_Draft, **{f"p{i}": (reading, ...) for i in range(1, n + 1)})
+
+
+def render_prediction(pred: Any) -> str:
+    """A structured prediction as one sentence: what is measured, which way, against what."""
+    readout = str(pred.readout).strip().rstrip(".")
+    text = f"{readout[:1].upper()}{readout[1:]} is {pred.direction} {str(pred.comparison).strip().rstrip('.')}."
+    experiment = str(getattr(pred, "experiment", "") or "").strip()
+    return f"{text} Test: {experiment.rstrip('.')}." if experiment else text
 
 
 Score = Literal[1, 2, 3, 4, 5]
@@ -123,6 +202,7 @@ class Evidence(BaseModel):
     year: int | None = None
     passage: str
     bearing: str = ""
+    relevant: bool | None = None  # the reading says it bears on the goal (None: not read, e.g. tool output)
 
 
 class Review(BaseModel):
@@ -140,6 +220,13 @@ class Review(BaseModel):
         return mean - len(self.unsupported)
 
 
+class ChainStep(BaseModel):
+    """One link of a mechanism: a short claim and the record it rests on."""
+
+    claim: str
+    key: str
+
+
 class Hypothesis(BaseModel):
     id: str
     title: str
@@ -147,6 +234,10 @@ class Hypothesis(BaseModel):
     mechanism: str
     predictions: list[str]
     citations: list[str]
+    chain: list[ChainStep] = Field(default_factory=list, description="The mechanism as cited causal steps.")
+    bridge: str | None = Field(None, description="Which step links two records that do not cite each other (literature-based discovery).")
+    flags: list[str] = Field(default_factory=list, description="Quality checks still failing after one revision.")
+    revised: list[str] = Field(default_factory=list, description="Checks that failed on the first draft and caused one revision.")
     origin: str = "generated"
     parents: list[str] = Field(default_factory=list)
     round: int = 0
@@ -154,14 +245,17 @@ class Hypothesis(BaseModel):
     merged_into: str | None = None
 
     @classmethod
-    def from_draft(cls, draft: HypothesisDraft, *, id: str, origin: str, round: int, parents: list[str] | None = None) -> Hypothesis:
+    def from_draft(cls, draft: BaseModel, *, id: str, origin: str, round: int, parents: list[str] | None = None) -> Hypothesis:
+        """A record from a :func:`hypothesis_draft` instance: mechanism and citations come from the chain."""
+        chain = [ChainStep(claim=" ".join(s.claim.split()), key=s.key) for s in draft.chain]  # type: ignore[attr-defined]
         return cls(
             id=id,
-            title=draft.title.strip(),
-            statement=draft.statement.strip(),
-            mechanism=draft.mechanism.strip(),
-            predictions=[p.strip() for p in draft.predictions],
-            citations=list(dict.fromkeys(draft.citations)),
+            title=" ".join(draft.title.split()),  # type: ignore[attr-defined]
+            statement=" ".join(draft.statement.split()),  # type: ignore[attr-defined]
+            mechanism=mechanism_text(chain),
+            predictions=[render_prediction(p) for p in draft.predictions],  # type: ignore[attr-defined]
+            citations=list(dict.fromkeys(s.key for s in chain)),
+            chain=chain,
             origin=origin,
             round=round,
             parents=parents or [],
@@ -171,14 +265,23 @@ class Hypothesis(BaseModel):
     def active(self) -> bool:
         return self.merged_into is None
 
+    def chain_text(self) -> str:
+        """The chain with each step's citation, one step a line (what the critic and the judge read)."""
+        if not self.chain:
+            return f"Mechanism: {self.mechanism}"
+        return "Mechanism:\n" + "\n".join(f"{i}. {s.claim} [{s.key}]" for i, s in enumerate(self.chain, start=1))
+
     def short(self) -> str:
-        """Title, statement and mechanism: what a judge compares (shorter prompts, faster judging)."""
-        return f"Title: {self.title}\nStatement: {self.statement}\nMechanism: {self.mechanism}"
+        """Title, statement and the cited chain: what a judge compares."""
+        flags = f"\nFailed checks: {'; '.join(self.flags)}" if self.flags else ""
+        return f"Title: {self.title}\nStatement: {self.statement}\n{self.chain_text()}{flags}"
 
     def brief(self) -> str:
-        """Compact text used in prompts (ranking, evolution, meta-review)."""
+        """Compact text used in prompts (review, evolution, meta-review)."""
         preds = "; ".join(self.predictions)
-        return (
-            f"Title: {self.title}\nStatement: {self.statement}\nMechanism: {self.mechanism}\n"
-            f"Predictions: {preds}\nCites: {', '.join(self.citations)}"
-        )
+        return f"Title: {self.title}\nStatement: {self.statement}\n{self.chain_text()}\nPredictions: {preds}"
+
+
+def mechanism_text(chain: list[ChainStep]) -> str:
+    """The chain as one line of prose: step -> step -> step."""
+    return " -> ".join(s.claim.rstrip(".") for s in chain) + "." if chain else ""

@@ -30,6 +30,13 @@ class ReportCitation(BaseModel):
     passage: str
 
 
+class ReportStep(BaseModel):
+    """One step of the mechanism's causal chain and the record it rests on."""
+
+    claim: str
+    key: str
+
+
 class ReportProposal(BaseModel):
     rank: int
     elo: float
@@ -37,6 +44,10 @@ class ReportProposal(BaseModel):
     title: str
     statement: str
     mechanism: str
+    chain: list[ReportStep] = Field(default_factory=list, description="The mechanism as causal steps, each with its citation key.")
+    bridge: str | None = Field(None, description="The step that links two records no retrieved record links (literature-based discovery).")
+    flags: list[str] = Field(default_factory=list, description="Quality checks still failing; a flagged proposal is never ranked first.")
+    revised: list[str] = Field(default_factory=list, description="Checks that failed on the first draft and were revised once.")
     predictions: list[str]
     citations: list[ReportCitation]
     reviews: list[Review]
@@ -52,6 +63,7 @@ class Report(BaseModel):
     run_id: str
     model: str
     overview: str
+    notes: list[str] = Field(default_factory=list, description="What the reader should know about the run (e.g. fewer hypotheses, and why).")
     proposals: list[ReportProposal]
     tool_evidence: list[ToolResult] = Field(default_factory=list, description="Every tool call with its provenance.")
     stats: dict[str, Any]
@@ -64,7 +76,8 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     ids = sorted(active)
     matches = matches_among(state, active)
     ratings = fit_ratings(ids, matches)
-    order = order_by_rating(ids, ratings)
+    # A proposal that still fails a quality check is marked, and ranked after every one that passes.
+    order = sorted(order_by_rating(ids, ratings), key=lambda i: bool(active[i].flags))
     ev = evidence(state)
     tools_used = [ToolResult.model_validate(v) for v in (state.get("tool_results") or {}).values()]
     tool_results = {t.id: t for t in tools_used if t.error is None}
@@ -93,6 +106,10 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
                 title=h.title,
                 statement=h.statement,
                 mechanism=h.mechanism,
+                chain=[ReportStep(claim=c.claim, key=c.key) for c in h.chain],
+                bridge=h.bridge,
+                flags=h.flags,
+                revised=h.revised,
                 predictions=h.predictions,
                 citations=cites,
                 reviews=h.reviews,
@@ -114,6 +131,8 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
         "merged": sum(1 for h in all_h.values() if not h.active),
         "evidence_records": len(ev),
         "unresolved_citations": unresolved,
+        "text_keys_dropped": int(counts.get("text_keys_dropped", 0)),
+        "flagged": sum(1 for h in active.values() if h.flags),
         "seconds": round(float(counts.get("seconds", 0.0)), 2),
         "llm_seconds": round(float(counts.get("llm_seconds", 0.0)), 2),
         "lessons": state.get("lessons") or [],
@@ -123,31 +142,59 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     overview = state.get("overview") or ("No overview: " + str(state.get("stop_reason") or "the run produced no meta-review."))
     stats["tool_calls"] = len(tools_used)
     stats["tool_errors"] = sum(1 for t in tools_used if t.error)
-    return Report(goal=state["goal"], run_id=state["run_id"], model=model, overview=overview, proposals=proposals,
+    return Report(goal=state["goal"], run_id=state["run_id"], model=model, overview=overview, notes=list(state.get("notes") or []), proposals=proposals,
                   tool_evidence=tools_used, stats=stats)
+
+
+def review_line(r: Review) -> str:
+    scores = ", ".join(f"{k} {v}" for k, v in r.scores.items())
+    line = f"**Review (round {r.round}, {r.verdict}).** {scores}. Strength: {r.strengths} Weakness: {r.weaknesses}"
+    if r.unsupported:
+        line += f" Unsupported citations flagged: {', '.join(r.unsupported)}."
+    return line
+
+
+def proposal_lines(p: ReportProposal, numbering: dict[str, int], *, heading: str = "###") -> list[str]:
+    """One proposal as Markdown: statement, the cited causal chain, the new link, predictions, checks, reviews.
+
+    ``numbering`` maps citation keys to reference numbers (report-wide in report.md, per proposal in chat).
+    """
+    def ref(key: str) -> str:
+        return f" [{numbering[key]}]" if key in numbering else ""
+
+    refs = " ".join(f"[{numbering[c.key]}]" for c in p.citations if c.key in numbering)
+    lines = [f"{heading} {p.rank}. {p.title}", "", f"Elo {p.elo:.0f} ({p.wins} wins, {p.losses} losses) · `{p.id}` · {p.origin}"]
+    if p.parents:
+        lines += ["", f"Parents: {', '.join(p.parents)}"]
+    lines += ["", f"**Hypothesis.** {p.statement} {refs}".rstrip(), "", "**Mechanism.**", ""]
+    if p.chain:
+        lines += [f"{i}. {s.claim}{ref(s.key)}" for i, s in enumerate(p.chain, start=1)]
+    else:
+        lines.append(p.mechanism)
+    if p.bridge:
+        lines += ["", f"*New link:* {p.bridge}."]
+    lines += ["", "**Testable predictions.**", ""]
+    lines += [f"- {x}" for x in p.predictions]
+    if p.flags:
+        lines += ["", "**Failed checks (never ranked first).** " + "; ".join(p.flags)]
+    for r in p.reviews:
+        lines += ["", review_line(r)]
+    return lines
 
 
 def render_markdown(report: Report) -> str:
     lines = [f"# Hypoforge report: {report.goal}", "", f"> {report.notice}", ""]
     lines += [f"Run `{report.run_id}` with model `{report.model}`; {report.stats.get('stop_reason')}.", ""]
-    lines += ["## Overview", "", report.overview, "", "## Ranked proposals", ""]
+    lines += ["## Overview", "", report.overview, ""]
+    if report.notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in report.notes], ""]
+    lines += ["## Ranked proposals", ""]
     numbering: dict[str, int] = {}
     for p in report.proposals:
         for c in p.citations:
             numbering.setdefault(c.key, len(numbering) + 1)
     for p in report.proposals:
-        refs = " ".join(f"[{numbering[c.key]}]" for c in p.citations)
-        lines += [f"### {p.rank}. {p.title}", "", f"Elo {p.elo:.0f} ({p.wins} wins, {p.losses} losses) · `{p.id}` · {p.origin}"]
-        if p.parents:
-            lines.append(f"Parents: {', '.join(p.parents)}")
-        lines += ["", f"**Hypothesis.** {p.statement} {refs}".rstrip(), "", f"**Mechanism.** {p.mechanism}", "", "**Testable predictions.**", ""]
-        lines += [f"- {x}" for x in p.predictions]
-        for r in p.reviews:
-            scores = ", ".join(f"{k} {v}" for k, v in r.scores.items())
-            lines += ["", f"**Review (round {r.round}, {r.verdict}).** {scores}. Strength: {r.strengths} Weakness: {r.weaknesses}"]
-            if r.unsupported:
-                lines.append(f"Unsupported citations flagged: {', '.join(r.unsupported)}")
-        lines.append("")
+        lines += [*proposal_lines(p, numbering, heading="###"), ""]
     lines += ["## References", ""]
     seen: dict[str, ReportCitation] = {}
     for p in report.proposals:

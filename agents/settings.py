@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,9 @@ class LLMSettings(_Strict):
     n_ctx: int = Field(4096, ge=512, description="Context window for embedded models.")
     n_threads: int | None = Field(None, description="CPU threads for embedded models; None = all cores.")
     cache_dir: Path | None = Field(None, description="On-disk response cache directory; None = no cache.")
+    profile: Literal["auto", "compact", "rich"] = Field(
+        "auto", description="Output budgets: compact (small embedded models), rich (capable endpoints); auto picks by backend."
+    )
 
 
 class IndexSettings(_Strict):

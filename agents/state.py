@@ -48,6 +48,7 @@ class State(TypedDict, total=False):
     history: Annotated[list[dict[str, Any]], operator.add]  # step log: node, round, seconds, calls
     top_history: Annotated[list[list[str]], operator.add]  # top-k ids after each ranking
     stop_reason: str | None
+    notes: Annotated[list[str], operator.add]  # what the report should tell the reader (e.g. fewer hypotheses, and why)
 
 
 def hypotheses(state: State, *, active_only: bool = False) -> dict[str, Hypothesis]:

@@ -21,6 +21,8 @@ bootstrap()
 
 from hypoforge import prompts  # noqa: E402
 from hypoforge.agents import models as m  # noqa: E402
+from hypoforge.agents.drafting import form  # noqa: E402
+from hypoforge.agents.models import PROFILES  # noqa: E402
 from hypoforge.agents.llm import LlamaCppLLM  # noqa: E402
 from hypoforge.agents.llm_models import resolve_model  # noqa: E402
 
@@ -37,8 +39,10 @@ def session(llm: LlamaCppLLM, calls: int) -> None:
     keys = [e["key"] for e in ev]
     system = prompts.render("system", goal="Why do a third of RA patients not respond to methotrexate?", constraints=[], focus=["drug transport"], evidence=ev)
     users = [
-        (prompts.render("generate", anchor=ev[0], existing=[], lessons=[]), m.HypothesisDraft, keys, 200),
-        (prompts.render("review", hypothesis="Title: ABCB1 efflux\nStatement: efflux lowers intracellular drug", passages=[]), m.ReviewDraft, keys[:1], 120),
+        (prompts.render("generate", anchor={**ev[0], "passage": ev[0]["bearing"]}, partner=None, shared="", existing=[], lessons=[],
+                        form=form(PROFILES["compact"])), m.HypothesisDraft, keys, 200),
+        (prompts.render("review", hypothesis="Title: ABCB1 efflux\nStatement: efflux lowers intracellular drug", passages=[], flags=[]),
+         m.ReviewDraft, keys[:1], 120),
         (prompts.render("judge", arguments=[], a="Title: efflux", b="Title: adenosine"), m.JudgementDraft, None, 60),
     ]
     for i in range(calls):

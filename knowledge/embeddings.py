@@ -92,6 +92,8 @@ class OnnxEmbedder:
     both work. Texts are sorted by length before batching so padding stays small.
     """
 
+    semantic = True  # vectors carry meaning: the quality checks may use them for on-goal similarity
+
     def __init__(
         self,
         onnx_path: Path,

@@ -26,13 +26,14 @@ def chat_responder(messages: Sequence[dict[str, str]], schema: type, keys: Seque
     delay = float(os.environ.get("CHAT_FAKE_DELAY", "0") or 0)
     if delay:
         time.sleep(delay)
-    if schema.__name__ == "AnswerDraft":
+    if schema.__name__ in ("AnswerDraft", "AnsweredDraft"):
         user = messages[-1]["content"]
         question = re.search(r"Question: (.*)", user)
         ks = sorted(keys or [])
-        if "UNSUPPORTED" in user or not ks:
+        if schema.__name__ == "AnswerDraft" and ("UNSUPPORTED" in user or not ks):
             return {"supported": False, "answer": "The passages do not address this.", "citations": []}
-        return {"supported": True, "answer": f"Grounded answer to: {question.group(1)[:80] if question else '?'}", "citations": ks[:2]}
+        out = {"answer": f"Grounded answer to: {question.group(1)[:80] if question else '?'}", "citations": ks[:2]}
+        return {"supported": True, **out} if schema.__name__ == "AnswerDraft" else out
     return responder(messages, schema, keys)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypoforge.agents import models as m
+from hypoforge.agents import scripted
 from hypoforge.agents.proximity import LexicalEmbedder
 from hypoforge.knowledge.memory import MemoryRetriever
 from hypoforge.knowledge.records import Record
@@ -52,18 +53,13 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
     ks = sorted(keys or [])
     if schema is m.PlanDraft:
         return {"focus": ["drug transport", "adenosine signalling"]}
+    if schema.__name__ == "EvidenceReadings":
+        return scripted.readings(schema)
     if schema is m.EvidenceNotes:
         return {"notes": [{"key": k, "bearing": f"reading of {k}"} for k in ks[:8]]}
-    if schema is m.HypothesisDraft:
+    if schema.__name__ == "HypothesisDraft":
         n = user.count("\n- ") + 1
-        quality = h % 97
-        return {
-            "title": f"Idea {n} q{quality:02d}",
-            "statement": f"Statement {h % 1000}",
-            "mechanism": f"Mechanism {h % 777}",
-            "predictions": [f"Prediction {h % 13}"],
-            "citations": ks[: 1 + h % 2] if ks else [],
-        }
+        return scripted.hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema)
     if schema is m.ReviewDraft:
         return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
                 "strengths": "clear", "weaknesses": "needs data", "unsupported": [], "verdict": "revise"}
@@ -95,10 +91,10 @@ def with_tool_request(calls: list[dict[str, Any]]):
 
 
 def cite_tools_responder(messages, schema, keys):
-    """Like :func:`responder`, but hypotheses cite computed (TOOL:) evidence when there is some."""
+    """Like :func:`responder`, but hypotheses rest their first step on computed (TOOL:) evidence when there is some."""
     out = responder(messages, schema, keys)
-    if schema is m.HypothesisDraft:
+    if schema.__name__ == "HypothesisDraft":
         tool_keys = [k for k in keys or [] if k.startswith("TOOL:")]
         if tool_keys:
-            out["citations"] = [tool_keys[0], *[k for k in out["citations"] if not k.startswith("TOOL:")][:1]]
+            out["chain"][0]["key"] = tool_keys[0]
     return out

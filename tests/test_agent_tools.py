@@ -140,8 +140,14 @@ class RecordingOpener:
         body = json.loads(req.data.decode())
         self.bodies.append(req.data.decode())
         name = body["response_format"]["json_schema"]["name"]
-        schema = getattr(m, name)
-        enum = _enum_keys(body["response_format"]["json_schema"]["schema"])
+        js = body["response_format"]["json_schema"]["schema"]
+        if name == "EvidenceReadings":
+            schema = m.readings_schema(len(js["properties"]), "rich")
+        elif name == "HypothesisDraft":
+            schema = m.hypothesis_draft("rich")  # an endpoint gets the rich profile
+        else:
+            schema = getattr(m, name)
+        enum = _enum_keys(js)
         content = json.dumps(responder(body["messages"], schema, enum))
         payload = json.dumps({"choices": [{"message": {"content": content}}], "usage": {}}).encode()
 

@@ -156,7 +156,8 @@ def test_ask_is_grounded_or_says_no_evidence(ran):
     out = screen.new()
     assert "Grounded answer to: Does smoking affect methotrexate response?" in out and "Sources." in out
     call = built[-1].llm.calls[-1]
-    assert call.schema == "AnswerDraft" and "PMID:1005" in call.keys  # the smoking record was retrieved
+    # the smoking record was retrieved and plainly addresses the question: "no evidence" is not offered
+    assert call.schema == "AnsweredDraft" and "PMID:1005" in call.keys
     n = len(built[-1].llm.calls)
     chat.handle("/ask best pizza dough hydration")
     assert "The index has no evidence for this." in screen.new()
@@ -169,7 +170,8 @@ def test_answer_rejects_citations_outside_the_retrieved_keys(tmp_path):
     from hypoforge.agents.llm import ScriptedLLM
 
     deps = make_deps(Settings(data_dir=tmp_path))
-    deps.llm = ScriptedLLM(responses={"AnswerDraft": [{"supported": True, "answer": "x", "citations": ["PMID:999"]}]})
+    deps.llm = ScriptedLLM(responses={"AnswerDraft": [{"supported": True, "answer": "x", "citations": ["PMID:999"]}],
+                                      "AnsweredDraft": [{"answer": "x", "citations": ["PMID:999"]}]})
     with pytest.raises(Exception, match="not among the records retrieved"):
         actions.answer(deps, "methotrexate smoking response")
 

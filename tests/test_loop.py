@@ -62,13 +62,15 @@ def test_generator_cites_only_retrieved_records(tmp_path):
         assert set(call.keys) <= set(FakeRetriever().records)
         assert call.keys  # constrained to a non-empty retrieved set
     # the evidence step saw every retrieved passage and the system prompt carries its readings
-    ev_call = next(c for c in deps.llm.calls if c.schema == "EvidenceNotes")
-    assert set(ev_call.keys) >= retrieved & set(ev_call.keys)
-    assert "reading of" in gen_calls[0].messages[0]["content"]
+    ev_call = next(c for c in deps.llm.calls if c.schema == "EvidenceReadings")
+    assert all(f"[{k}]" in ev_call.messages[-1]["content"] for k in retrieved)
+    assert "reports a finding" in gen_calls[0].messages[0]["content"]
 
 
 def test_unretrieved_citation_is_rejected(tmp_path):
-    bad = {"title": "t", "statement": "s", "mechanism": "m", "predictions": ["p"], "citations": ["PMID:999999"]}
+    bad = {"title": "A hypothesis title", "statement": "A statement of twenty characters.",
+           "chain": [{"claim": "a claim of some length", "key": "PMID:999999"}, {"claim": "another claim here", "key": "PMID:1001"}],
+           "predictions": [{"readout": "level", "direction": "higher", "comparison": "in some"}]}
     llm = ScriptedLLM(responses={"HypothesisDraft": [bad]}, responder=responder)
     settings, deps = make(tmp_path, llm=llm, rounds=1, hypotheses=1, evolve_per_round=0)
     with pytest.raises(Exception, match="not among the records retrieved"):
@@ -91,9 +93,13 @@ def test_critic_flags_unsupported_citations_and_penalises(tmp_path):
 
 
 def test_proximity_merges_near_duplicates(tmp_path):
-    same = {"title": "Same idea", "statement": "Efflux lowers methotrexate", "mechanism": "ABCB1",
-            "predictions": ["p"], "citations": ["PMID:1002"]}
-    llm = ScriptedLLM(responses={"HypothesisDraft": [same, same]}, responder=responder)
+    same = {"title": "Same idea on efflux", "statement": "ABCB1 efflux lowers intracellular methotrexate in non-responders.",
+            "chain": [{"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
+                      {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"}],
+            "predictions": [{"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"}]}
+    # the second draft fails the generator's distinct check, and its revision is the same again: it is
+    # flagged, kept, and then merged by proximity
+    llm = ScriptedLLM(responses={"HypothesisDraft": [same, same, same]}, responder=responder)
     settings, deps = make(tmp_path, llm=llm, rounds=1, hypotheses=2, evolve_per_round=0)
     result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="r5")
     assert len(result.report.proposals) == 1

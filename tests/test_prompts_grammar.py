@@ -14,10 +14,12 @@ from hypoforge.agents.llm import schema_for, validate_output
 
 SAMPLE = {
     "goal": "g", "constraints": ["c"], "focus": ["f"], "evidence": [{"key": "PMID:1", "title": "t", "bearing": "b"}],
-    "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "anchor": {"key": "PMID:1", "title": "t", "bearing": "b"}, "lessons": ["l"],
+    "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "anchor": {"key": "PMID:1", "title": "t", "bearing": "b", "passage": "p"}, "lessons": ["l"],
     "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
     "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
     "tools": [{"name": "chem.describe", "description": "d"}], "purpose": "p", "question": "q",
+    "words": 20, "partner": {"key": "PMID:2", "title": "t2", "passage": "x2"}, "shared": "ABCB1", "form": "f", "flags": ["x"],
+    "must_answer": True, "profile": m.PROFILES["rich"], "example": "e", "failures": ["f"], "draft": "d",
 }
 
 
@@ -49,28 +51,34 @@ def test_grammar_excludes_raw_control_characters():
 def test_grammar_bounds_lengths_and_items():
     gbnf = schema_to_gbnf(m.HypothesisDraft.model_json_schema())
     rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
-    title = rules["title"]
-    assert title.count("char") == 100  # at most maxLength=100 characters, at least one
-    assert title.startswith('"\\"" char (')  # the first character is required (min_length=1)
-    predictions = rules["predictions"]
-    assert predictions.count("predictions-item") == 3  # at most maxItems=3
+    cap = m.PROFILES["compact"].cap(m.PROFILES["compact"].title_words)
+    assert rules["title"].count("char") == cap  # at most the profile's cap
+    assert rules["title"].startswith('"\\"" char char char char char char char char (')  # at least 8 characters
+    assert rules["predictions"].count("predictions-item") == m.PROFILES["compact"].max_steps - 1  # one per link
+    assert rules["chain"].count("chain-item") == m.PROFILES["compact"].max_steps
 
 
 def test_citation_keys_become_an_enum():
     js = schema_for(m.HypothesisDraft, ["PMID:2", "PMID:1"])
-    items = js["properties"]["citations"]["items"]
-    assert items["enum"] == ["PMID:1", "PMID:2"]
+    step = js["$defs"]["ChainStepDraft"]["properties"]["key"]
+    assert step["enum"] == ["PMID:1", "PMID:2"]
     gbnf = schema_to_gbnf(js)
     assert "PMID:1" in gbnf and "PMID:2" in gbnf
-    none = constrain_keys(m.HypothesisDraft.model_json_schema(), [])
-    assert none["properties"]["citations"]["maxItems"] == 0
+    none = constrain_keys(m.EvidenceNotes.model_json_schema(), [])
+    assert none["$defs"]["EvidenceNote"]["properties"]["key"]["enum"] == [""]
+
+
+GOOD = {"title": "Efflux limits methotrexate", "statement": "ABCB1 efflux lowers intracellular methotrexate in some patients.",
+        "chain": [{"claim": "ABCB1 variants raise drug efflux", "key": "PMID:1"},
+                  {"claim": "Less intracellular drug forms fewer polyglutamates", "key": "PMID:1"}],
+        "predictions": [{"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"}]}
 
 
 def test_validation_enforces_the_key_set():
-    ok = {"title": "t", "statement": "s", "mechanism": "m", "predictions": ["p"], "citations": ["PMID:1"]}
-    assert validate_output(m.HypothesisDraft, json.dumps(ok), ["PMID:1"]).citations == ["PMID:1"]
+    ok = GOOD
+    assert [s.key for s in validate_output(m.HypothesisDraft, json.dumps(ok), ["PMID:1"]).chain] == ["PMID:1", "PMID:1"]
     with pytest.raises(Exception, match="not among the records retrieved"):
         validate_output(m.HypothesisDraft, ok, ["PMID:2"])
-    too_long = {**ok, "title": "x" * 101}
+    too_long = {**ok, "title": "x" * 200}
     with pytest.raises(Exception):
         validate_output(m.HypothesisDraft, too_long, ["PMID:1"])

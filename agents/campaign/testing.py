@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypoforge.agents import models as m
+from hypoforge.agents import scripted
 from hypoforge.agents.deps import Deps, Event
 from hypoforge.agents.llm import ScriptedLLM
 from hypoforge.agents.proximity import LexicalEmbedder
@@ -43,6 +44,8 @@ RECORDS = [
            abstract="Smokers with early rheumatoid arthritis responded less often to methotrexate."),
     Record(key="PMID:2006", pmid="2006", title="JAK inhibitor response and interferon signatures", year=2022,
            abstract="A baseline interferon gene signature was associated with response to JAK inhibition in RA."),
+    Record(key="PMID:2007", pmid="2007", title="Anti-drug antibodies and secondary loss of response to TNF inhibitors", year=2013,
+           abstract="Antibodies against adalimumab lowered trough drug levels and went with loss of response to TNF inhibition."),
 ]
 
 
@@ -57,16 +60,10 @@ def answer(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str]
     ks = sorted(keys or [])
     if schema is m.PlanDraft:
         return {"focus": ["drug exposure", "inflammatory signalling"]}
-    if schema is m.EvidenceNotes:
-        return {"notes": [{"key": k, "bearing": f"bears on the goal via {k}"} for k in ks[:8]]}
-    if schema is m.HypothesisDraft:
-        return {
-            "title": f"Proposal {user.count(chr(10) + '- ') + 1} score{h % 89:02d}",
-            "statement": f"Statement {h % 1009}",
-            "mechanism": f"Mechanism {h % 761}",
-            "predictions": [f"Prediction {h % 17}"],
-            "citations": ks[: 1 + h % 2],
-        }
+    if schema.__name__ == "EvidenceReadings":
+        return scripted.readings(schema)
+    if schema.__name__ == "HypothesisDraft":
+        return scripted.hypothesis(messages, keys, title=f"Proposal {user.count(chr(10) + '- ') + 1} score{h % 89:02d}", salt=h, schema=schema)
     if schema is m.ReviewDraft:
         return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
                 "strengths": "specific", "weaknesses": "untested", "unsupported": [], "verdict": "revise"}

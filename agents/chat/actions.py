@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from hypoforge import prompts
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.evolver import evolve_draft
+from hypoforge.agents.evolver import evolve_one
 from hypoforge.agents.models import (
     ArgumentDraft,
     CitationKey,
@@ -53,6 +53,18 @@ class AnswerDraft(BaseModel):
     supported: bool = Field(description="False when the passages do not address the question.")
     answer: Annotated[str, Field(min_length=1, max_length=500)]
     citations: Annotated[list[CitationKey], Field(max_length=3)] = Field(default_factory=list)
+
+
+class AnsweredDraft(BaseModel):
+    """An answer when a retrieved passage plainly addresses the question: the passage first, then the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    citations: Annotated[list[CitationKey], Field(min_length=1, max_length=3)]
+    answer: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+ANSWER_COSINE = 0.5  # MiniLM question-passage cosine above which a passage is taken to address the question
 
 
 class Answer(BaseModel):
@@ -91,12 +103,9 @@ def evolve(state: State, deps: Deps, parent_ids: list[str], strategy: str) -> Hy
         raise UserError("evolve needs one proposal, or two to combine")
     rnd = int(state.get("round", 0))
     tally = Tally(deps, "evolve", rnd)
-    draft = evolve_draft(tally, state, parents, strategy)
     n = len(state.get("hypotheses") or {})
-    h = Hypothesis.from_draft(
-        draft, id=new_id(state["run_id"], "chat", rnd, n, *parent_ids, strategy), origin=f"evolved:{strategy}:chat",
-        round=rnd, parents=list(parent_ids),
-    )
+    h = evolve_one(tally, state, deps, parents, strategy, id=new_id(state["run_id"], "chat", rnd, n, *parent_ids, strategy), round=rnd)
+    h = h.model_copy(update={"origin": f"evolved:{strategy}:chat"})
     deps.emit("hypothesis", id=h.id, title=h.title)
     tally.update()
     return h
@@ -167,6 +176,23 @@ def relevant(question: str, passages: list[Passage]) -> list[Passage]:
     return [p for p in passages if q & content_words(p.title + " " + p.text)]
 
 
+def addressing(deps: Deps, question: str, passages: list[Passage]) -> list[Passage]:
+    """Passages that plainly address the question: semantic similarity with a semantic embedder,
+    else at least two of the question's content words (or all of them, when it has fewer)."""
+    if not passages:
+        return []
+    emb = deps.embedder
+    if emb is not None and getattr(emb, "semantic", False):
+        import numpy as np
+
+        v = np.asarray(emb.embed([question, *(f"{p.title}. {p.text}" for p in passages)]), dtype=np.float32)
+        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+        return [p for p, c in zip(passages, v[1:] @ v[0]) if c >= ANSWER_COSINE]
+    q = content_words(question)
+    need = min(2, len(q))
+    return [p for p in passages if need and len(q & content_words(p.title + " " + p.text)) >= need]
+
+
 def answer(deps: Deps, question: str, *, state: State | None = None, goal: str | None = None,
            proposals: list[dict[str, Any]] | None = None, k: int | None = None) -> Answer:
     """Answer from retrieved passages only, or say explicitly that the index has no evidence.
@@ -189,18 +215,21 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
     base: State = dict(state) if state else {"goal": goal or "Answer questions from the biomedical literature index.", "run_id": "chat"}
     tally = Tally(deps, "answer", int(base.get("round", 0)))
     keys = sorted(candidates)
+    # When a retrieved passage plainly addresses the question, the model is not offered "no
+    # evidence": a small model otherwise declines questions its passages answer.
+    must_answer = bool(addressing(deps, question, found))
     draft = tally.ask(
         base,
         prompts.render(
-            "answer", question=question, ranking=ranking,
+            "answer", question=question, ranking=ranking, must_answer=must_answer,
             passages=[{"key": p.key, "title": p.title, "text": p.text[:PASSAGE_CHARS]} for p in candidates.values()],
         ),
-        AnswerDraft,
+        AnsweredDraft if must_answer else AnswerDraft,
         keys=keys,
         max_tokens=260,
     )
     tally.update()
     cited = [candidates[c] for c in dict.fromkeys(draft.citations)]
-    if not draft.supported or not cited:
+    if not getattr(draft, "supported", True) or not cited:
         return Answer(question=question, grounded=False, text=NO_EVIDENCE, considered=len(candidates))
     return Answer(question=question, grounded=True, text=draft.answer.strip(), citations=cited, considered=len(candidates))

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hypoforge.agents.chat.actions import Answer, Debate
-from hypoforge.agents.models import Review
+from hypoforge.agents.report import ReportProposal, proposal_lines, review_line
 
 
 def ranking_table(report: dict[str, Any], *, title: str = "Ranking") -> Table:
@@ -31,30 +31,18 @@ def ranking_table(report: dict[str, Any], *, title: str = "Ranking") -> Table:
 
 
 def proposal_markdown(p: dict[str, Any]) -> str:
-    refs = " ".join(f"[{i}]" for i in range(1, len(p["citations"]) + 1))
-    lines = [f"## {p['rank']}. {p['title']}", "", f"Elo {p['elo']:.0f} ({p['wins']} wins, {p['losses']} losses) · `{p['id']}` · {p['origin']}"]
-    if p.get("parents"):
-        lines += ["", f"Parents: {', '.join(p['parents'])}"]
-    lines += ["", f"**Hypothesis.** {p['statement']} {refs}".rstrip(), "", f"**Mechanism.** {p['mechanism']}", "", "**Testable predictions.**", ""]
-    lines += [f"- {x}" for x in p["predictions"]]
-    for r in p.get("reviews") or []:
-        lines += ["", review_line(Review.model_validate(r))]
-    if p["citations"]:
+    """The report's proposal block with citations numbered per proposal, and its references."""
+    prop = ReportProposal.model_validate(p)
+    numbering = {c.key: i for i, c in enumerate(prop.citations, 1)}
+    lines = proposal_lines(prop, numbering, heading="##")
+    if prop.citations:
         lines += ["", "**References.**", ""]
-        lines += [f"{i}. {c['title']}{_year(c.get('year'))}. {c['key']}" for i, c in enumerate(p["citations"], 1)]
+        lines += [f"{i}. {c.title}{_year(c.year)}. {c.key}" for i, c in enumerate(prop.citations, 1)]
     return "\n".join(lines)
 
 
 def _year(year: int | None) -> str:
     return f" ({year})" if year else ""
-
-
-def review_line(r: Review) -> str:
-    scores = ", ".join(f"{k} {v}" for k, v in r.scores.items())
-    line = f"**Review (round {r.round}, {r.verdict}).** {scores}. Strength: {r.strengths} Weakness: {r.weaknesses}"
-    if r.unsupported:
-        line += f" Unsupported citations flagged: {', '.join(r.unsupported)}."
-    return line
 
 
 def proposal(p: dict[str, Any]) -> Markdown:

@@ -1,0 +1,110 @@
+"""Write a hypothesis well: draft, check deterministically, revise once with the failing check named.
+
+The generator, the evolver and chat's /evolve all write hypotheses through :func:`write_hypothesis`.
+Small models handle a targeted revision ("the mechanism restates the statement") far better than
+open-ended critique, so every draft is checked with :mod:`hypoforge.agents.quality` and, if a check
+fails, asked for once more with the failures listed. What still fails after that is recorded on the
+hypothesis as ``flags``: the critic may not accept it, the judge sees it, and the report never ranks
+it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hypoforge import prompts
+from hypoforge.agents import quality as q
+from hypoforge.agents.common import Tally
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.models import PROFILES, Evidence, Hypothesis, Profile, hypothesis_draft
+from hypoforge.agents.state import State, evidence
+
+
+def profile_for(deps: Deps) -> Profile:
+    """The budget profile: the setting if given, else ``rich`` for endpoints and ``compact`` for embedded models."""
+    name = deps.settings.llm.profile
+    if name == "auto":
+        name = "rich" if deps.llm.remote else "compact"
+    return PROFILES[name]
+
+
+def semantic_embed(deps: Deps) -> Callable[[list[str]], Any] | None:
+    """The embedder for the on-goal similarity, when it is a semantic one (MiniLM), else None."""
+    emb = deps.embedder
+    return emb.embed if emb is not None and getattr(emb, "semantic", False) else None
+
+
+def form(profile: Profile) -> str:
+    return prompts.render("hypothesis_form", profile=profile, example=prompts.source("example").strip())
+
+
+def record_texts(ev: dict[str, Evidence]) -> dict[str, str]:
+    """What each run key's record says (title and passage), for grounding and key checks."""
+    return {k: f"{e.title}. {e.passage}" for k, e in ev.items()}
+
+
+def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence[Hypothesis], profile: Profile,
+          focus: set[str], embed: Callable[[list[str]], Any] | None = None) -> list[q.Failure]:
+    """Every deterministic check on one hypothesis (the ``read`` check is on the evidence instead)."""
+    out: list[q.Failure] = []
+    out += q.complete("title", h.title, profile.cap(profile.title_words))
+    out += q.complete("statement", h.statement, profile.cap(profile.statement_words), sentence=True)
+    for i, s in enumerate(h.chain, start=1):
+        out += q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words))
+    for i, p in enumerate(h.predictions, start=1):
+        out += q.complete(f"predictions[{i}]", p.rstrip("."), None)
+    out += q.distinct_items("predictions", h.predictions)
+    out += q.distinct_items("chain", [s.claim for s in h.chain])
+    out += q.adds_to(h.statement, h.mechanism)
+    for o in others:
+        if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:
+            out.append(q.Failure(check="distinct", field="statement", detail=f"says the same as the existing hypothesis {o.title!r}"))
+            break
+    out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed)
+    texts = record_texts(ev)
+    cited = [texts[k] for k in h.citations if k in texts]
+    out += q.grounded(h.mechanism, [*cited, goal])
+    sources = {f"record {k}": texts[k] for k in h.citations if k in texts}
+    sources["the prompt's example"] = prompts.source("example")
+    out += q.not_copied("statement", h.statement, sources)
+    out += q.not_copied("mechanism", h.mechanism, sources)
+    for i, p in enumerate(h.predictions, start=1):
+        out += q.testable(f"predictions[{i}]", p)
+    for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
+        out += q.keys_in_text(name, text, texts)
+    return out
+
+
+def draft_text(h: Hypothesis) -> str:
+    return h.brief()
+
+
+def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *, keys: Sequence[str], id: str, origin: str,
+                     round: int, others: Sequence[Hypothesis], parents: list[str] | None = None,
+                     focus: set[str] | None = None) -> Hypothesis:
+    """Draft, check, and revise once if a check fails; the result carries ``revised`` and ``flags``."""
+    profile = profile_for(deps)
+    schema = hypothesis_draft(profile.name)
+    ev = evidence(state)
+    goal = state["goal"]
+    focus = focus if focus is not None else q.focus_terms(goal)
+    embed = semantic_embed(deps)
+
+    def make(draft: Any) -> tuple[Hypothesis, list[q.Failure]]:
+        h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
+        return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
+
+    h, failures = make(tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480))
+    if failures:
+        deps.emit("revision", id=id, failures=[str(f) for f in failures])
+        revised, still = make(tally.ask(
+            state,
+            prompts.render("revise", failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile)),
+            schema, keys=keys, max_tokens=480,
+        ))
+        first = sorted({f.check for f in failures})
+        if len(still) <= len(failures):
+            h, failures = revised, still
+        h = h.model_copy(update={"revised": first})
+    return h.model_copy(update={"flags": [str(f) for f in failures]})

@@ -1,0 +1,178 @@
+"""The quality machinery inside the loop, on the scripted LLM: readings, anchors, revision, flags, keys in text, /ask."""
+
+from __future__ import annotations
+
+import json
+
+from fakes import FakeEmbedder, FakeRetriever, responder
+
+from hypoforge.agents import models as m
+from hypoforge.agents.chat import actions
+from hypoforge.agents.deps import Deps
+from hypoforge.agents.llm import ScriptedLLM
+from hypoforge.agents.run import start_run
+from hypoforge.agents.settings import LoopSettings, Settings
+from hypoforge.knowledge.records import Record
+
+GOAL = "Why do a third of rheumatoid arthritis patients not respond to methotrexate?"
+
+
+def make(tmp_path, llm, retriever=None, **loop):
+    settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(**loop))
+    deps = Deps(llm=llm, retriever=retriever or FakeRetriever(), settings=settings, embedder=FakeEmbedder())
+    return settings, deps
+
+
+def bad_draft(keys):
+    """The demo's defects in one draft: a cut title, one prediction repeated, a mechanism that repeats the statement."""
+    pred = {"readout": "DAS28 score", "direction": "higher", "comparison": "in patients with low drug levels"}
+    statement = "Methotrexate non-response follows low polyglutamate levels in erythrocytes."
+    return {"title": "Methotrexate Non-Response Combined with", "statement": statement,
+            "chain": [{"claim": statement, "key": keys[0]}, {"claim": statement, "key": keys[0]}],
+            "predictions": [pred, pred]}
+
+
+def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
+    calls = {"n": 0}
+
+    def script(messages, schema, keys):
+        if schema.__name__ == "HypothesisDraft":
+            calls["n"] += 1
+            if calls["n"] == 1:
+                return bad_draft(sorted(keys))
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1").report
+    drafts = [c for c in llm.calls if c.schema == "HypothesisDraft"]
+    assert len(drafts) == 2, "one draft, one revision"
+    revise = drafts[1].messages[-1]["content"]
+    assert "failed these automatic checks" in revise
+    assert "dangling word 'with'" in revise and "repeats predictions[1]" in revise and "restates the statement" in revise
+    p = report.proposals[0]
+    assert p.revised == ["complete", "distinct"] and p.flags == []
+    assert p.title != "Methotrexate Non-Response Combined with"
+
+
+def test_a_draft_still_failing_is_flagged_not_accepted_and_never_ranked_first(tmp_path):
+    state = {"n": 0}
+
+    def script(messages, schema, keys):
+        if schema.__name__ == "HypothesisDraft":
+            state["n"] += 1
+            if state["n"] <= 2:  # the first hypothesis fails both times
+                return {**bad_draft(sorted(keys)), "title": "Idea 1 q99 Combined with"}
+        if schema is m.ReviewDraft:
+            return {"alignment": 5, "plausibility": 5, "novelty": 5, "testability": 5, "safety": 5,
+                    "strengths": "s", "weaknesses": "w", "unsupported": [], "verdict": "accept"}
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=2, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q2").report
+    flagged = [p for p in report.proposals if p.flags]
+    assert len(flagged) == 1 and flagged[0].title.startswith("Idea 1 q99")
+    # the judge prefers q99 (the scripted judge picks the higher q), yet it is ranked after the passing one
+    assert report.proposals[-1].id == flagged[0].id and report.proposals[0].flags == []
+    assert flagged[0].reviews[0].verdict == "revise", "a flagged hypothesis cannot be accepted"
+    assert report.proposals[0].reviews[0].verdict == "accept"
+    review_prompt = next(c for c in llm.calls if c.schema == "ReviewDraft" and "q99" in c.messages[-1]["content"])
+    assert "Automatic checks it still fails" in review_prompt.messages[-1]["content"]
+    assert report.stats["flagged"] == 1
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "Failed checks (never ranked first)" in md
+
+
+def test_every_passage_gets_one_reading_in_order_and_background_does_not_anchor(tmp_path):
+    def script(messages, schema, keys):
+        if schema.__name__ == "EvidenceReadings":
+            n = len(schema.model_fields)
+            # only the first passage bears on the goal; the others are background
+            return {f"p{i}": {"reading": f"Passage {i} shows something.", "relevance": "relevant" if i == 1 else "background"}
+                    for i in range(1, n + 1)}
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=3, evolve_per_round=0)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q3")
+    call = next(c for c in llm.calls if c.schema == "EvidenceReadings")
+    retrieved = [p.key for p in FakeRetriever().search(GOAL, k=settings.index.k)]
+    for i, key in enumerate(retrieved, start=1):
+        assert f"p{i} [{key}]" in call.messages[-1]["content"]
+    ev = result.state["evidence"]
+    assert all(ev[k]["bearing"] for k in retrieved), "no passage is left unread"
+    assert [ev[k]["relevant"] for k in retrieved] == [True] + [False] * (len(retrieved) - 1)
+    assert len(result.report.proposals) == 1, "one relevant anchor: one hypothesis"
+    assert result.report.notes and "1 of" in result.report.notes[0]
+    gen = next(c for c in llm.calls if c.schema == "HypothesisDraft")
+    assert f"A [{retrieved[0]}]" in gen.messages[-1]["content"]
+    assert "## Notes" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_readings_schema_fixes_count_and_order():
+    schema = m.readings_schema(3)
+    js = schema.model_json_schema()
+    assert js["required"] == ["p1", "p2", "p3"]
+    assert list(js["properties"]) == ["p1", "p2", "p3"]
+
+
+def test_a_misattributed_key_in_the_overview_is_removed_and_counted(tmp_path):
+    def script(messages, schema, keys):
+        if schema is m.MetaReviewDraft:
+            return {"recurring": ["needs data"],
+                    "overview": "Hepatitis B virus infection matters, as shown in the study by PMID:1004. Transport ideas lead."}
+        return responder(messages, schema, keys)
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=script), rounds=1, hypotheses=2, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q4").report
+    assert "PMID:1004" not in report.overview and "Transport ideas lead." in report.overview
+    assert report.stats["text_keys_dropped"] == 1
+
+
+def test_bridge_record_is_offered_and_the_new_link_reported(tmp_path):
+    records = [
+        Record(key="PMID:3001", pmid="3001", title="ABCB1 efflux lowers methotrexate in lymphocytes", year=2017,
+               abstract="ABCB1 transporter variants increased methotrexate efflux from lymphocytes of RA patients."),
+        Record(key="PMID:3002", pmid="3002", title="Smoking induces ABCB1 expression in lymphocytes", year=2015,
+               abstract="Cigarette smoke raised ABCB1 transporter expression in circulating lymphocytes."),
+    ]
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["chain"] = [{"claim": "Smoking induces ABCB1 expression in lymphocytes", "key": "PMID:3002"},
+                            {"claim": "More ABCB1 pumps methotrexate out of lymphocytes", "key": "PMID:3001"}]
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, retriever=MemoryRetriever(records), rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q5").report
+    gen = next(c for c in llm.calls if c.schema == "HypothesisDraft").messages[-1]["content"]
+    assert "B [PMID:3002]" in gen and "ABCB1" in gen.split("both concern")[1].split("\n")[0]
+    assert report.proposals[0].bridge and "step 2 links PMID:3002 to PMID:3001" in report.proposals[0].bridge
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [s["key"] for s in data["proposals"][0]["chain"]] == ["PMID:3002", "PMID:3001"]
+    assert "New link" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_ask_answers_when_a_passage_plainly_addresses_the_question(tmp_path):
+    """The demo's /ask regression: a cautious model that says 'no evidence' whenever it is allowed to."""
+    liver = Record(key="PMID:4036984", pmid="4036984", title="Low-dose methotrexate treatment of rheumatoid arthritis",
+                   year=1985, abstract="Transaminase elevations were common on methotrexate; liver biopsies showed hepatotoxicity in two.")
+
+    def cautious(messages, schema, keys):
+        if schema.__name__ == "AnswerDraft":
+            return {"supported": False, "answer": "The index has no evidence for this.", "citations": []}
+        return {"citations": ["PMID:4036984"], "answer": "Transaminase rises were common; biopsies showed hepatotoxicity in two."}
+
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    _, deps = make(tmp_path, ScriptedLLM(responder=cautious), retriever=MemoryRetriever([liver, *FakeRetriever().records.values()]))
+    a = actions.answer(deps, "what is the hepatotoxicity of methotrexate in RA?")
+    assert a.grounded and [c.key for c in a.citations] == ["PMID:4036984"]
+    assert deps.llm.calls[-1].schema == "AnsweredDraft"
+    # a question no passage addresses still gets the honest "no evidence"
+    b = actions.answer(deps, "methotrexate pizza")
+    assert not b.grounded
