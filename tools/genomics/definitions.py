@@ -10,6 +10,10 @@ Design choices:
   GRCh38 the genome carries CYP2C19*38, not *1, so every allele except the GRCh38 default also
   carries *1's core variant (rs3758581). :func:`load_gene` adds that background variant, which is
   what the CPIC definitions state explicitly.
+* A blank cell in a CPIC definition means the reference row's base (PharmCAT's rule,
+  NamedAlleleMatcher-101), exactly as pypgx's core lists read: an allele carries the reference
+  base wherever it lists no variant. So CYP2C19 *16, *30 and *34, which CPIC leaves blank at
+  rs3758581, carry *38's A there and do not inherit *1's G ("no_background" below).
 * CPIC writes a few positions with an IUPAC ambiguity code (either base may occur on that allele,
   e.g. CYP2C19*4 at rs12248560). pypgx cannot express that, so the project authors those few
   cases in ``data/allele_overrides.json`` (checked against the CPIC definitions by a test). The
@@ -73,11 +77,7 @@ class DefVariant(BaseModel):
 class AlleleDef(BaseModel):
     name: str
     core: frozenset[str] = Field(description="variant keys the allele must carry")
-    optional: frozenset[str] = Field(default=frozenset(), description="variant keys it may carry")
-    undefined: frozenset[str] = Field(
-        default=frozenset(),
-        description="optional keys CPIC leaves blank on this allele (either base); not counted in the match score",
-    )
+    optional: frozenset[str] = Field(default=frozenset(), description="variant keys it may carry (IUPAC codes in CPIC)")
     function: str | None = None
     activity_score: float | None = None
 
@@ -229,9 +229,8 @@ def load_gene(gene: str) -> GeneDefinition:
                 c, p, ref, alt = _parse_key(k)
                 variants[k] = DefVariant(key=k, chrom=c, pos=p, ref=ref, alt=alt)
         score = float(r["ActivityScore"]) if r["ActivityScore"] not in ("N/A", "") else None
-        undefined = (optional & background) if ov.get("no_background") else frozenset()
         alleles.append(AlleleDef(
-            name=name, core=core, optional=optional - core, undefined=undefined,
+            name=name, core=core, optional=optional - core,
             function=r["Function"], activity_score=score,
         ))
 
