@@ -77,33 +77,54 @@ _CHROM_GENES = "6/chr6 (TPMT), 13/chr13 (NUDT15), 10/chr10 (CYP2C9, CYP2C19), X/
 _HTSLIB_PREFIXES = ("[W::", "[E::", "[I::", "[D::")
 
 
+class _HtslibLog:
+    """What htslib wrote to file descriptor 2 while :func:`_quiet_htslib` held it."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._checked = 0
+
+    def lines(self) -> list[str]:
+        return os.pread(self._fd, 1 << 20, 0).decode("utf-8", "replace").splitlines()  # keeps fd 2's offset
+
+    def __call__(self) -> str:
+        """The first htslib error (else warning) so far as `` (htslib: ...)``; '' if none."""
+        lines = [ln for ln in self.lines() if ln.startswith(_HTSLIB_PREFIXES)]
+        first = next((ln for ln in lines if ln.startswith("[E::")), None) or next(iter(lines), "")
+        return f" (htslib: {first[:200]})" if first else ""
+
+    def new_error(self) -> str | None:
+        """An htslib error line written since the last call (one fstat when there is none)."""
+        size = os.fstat(self._fd).st_size
+        if size == self._checked:
+            return None
+        text = os.pread(self._fd, min(size - self._checked, 1 << 16), self._checked).decode("utf-8", "replace")
+        self._checked = size
+        return next((ln[:200] for ln in text.splitlines() if ln.startswith("[E::")), None)
+
+
 @contextlib.contextmanager
-def _quiet_htslib() -> Iterator[Callable[[], str]]:
+def _quiet_htslib() -> Iterator[_HtslibLog]:
     """Capture what C code writes to file descriptor 2 while the block runs: htslib's ``[W::...]``
-    warnings and ``[E::...]`` errors never reach the terminal. Yields a function giving the first
-    htslib error (else warning) seen so far, as `` (htslib: ...)`` for a UserError's message ('' if
-    none). Anything else written there meanwhile (Python's own stderr) is passed on afterwards."""
+    warnings and ``[E::...]`` errors (with their continuation lines) never reach the terminal; the
+    log is yielded for error messages. Lines written there before any htslib line (Python's own
+    stderr) are passed on afterwards."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as tmp:
-        fd = tmp.fileno()
-
-        def captured() -> list[str]:
-            return os.pread(fd, 1 << 20, 0).decode("utf-8", "replace").splitlines()  # keeps fd 2's offset
-
-        def first_problem() -> str:
-            lines = [ln for ln in captured() if ln.startswith(_HTSLIB_PREFIXES)]
-            first = next((ln for ln in lines if ln.startswith("[E::")), None) or next(iter(lines), "")
-            return f" (htslib: {first[:200]})" if first else ""
-
-        os.dup2(fd, 2)
+        log = _HtslibLog(tmp.fileno())
+        os.dup2(tmp.fileno(), 2)
         try:
-            yield first_problem
+            yield log
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
-            other = [ln for ln in captured() if not ln.startswith(_HTSLIB_PREFIXES)]
+            other = []
+            for line in log.lines():
+                if line.startswith(_HTSLIB_PREFIXES):
+                    break
+                other.append(line)
             if other:
                 sys.stderr.write("\n".join(other) + "\n")
 
@@ -234,7 +255,7 @@ def read_all_genotypes(
         return _read_vcf(path, [load_gene(g) for g in genes], samples, max_records_per_gene, htslib)
 
 
-def _vcf_samples(path: Path, htslib: Callable[[], str]) -> list[str]:
+def _vcf_samples(path: Path, htslib: _HtslibLog) -> list[str]:
     vcf = _open_vcf(path, htslib=htslib)
     try:
         return list(vcf.samples)
@@ -244,7 +265,7 @@ def _vcf_samples(path: Path, htslib: Callable[[], str]) -> list[str]:
 
 def _read_vcf(
     path: Path, defns: list[GeneDefinition], samples: Sequence[str] | None, max_records_per_gene: int,
-    htslib: Callable[[], str],
+    htslib: _HtslibLog,
 ) -> list[SampleGenotypes]:
     indexes = [_GeneIndex(d) for d in defns]
     ctx = load_context_variants()
@@ -292,6 +313,9 @@ def _read_vcf(
     try:
         for rec in vcf:
             n_records += 1
+            bad = htslib.new_error()
+            if bad:  # htslib hands on records it failed to parse; touching their fields can crash
+                raise UserError(f"{path}: malformed record near {rec.CHROM}:{rec.POS} (htslib: {bad}); fix or remove it")
             if len(contigs) < 20:
                 contigs.setdefault(rec.CHROM)
             chrom = rec.CHROM.removeprefix("chr")
@@ -393,7 +417,7 @@ def _read_vcf(
 
 
 def _nothing_genotyped(path: Path, defns: list[GeneDefinition], n_records: int, contigs: list[str],
-                       htslib: Callable[[], str]) -> None:
+                       htslib: _HtslibLog) -> None:
     """Raise the UserError that says why no defining position of any gene was found."""
     genes = ", ".join(d.gene for d in defns)
     if n_records == 0:
