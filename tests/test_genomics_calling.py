@@ -455,3 +455,34 @@ def test_blank_definition_cell_is_the_reference_base(shared_data: Path, tmp_path
     defn = load_gene("CYP2C19")
     for name in ("*16", "*30", "*34"):  # the alleles CPIC leaves blank at rs3758581
         assert "10-94842866-A-G" not in defn.allele(name).core | defn.allele(name).optional, name
+
+
+def test_alleles_newer_than_pypgx_withhold_the_call(shared_data: Path, tmp_path: Path) -> None:
+    """CPIC alleles pypgx 0.27.0 lacks sit at positions no defined allele uses; a carrier must get
+    no call naming the allele, not *1 (the position would otherwise go unread)."""
+    checked = 0
+    for gene in ("TPMT", "NUDT15", "CYP2C9", "CYP2C19"):
+        d = json.loads((shared_data / "pgx_cpic_pharmcat" / "allele_definitions" / f"{gene}_translation.json").read_text())
+        defn = load_gene(gene)
+        known = {a.name for a in defn.alleles}
+        positions = {v.pos for v in defn.variants.values()}
+        ref = d["namedAlleles"][0]["alleles"]
+        expected = {}
+        for allele in d["namedAlleles"]:
+            if allele["name"] in known:
+                continue
+            for v, base, rbase in zip(d["variants"], allele["alleles"], ref):
+                if base is not None and base != rbase and v["position"] not in positions:
+                    alt = v["cpicToVcfAlleleMap"].get(base, base)
+                    expected[variant_key(v["chromosome"], v["position"], v["ref"], alt)] = allele["name"]
+        assert defn.unsupported == expected, gene
+        checked += len(expected)
+    assert checked == 19  # NUDT15 *21, CYP2C9 *72-*88, CYP2C19 *41
+    src = (shared_data / "vcf_pharmcat" / "haplotype_tests" / "cyp2c9" / "s1s1.vcf").read_text().splitlines()
+    head, body = [ln for ln in src if ln.startswith("#")], [ln for ln in src if not ln.startswith("#")]
+    body.append("chr10\t94942306\t.\tC\tT\t.\tPASS\t.\tGT\t0/1")  # CPIC CYP2C9 *72
+    f = tmp_path / "s1s72.vcf"
+    f.write_text("\n".join(head + sorted(body, key=lambda ln: int(ln.split("\t")[1]))) + "\n")
+    call = call_star_alleles(read_genotypes(f), "CYP2C9")
+    assert call.diplotype is None and call.phenotype == "Indeterminate"
+    assert call.unexpected == ["chr10:94942306 C>T (CPIC CYP2C9 *72, newer than the pypgx 0.27.0 tables)"]

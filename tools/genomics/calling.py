@@ -143,7 +143,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
     notes: list[str] = []
     if obs.unexpected or not fits:
         if obs.unexpected:
-            notes.append("unexpected allele(s) at defining positions: " + "; ".join(obs.unexpected))
+            notes.append("unexpected allele(s) no defined allele explains: " + "; ".join(obs.unexpected))
         if not fits:
             notes.append("no pair of defined alleles explains the observed genotypes")
             combos = [] if obs.unexpected or hemizygous else _combinations(defn, usable, called, keys)

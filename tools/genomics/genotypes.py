@@ -52,6 +52,7 @@ from hypoforge.tools.genomics.definitions import (
     X_LINKED,
     DefVariant,
     GeneDefinition,
+    parse_key,
     load_gene,
     normalize,
 )
@@ -156,8 +157,12 @@ class _GeneIndex:
             self.by_pos.setdefault(v.pos, []).append(v)
             if not v.is_snv:
                 self.indels.append(v)
-        self.lo = min(v.pos for v in defn.variants.values()) - 50
-        self.hi = max(v.pos for v in defn.variants.values()) + 50
+        # Variants of CPIC alleles the tables lack: (pos, ref, alt) -> allele name.
+        self.unsupported = {normalize(p, r, a): name for k, name in defn.unsupported.items()
+                            for _, p, r, a in [parse_key(k)]}
+        positions = [v.pos for v in defn.variants.values()] + [p for p, _, _ in self.unsupported]
+        self.lo = min(positions) - 50
+        self.hi = max(positions) + 50
 
     def match(self, pos: int, ref: str, alt: str) -> DefVariant | None:
         p, r, a = normalize(pos, ref, alt)
@@ -345,6 +350,12 @@ def _read_vcf(
                         f"(chr{idx.defn.chrom}:{idx.lo}-{idx.hi}); a VCF holds at most one record per base and "
                         "allele there: check the file (duplicated records?) or cut it to the pharmacogene regions"
                     )
+                for ai, alt in enumerate(alts, start=1):
+                    newer = idx.unsupported.get(normalize(pos, ref, alt)) if idx.unsupported else None
+                    if newer:
+                        for si in np.nonzero((gts == ai).any(axis=1))[0]:
+                            unexpected[gi][si].append(f"chr{chrom}:{pos} {ref}>{alt} (CPIC {idx.defn.gene} {newer}, "
+                                                      "newer than the pypgx 0.27.0 tables)")
                 hits = idx.covered(pos, ref)
                 matched: dict[int, DefVariant] = {}
                 for ai, alt in enumerate(alts, start=1):
