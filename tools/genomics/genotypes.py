@@ -107,9 +107,9 @@ class _HtslibLog:
 @contextlib.contextmanager
 def _quiet_htslib() -> Iterator[_HtslibLog]:
     """Capture what C code writes to file descriptor 2 while the block runs: htslib's ``[W::...]``
-    warnings and ``[E::...]`` errors (with their continuation lines) never reach the terminal; the
-    log is yielded for error messages. Lines written there before any htslib line (Python's own
-    stderr) are passed on afterwards."""
+    warnings and ``[E::...]`` errors (with their unprefixed continuation lines) never reach the
+    terminal; the log is yielded for error messages. Lines written there before the first htslib
+    line (Python's own stderr) are passed on afterwards."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as tmp:
@@ -124,7 +124,7 @@ def _quiet_htslib() -> Iterator[_HtslibLog]:
             other = []
             for line in log.lines():
                 if line.startswith(_HTSLIB_PREFIXES):
-                    break
+                    break  # htslib's multi-line messages continue unprefixed: keep the rest captured
                 other.append(line)
             if other:
                 sys.stderr.write("\n".join(other) + "\n")
