@@ -177,11 +177,28 @@ def _pubmed_sink(args: argparse.Namespace, records: Any) -> dict[str, int]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    """Parse up to the first good record before opening the index, so input that yields nothing
+    but rejections leaves no index folder behind (it exits 2, see :func:`_ingest`)."""
+    import itertools
+
+    from hypoforge.knowledge.store import IngestReport, as_rejected
+
     fields = parse_fields(args.field)
     _check_paths(args.paths)
-    index = open_index(args)
     notes: Counter[str] = Counter()
     items = _parse_paths(args.paths, fields, notes)
+    head: list[Any] = []
+    for item in items:
+        head.append(item)
+        if as_rejected(item) is None:
+            break
+    rejections = [r for r in map(as_rejected, head) if r is not None]
+
+    def run(progress: Any) -> Any:
+        if len(rejections) == len(head):  # nothing to index: the index is not even opened
+            return IngestReport(rejected=len(rejections), rejections=rejections)
+        return open_index(args).add(itertools.chain(head, items), progress=progress)
+
 
     def hint(report: Any) -> str:
         if fields:
@@ -190,7 +207,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             return "; map the JSONL fields with --field, e.g. --field title=name --field abstract=body"
         return "; fix the entries listed above"
 
-    return _ingest(lambda progress: index.add(items, progress=progress), "indexing", notes, hint)
+    return _ingest(run, "indexing", notes, hint)
 
 
 def cmd_starter(args: argparse.Namespace) -> int:

@@ -274,13 +274,10 @@ class KnowledgeIndex:
                 batch: list[Record] = []
                 batch_chars = 0
                 for item in records:
-                    if not isinstance(item, Record) and hasattr(item, "reason"):
-                        # our Rejected, or a parser's rejection (path + location + reason)
-                        if not isinstance(item, Rejected):
-                            item = Rejected(where=_where(getattr(item, "path", ""), getattr(item, "location", "")),
-                                            reason=str(item.reason))
+                    rejected = as_rejected(item)
+                    if rejected is not None:
                         report.rejected += 1
-                        report.rejections.append(item)
+                        report.rejections.append(rejected)
                         continue
                     if not isinstance(item, Record):
                         item = _reject_or_record(item, report)
@@ -436,6 +433,16 @@ def _flock(path: Path, *, wait_s: float, busy: str) -> Iterator[TextIO]:
         yield fh
     finally:
         fh.close()
+
+
+def as_rejected(item: Any) -> Rejected | None:
+    """Our :class:`Rejected`, or a parser's rejection (path + location + reason) turned into one;
+    None for anything else (a record to index)."""
+    if isinstance(item, Record) or not hasattr(item, "reason"):
+        return None
+    if isinstance(item, Rejected):
+        return item
+    return Rejected(where=_where(getattr(item, "path", ""), getattr(item, "location", "")), reason=str(item.reason))
 
 
 def _reject_or_record(item: Any, report: IngestReport) -> Record | None:

@@ -85,6 +85,7 @@ def test_add_rejecting_everything_exits_2_and_says_how_to_map(ix, tmp_path, caps
     assert err[-1].startswith("hypoforge: error: nothing indexed: all 2 entries were rejected")
     assert "missing title (fields present: name, body)" in err[-1] and "--field title=name" in err[-1]
     assert not any("Traceback" in line for line in err)
+    assert not Path(ix[1]).exists()  # nothing written: the index was never opened
     assert main(["index", "add", str(f), "--field", "title=name", "--field", "abstract=body", *ix]) == 0
     assert "added 2" in capsys.readouterr().out
     assert main(["index", "search", "methotrexate", "--json", "-k", "1", *ix]) == 0
