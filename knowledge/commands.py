@@ -125,7 +125,8 @@ def _ingest(run: Any, label: str, notes: Counter[str] | None = None, hint: Any =
         err.print(f"... and {len(report.rejections) - 20} more rejections")
     if report.rejected and not (report.added or report.unchanged or report.updated):
         first = report.rejections[0]
-        raise UserError(f"nothing indexed: all {report.rejected} entries were rejected (first: {first.where or '?'}: "
+        what = "the only entry was" if report.rejected == 1 else f"all {report.rejected} entries were"
+        raise UserError(f"nothing indexed: {what} rejected (first: {first.where or '?'}: "
                         f"{first.reason}){hint(report) if hint else '; fix the entries listed above'}")
     print(f"added {report.added}, unchanged {report.unchanged}, updated {report.updated}, "
           f"rejected {report.rejected} ({report.chunks_embedded} passages embedded)")
