@@ -3,7 +3,7 @@
 Measures, in one run:
 
 * ``parse_path`` on the real MEDLINE baseline excerpt (``medline16n0902_truncated.xml.gz``, 604
-  citations) and on the PubMedQA JSONL (1,000 items, ``title_fallback="question"``);
+  citations) and on the PubMedQA JSONL (1,000 items, ``fields={"title": "question"}``);
 * the baseline: the bare cost of reading the same bytes with the standard library (gzip +
   ``ElementTree.iterparse`` with clearing for the XML, ``json.loads`` per line for the JSONL), i.e.
   the floor any parser pays; ``ratio`` = our records/s over the floor's;
@@ -139,7 +139,7 @@ def main() -> None:
 
     med_rate, med_n = best_rate(parse_count(medline), args.repeats)
     med_floor, _ = best_rate(floor_xml(medline), args.repeats)
-    qa_rate, qa_n = best_rate(parse_count(pubmedqa, title_fallback="question"), args.repeats)
+    qa_rate, qa_n = best_rate(parse_count(pubmedqa, fields={"title": "question"}), args.repeats)
     qa_floor, _ = best_rate(floor_jsonl(pubmedqa), args.repeats)
 
     tracemalloc.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     a = common(isub.add_parser("add", help="index files (MEDLINE/PubMed XML, MEDLINE text, JSONL, BibTeX, RIS, notes, PDF)"))
     a.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    a.add_argument("--field", action="append", default=[], metavar="TARGET=NAME",
+                   help="JSONL: read TARGET (title, abstract, pmid, doi, year, authors, journal, mesh, ...) from the "
+                        "row's field NAME, e.g. --field title=question (repeatable)")
     a.set_defaults(func=cmd_add)
 
     s = common(isub.add_parser("starter", help="index the bundled starter evidence cards"))
@@ -79,41 +83,92 @@ def open_index(args: argparse.Namespace) -> Any:
                           collection=args.collection, chroma_url=args.chroma_url)
 
 
-def _ingest(run: Any, label: str) -> int:
-    """Run ``index.add`` under a Rich progress bar and print the counts (and rejections) at the end."""
+PROGRESS_LINE_S = 30.0
+"""Without a terminal (logs, pipes), a plain progress line goes to stderr at most this often."""
+
+
+def _ingest(run: Any, label: str, notes: Counter[str] | None = None, hint: Any = None) -> int:
+    """Run ``index.add`` under a Rich progress bar (a plain line every PROGRESS_LINE_S seconds when
+    stderr is no terminal) and print the notes, rejections and counts at the end. Nothing indexed
+    while something was rejected is a UserError (exit 2) ending with ``hint(report)``."""
+    import time
+
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from hypoforge.errors import UserError
+
     err = Console(stderr=True)
+    started = last = time.monotonic()
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=err,
                   transient=False, disable=not err.is_terminal) as prog:
         task = prog.add_task(label, total=None, counts="")
 
         def progress(rep: Any) -> None:
-            prog.update(task, counts=f"added {rep.added}  unchanged {rep.unchanged}  updated {rep.updated}  "
-                        f"rejected {rep.rejected}")
+            nonlocal last
+            counts = (f"added {rep.added}  unchanged {rep.unchanged}  updated {rep.updated}  "
+                      f"rejected {rep.rejected}")
+            prog.update(task, counts=counts)
+            now = time.monotonic()
+            if not err.is_terminal and now - last >= PROGRESS_LINE_S:
+                last = now
+                print(f"{label}: {counts} ({now - started:.0f} s)", file=sys.stderr, flush=True)
 
         report = run(progress)
+    for message, n in (notes or Counter()).items():
+        err.print(f"[cyan]note[/] {message} ({n} record{'s' if n != 1 else ''})", markup=True, highlight=False,
+                  soft_wrap=True)
     for rej in report.rejections[:20]:
         err.print(f"[yellow]rejected[/] {rej.where or '?'}: {rej.reason}", markup=True, highlight=False, soft_wrap=True)
     if len(report.rejections) > 20:
         err.print(f"... and {len(report.rejections) - 20} more rejections")
+    if report.rejected and not (report.added or report.unchanged or report.updated):
+        first = report.rejections[0]
+        what = "the only entry was" if report.rejected == 1 else f"all {report.rejected} entries were"
+        raise UserError(f"nothing indexed: {what} rejected (first: {first.where or '?'}: "
+                        f"{first.reason}){hint(report) if hint else '; fix the entries listed above'}")
     print(f"added {report.added}, unchanged {report.unchanged}, updated {report.updated}, "
           f"rejected {report.rejected} ({report.chunks_embedded} passages embedded)")
     return 0
 
 
-def _parse_paths(paths: list[Path]) -> Iterator[Any]:
+def parse_fields(specs: list[str]) -> dict[str, str]:
+    """``--field TARGET=NAME`` options as {target: name}; UserError names a malformed one."""
+    import difflib
+
+    from hypoforge.errors import UserError
+    from hypoforge.knowledge.ingest.formats import JSONL_FIELDS
+
+    out: dict[str, str] = {}
+    for spec in specs:
+        target, eq, name = spec.partition("=")
+        target, name = target.strip(), name.strip()
+        if not eq or not target or not name:
+            raise UserError(f"--field {spec!r}: write TARGET=NAME, e.g. --field title=question")
+        if target not in JSONL_FIELDS:
+            near = difflib.get_close_matches(target, JSONL_FIELDS, n=1)
+            raise UserError(f"--field {spec!r}: unknown target {target!r}"
+                            + (f"; did you mean {near[0]}?" if near else f"; choose from {', '.join(JSONL_FIELDS)}"))
+        if target in out:
+            raise UserError(f"--field {target}= given twice; give each target once")
+        out[target] = name
+    return out
+
+
+def _check_paths(paths: list[Path]) -> None:
     from hypoforge.errors import UserError
 
     for path in paths:
         if not path.exists():
             raise UserError(f"{path} does not exist; pass files or folders to index")
+
+
+def _parse_paths(paths: list[Path], fields: dict[str, str], notes: Counter[str]) -> Iterator[Any]:
     from hypoforge.knowledge.ingest import parse_path
 
     for path in paths:
-        yield from parse_path(path)
+        yield from parse_path(path, fields=fields, note=lambda message: notes.update([message]))
 
 
 def _pubmed_sink(args: argparse.Namespace, records: Any) -> dict[str, int]:
@@ -123,9 +178,37 @@ def _pubmed_sink(args: argparse.Namespace, records: Any) -> dict[str, int]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    index = open_index(args)
-    items = _parse_paths(args.paths)
-    return _ingest(lambda progress: index.add(items, progress=progress), "indexing")
+    """Parse up to the first good record before opening the index, so input that yields nothing
+    but rejections leaves no index folder behind (it exits 2, see :func:`_ingest`)."""
+    import itertools
+
+    from hypoforge.knowledge.store import IngestReport, as_rejected
+
+    fields = parse_fields(args.field)
+    _check_paths(args.paths)
+    notes: Counter[str] = Counter()
+    items = _parse_paths(args.paths, fields, notes)
+    head: list[Any] = []
+    for item in items:
+        head.append(item)
+        if as_rejected(item) is None:
+            break
+    rejections = [r for r in map(as_rejected, head) if r is not None]
+
+    def run(progress: Any) -> Any:
+        if len(rejections) == len(head):  # nothing to index: the index is not even opened
+            return IngestReport(rejected=len(rejections), rejections=rejections)
+        return open_index(args).add(itertools.chain(head, items), progress=progress)
+
+
+    def hint(report: Any) -> str:
+        if fields:
+            return f"; check the --field mapping ({', '.join(f'{k}={v}' for k, v in fields.items())})"
+        if any(r.reason.startswith("missing title (fields present") for r in report.rejections):
+            return "; map the JSONL fields with --field, e.g. --field title=name --field abstract=body"
+        return "; fix the entries listed above"
+
+    return _ingest(run, "indexing", notes, hint)
 
 
 def cmd_starter(args: argparse.Namespace) -> int:

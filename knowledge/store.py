@@ -12,7 +12,11 @@ Design choices:
   record hash): ``get(key)`` rebuilds the :class:`Record` from its chunks, filters run inside Chroma,
   and no second database has to be kept consistent.
 * **One writer at a time.** Writes take a non-blocking ``fcntl.flock`` on ``<index>/.writer.lock``; a
-  second writer gets a :class:`UserError` at once instead of interleaving with the first.
+  second writer gets a :class:`UserError` at once instead of interleaving with the first. Opening
+  the folder (when Chroma creates its database and the collection) is serialised by a second lock,
+  ``<index>/.open.lock``, held only for that moment: two processes creating one new index never
+  race inside Chroma (they wait up to :data:`OPEN_WAIT_S` for each other; then the later writer is
+  refused by the writer lock, or runs after the first).
 * **A generation token** in the collection's metadata changes on every write, so derived caches (the
   BM25 index of :mod:`hypoforge.knowledge.retrieval`) know when to rebuild. It lives in Chroma, so it
   also works against a shared ``chroma run`` server.
@@ -28,12 +32,13 @@ import hashlib
 import json
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -44,6 +49,11 @@ from hypoforge.knowledge.records import Record, make_key
 
 DEFAULT_COLLECTION = "literature"
 BATCH_RECORDS = 64
+BATCH_CHARS = 2_000_000
+"""A batch is embedded (and progress reported) once it holds this much text, even before
+BATCH_RECORDS records, so long records cannot make one batch run for minutes."""
+OPEN_WAIT_S = 60.0
+"""How long opening an index waits for another process that is creating or opening it."""
 
 
 def default_data_dir() -> Path:
@@ -193,16 +203,23 @@ class KnowledgeIndex:
             if self.path.exists() and not self.path.is_dir():
                 raise UserError(f"index path {self.path} is a file; pass a folder with --index")
             self.path.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
-        try:
-            self.col = self.client.get_or_create_collection(
-                collection,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedder": embedder.name, "dim": int(embedder.dim), "generation": uuid.uuid4().hex},
-            )
-        except ValueError as exc:
-            raise UserError(f"bad collection name {collection!r}: {exc}") from exc
+        opening = contextlib.nullcontext() if self.path is None else _flock(
+            self.path / ".open.lock", wait_s=OPEN_WAIT_S,
+            busy=f"index {self.path} is still being opened by another process after {OPEN_WAIT_S:.0f} s; "
+                 "check for a stuck hypoforge process or use another --index",
+        )
+        with opening:  # nothing of Chroma's is created before this lock is held
+            if self.path is not None:
+                self.client = chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
+            try:
+                self.col = self.client.get_or_create_collection(
+                    collection,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedder": embedder.name, "dim": int(embedder.dim), "generation": uuid.uuid4().hex},
+                )
+            except ValueError as exc:
+                raise UserError(f"bad collection name {collection!r}: {exc}") from exc
         md = self.col.metadata or {}
         if md.get("embedder") and md["embedder"] != embedder.name:
             raise UserError(
@@ -218,23 +235,13 @@ class KnowledgeIndex:
         if self.path is None:
             yield
             return
-        lock_path = self.path / ".writer.lock"
-        fh = open(lock_path, "a+")
-        try:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise UserError(
-                    f"index {self.path} is being written by another process; wait for it to finish "
-                    "or use another --index"
-                ) from exc
+        busy = f"index {self.path} is being written by another process; wait for it to finish or use another --index"
+        with _flock(self.path / ".writer.lock", wait_s=0.0, busy=busy) as fh:
             fh.seek(0)
             fh.truncate()
             fh.write(str(os.getpid()))
             fh.flush()
             yield
-        finally:
-            fh.close()  # closing releases the flock
 
     def generation(self) -> str:
         """Token that changes whenever the collection's contents change."""
@@ -265,14 +272,12 @@ class KnowledgeIndex:
         with self.writing():
             try:
                 batch: list[Record] = []
+                batch_chars = 0
                 for item in records:
-                    if not isinstance(item, Record) and hasattr(item, "reason"):
-                        # our Rejected, or a parser's rejection (path + location + reason)
-                        if not isinstance(item, Rejected):
-                            item = Rejected(where=_where(getattr(item, "path", ""), getattr(item, "location", "")),
-                                            reason=str(item.reason))
+                    rejected = as_rejected(item)
+                    if rejected is not None:
                         report.rejected += 1
-                        report.rejections.append(item)
+                        report.rejections.append(rejected)
                         continue
                     if not isinstance(item, Record):
                         item = _reject_or_record(item, report)
@@ -284,9 +289,10 @@ class KnowledgeIndex:
                         continue
                     seen.add(item.key)
                     batch.append(item)
-                    if len(batch) >= batch_records:
+                    batch_chars += len(item.title) + len(item.abstract)
+                    if len(batch) >= batch_records or batch_chars >= BATCH_CHARS:
                         changed |= self._add_batch(batch, report)
-                        batch = []
+                        batch, batch_chars = [], 0
                         if progress:
                             progress(report)
                 if batch:
@@ -407,6 +413,36 @@ class KnowledgeIndex:
             path=self.chroma_url or str(self.path), collection=self.collection_name, records=len(keys),
             chunks=self.count_chunks(), embedder=self.embedder.name, sources=sources,
         )
+
+
+@contextlib.contextmanager
+def _flock(path: Path, *, wait_s: float, busy: str) -> Iterator[TextIO]:
+    """Hold an exclusive ``flock`` on ``path`` (created if absent), waiting up to ``wait_s`` seconds
+    for another process to release it; UserError(``busy``) after that. Closing releases it."""
+    fh = open(path, "a+")
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise UserError(busy) from exc
+                time.sleep(0.05)
+        yield fh
+    finally:
+        fh.close()
+
+
+def as_rejected(item: Any) -> Rejected | None:
+    """Our :class:`Rejected`, or a parser's rejection (path + location + reason) turned into one;
+    None for anything else (a record to index)."""
+    if isinstance(item, Record) or not hasattr(item, "reason"):
+        return None
+    if isinstance(item, Rejected):
+        return item
+    return Rejected(where=_where(getattr(item, "path", ""), getattr(item, "location", "")), reason=str(item.reason))
 
 
 def _reject_or_record(item: Any, report: IngestReport) -> Record | None:

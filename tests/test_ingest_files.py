@@ -233,7 +233,7 @@ def test_jsonl_good_bad_and_duplicate_lines(tmp_path: Path) -> None:
         json.dumps({"id": "local-7", "title": "Three", "text": "Body."}),
         "",
         json.dumps({"pmid": "1", "title": "One dup"}),
-        json.dumps({"abstract": "no title"}),
+        json.dumps({"title": "", "abstract": "an empty title is still missing"}),
         json.dumps(["not", "an", "object"]),
         json.dumps({"id": "PMID:9", "title": "Nine", "published": "1999 May 01"}),
     ]
@@ -254,12 +254,68 @@ def test_jsonl_good_bad_and_duplicate_lines(tmp_path: Path) -> None:
     ]
 
 
-def test_jsonl_title_fallback_for_pubmedqa(shared_data: Path) -> None:
+def test_jsonl_without_title_takes_question_and_says_so(shared_data: Path) -> None:
     path = shared_data / "pubmedqa" / "derived_pubmedqa_labeled.jsonl"
-    recs, rej = split(path)
-    assert recs == [] and len(rej) == 1000 and {j.reason for j in rej} == {"missing title"}
-    recs, rej = split(path, title_fallback="question")
+    notes: list[str] = []
+    recs, rej = split(path, note=notes.append)
     assert rej == [] and len(recs) == 1000 and recs[0].key == "PMID:21645374" and recs[0].year == 2011
+    assert recs[0].title == "Do mitochondria play a role in remodelling lace plant leaves during programmed cell death?"
+    assert len(notes) == 1000
+    assert set(notes) == {f"{path}: no 'title' field: title taken from 'question' (choose a field with --field title=NAME)"}
+    mapped: list[str] = []
+    again, rej = split(path, fields={"title": "question"}, note=mapped.append)
+    assert rej == [] and [r.title for r in again] == [r.title for r in recs] and mapped == []
+
+
+def test_jsonl_field_mapping_and_first_sentence(tmp_path: Path) -> None:
+    rows = [{"name": "Mapped title", "body": "First. Second.", "title": "ignored: the mapping wins"},
+            {"body": "Only a body here. More text follows."}, {"other": 1}]
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    notes: list[str] = []
+    recs, rej = split(path, fields={"title": "name", "abstract": "body"}, note=notes.append)
+    assert [(r.title, r.abstract) for r in recs] == [
+        ("Mapped title", "First. Second."), ("Only a body here.", "Only a body here. More text follows.")]
+    assert notes == [f"{path}: no 'title' field: title taken from the first sentence of the text "
+                     "(choose a field with --field title=NAME)"]
+    assert [(j.location, j.reason) for j in rej] == [
+        ("line 3", "missing title (fields present: other); name the title field with --field title=NAME")]
+    # Without the mapping, 'body' is no text field: the second row has nothing to take a title from.
+    recs, rej = split(path)
+    assert [r.title for r in recs] == ["ignored: the mapping wins"]
+    assert [(j.location, j.reason.split(";")[0]) for j in rej] == [
+        ("line 2", "missing title (fields present: body)"), ("line 3", "missing title (fields present: other)")]
+    # A mapping given for another format is named, never silently ignored.
+    bib = tmp_path / "r.bib"
+    bib.write_text("@article{a, title={T}}\n")
+    notes.clear()
+    split(bib, fields={"title": "name"}, note=notes.append)
+    assert notes == [f"{bib}: --field applies to JSONL files only; ignored for this bibtex file"]
+
+
+def test_oversized_line_is_skipped_unparsed_and_big_records_rejected(tmp_path: Path, monkeypatch) -> None:
+    """A line over MAX_LINE_BYTES is never json-parsed (nor kept whole); a record over
+    MAX_RECORD_CHARS is rejected before it can reach the embedder; the lines after both still load."""
+    from hypoforge.knowledge.ingest import formats
+    from hypoforge.knowledge.ingest.models import MAX_LINE_BYTES, MAX_RECORD_CHARS
+
+    huge = json.dumps({"title": "Huge", "abstract": "word " * (MAX_LINE_BYTES // 5 + 10)})
+    big = json.dumps({"title": "Big", "abstract": "w " * (MAX_RECORD_CHARS // 2 + 10)})
+    path = tmp_path / "h.jsonl"
+    path.write_text("\n".join([huge, big, json.dumps({"title": "Small", "abstract": "ok"})]) + "\n")
+    parsed: list[int] = []
+    real = formats.json.loads
+    monkeypatch.setattr(formats.json, "loads", lambda text: (parsed.append(len(text)), real(text))[1])
+    recs, rej = split(path)
+    assert [r.title for r in recs] == ["Small"]
+    assert rej[0].location == "line 1" and "over the limit of 4,000,000 per line" in rej[0].reason
+    assert rej[1].location == "line 2" and "over the limit of 1,000,000" in rej[1].reason and "split" in rej[1].reason
+    assert max(parsed) < MAX_LINE_BYTES and len(parsed) == 2  # the huge line was never parsed
+    # The same record limit holds for every format (here a Markdown note).
+    note = tmp_path / "long.md"
+    note.write_text("# Long\n" + ("w " * 40 + "\n") * (MAX_RECORD_CHARS // 80 + 10))
+    recs, rej = split(note)
+    assert recs == [] and "over the limit" in rej[0].reason
 
 
 # ---------------------------------------------------------------- BibTeX and RIS

@@ -164,3 +164,76 @@ def test_embedder_specs_fail_clearly(tmp_path):
         load_embedder(str(tmp_path))
     with pytest.raises(UserError, match="names no model"):
         load_embedder("http://localhost:9/v1")
+
+
+_RACER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+import conftest  # noqa: F401  (imports hypoforge from this checkout)
+import hypoforge.knowledge.embeddings as emb
+from knowledge_helpers import HashEmbedder
+emb.load_embedder = lambda spec=None, **kw: HashEmbedder()
+from hypoforge.cli import main
+go = Path({go!r})
+while not go.exists():
+    time.sleep(0.002)
+sys.exit(main(["index", "add", {jsonl!r}, "--index", {index!r}]))
+"""
+
+
+def test_two_writers_creating_one_new_index(tmp_path):
+    """Two `index add` into the same NEW folder at once: Chroma's creation is serialised by the
+    open lock, so each either indexes or is refused with one line (exit 2); never a traceback
+    such as 'table collections already exists', and the index ends up whole."""
+    import subprocess
+    import sys
+    import time
+
+    jsonl = tmp_path / "papers.jsonl"
+    jsonl.write_text("".join(f'{{"pmid": "{n}", "title": "Paper {n}", "abstract": "Text {n}."}}\n' for n in range(1, 40)))
+    for attempt in range(2):
+        index, go = tmp_path / f"ix{attempt}", tmp_path / f"go{attempt}"
+        code = _RACER.format(tests=str(Path(__file__).parent), go=str(go), jsonl=str(jsonl), index=str(index))
+        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        time.sleep(2.5)  # both processes are importing / waiting at the barrier
+        go.touch()
+        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+        for rc, out, err in results:
+            assert "Traceback" not in err and "InternalError" not in err, err
+            assert rc in (0, 2), (rc, err)
+            if rc == 2:
+                assert err.strip().splitlines()[-1].startswith("hypoforge: error: index") and "another process" in err
+            else:
+                assert "added 39" in out or "unchanged 39" in out, out
+        assert any(rc == 0 for rc, _, _ in results)
+        assert KnowledgeIndex(index, embedder=HashEmbedder()).stats().records == 39
+
+
+def test_opening_waits_for_a_process_creating_the_index(tmp_path, monkeypatch):
+    """While another process holds the open lock (it is creating the index), nothing of Chroma's
+    is created here; past the wait, the opener is refused with one line."""
+    import hypoforge.knowledge.store as store
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    with open(folder / ".open.lock", "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        monkeypatch.setattr(store, "OPEN_WAIT_S", 0.3)
+        with pytest.raises(UserError, match="still being opened by another process"):
+            KnowledgeIndex(folder, embedder=HashEmbedder())
+        assert not (folder / "chroma").exists()
+    KnowledgeIndex(folder, embedder=HashEmbedder())  # released: opens normally
+    assert (folder / "chroma").is_dir()
+
+
+def test_batches_are_cut_by_text_size_too(idx, monkeypatch):
+    """Long records make smaller batches, so progress (and each embed call) stays short."""
+    import hypoforge.knowledge.store as store
+
+    index, emb = idx
+    monkeypatch.setattr(store, "BATCH_CHARS", 200)
+    seen: list[int] = []
+    index.add([rec(n, abstract="methotrexate " * 20) for n in range(5)], progress=lambda r: seen.append(r.added))
+    assert seen[:5] == [1, 2, 3, 4, 5] and emb.calls == 5

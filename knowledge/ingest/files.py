@@ -14,7 +14,7 @@ files, deduplication is the store's job (its ids come from content hashes).
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -91,7 +91,8 @@ def detect_kind(path: Path) -> str | None:
     return None
 
 
-def _items(path: Path, kind: str, source: str, now: datetime, title_fallback: str | None) -> Iterator[tuple[str, Record | str]]:
+def _items(path: Path, kind: str, source: str, now: datetime, fields: Mapping[str, str],
+           note: Callable[[str], None]) -> Iterator[tuple[str, Record | str]]:
     if kind == "pdf":
         yield from formats.iter_pdf(path, source=source, ingested_at=now)
         return
@@ -104,7 +105,7 @@ def _items(path: Path, kind: str, source: str, now: datetime, title_fallback: st
         elif kind == "medline":
             yield from formats.iter_medline_text(fh, source=source, ingested_at=now)
         elif kind == "jsonl":
-            yield from formats.iter_jsonl(fh, source=source, ingested_at=now, title_fallback=title_fallback)
+            yield from formats.iter_jsonl(fh, source=source, ingested_at=now, fields=fields, note=note)
         elif kind == "bibtex":
             yield from formats.iter_bibtex(fh, source=source, ingested_at=now)
         elif kind == "ris":
@@ -125,14 +126,17 @@ def _files(path: Path) -> Iterator[Path]:
 def parse_path(
     path: Path | str,
     *,
-    title_fallback: str | None = None,
+    fields: Mapping[str, str] | None = None,
+    note: Callable[[str], None] | None = None,
     now: datetime | None = None,
 ) -> Iterator[Record | Rejection]:
     """Yield a :class:`Record` for every good entry of ``path`` and a :class:`Rejection` for every bad one.
 
     ``path`` may be a folder: its files are read recursively in name order (hidden files skipped).
-    ``title_fallback`` names a JSONL field used as the title when ``title`` is absent (e.g.
-    ``"question"`` for PubMedQA, whose items carry no article title). ``now`` fixes
+    ``fields`` maps JSONL fields to the names a file uses (``{"title": "question"}`` for PubMedQA,
+    whose items carry no article title; see :func:`formats.iter_jsonl`). ``note`` receives
+    ``"<file>: <message>"`` for what was done without being asked (a title taken from another
+    field; ``fields`` given for a file that is not JSONL), once per record. ``now`` fixes
     ``ingested_at`` (defaults to the current UTC time, one value per call). Each record's
     ``source`` is the file path. Raises :class:`UserError` if ``path`` does not exist.
     """
@@ -140,6 +144,7 @@ def parse_path(
     if not path.exists():
         raise UserError(f"no such file or folder: {path}; check the path")
     now = now or datetime.now(timezone.utc)
+    tell = note or (lambda message: None)
     for file in _files(path):
         source = str(file)
         try:
@@ -152,9 +157,15 @@ def parse_path(
                 path=source, location="file", reason=f"unsupported file type (supported: {', '.join(SUPPORTED)})"
             )
             continue
+        if fields and kind != "jsonl":
+            tell(f"{source}: --field applies to JSONL files only; ignored for this {kind} file")
+
+        def file_note(message: str, source: str = source) -> None:
+            tell(f"{source}: {message}")
+
         seen: dict[str, str] = {}
         try:
-            for location, item in _items(file, kind, source, now, title_fallback):
+            for location, item in _items(file, kind, source, now, fields or {}, file_note):
                 if isinstance(item, str):
                     yield Rejection(path=source, location=location, reason=item)
                 elif item.key in seen:

@@ -13,20 +13,30 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from hypoforge.knowledge.ingest.models import build_record, clean_text, parse_year
+from hypoforge.knowledge.ingest.models import MAX_LINE_BYTES, build_record, clean_text, parse_year
 from hypoforge.knowledge.records import Record
 
 Item = tuple[str, Record | str]
 
 
-def _lines(stream: BinaryIO) -> Iterator[tuple[int, str | None, str]]:
-    """``(line number, decoded text or None if not UTF-8, error detail)`` for each line."""
-    for n, raw in enumerate(stream, start=1):
+def _lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str | None, str]]:
+    """``(line number, decoded text or None if unusable, error detail)`` for each line. A line
+    longer than ``max_bytes`` is skipped in pieces without being kept (text None)."""
+    n = 0
+    while raw := stream.readline(max_bytes + 1):
+        n += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            while (more := stream.readline(1 << 20)) and not more.endswith(b"\n"):
+                size += len(more)
+            size += len(more)
+            yield n, None, f"line {n} is {size:,} bytes, over the limit of {max_bytes:,} per line; split the record"
+            continue
         try:
             yield n, raw.decode("utf-8").rstrip("\r\n"), ""
         except UnicodeDecodeError as exc:
@@ -109,7 +119,30 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _jsonl_record(obj: dict[str, Any], source: str, now: datetime, title_fallback: str | None) -> Record | str:
+JSONL_FIELDS = ("title", "abstract", "text", "pmid", "doi", "id", "authors", "year", "published", "date",
+                "journal", "mesh", "keywords")
+"""Fields the JSONL reader looks for; ``--field TARGET=SOURCE`` fills TARGET from another field."""
+
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
+_TITLE_FROM_TEXT = 200  # characters of the first sentence kept when it becomes a title
+
+
+def _derived_title(obj: dict[str, Any], abstract: str) -> tuple[str, str] | None:
+    """(title, where it came from) for a row without a ``title`` field: its ``question`` (PubMedQA
+    and other QA sets), else the first sentence of its text."""
+    question = obj.get("question")
+    if isinstance(question, str) and question.strip():
+        return question, "'question'"
+    text = " ".join(abstract.split())
+    if not text:
+        return None
+    first = _FIRST_SENTENCE.split(text, maxsplit=1)[0]
+    if len(first) > _TITLE_FROM_TEXT:
+        first = first[:_TITLE_FROM_TEXT].rsplit(" ", 1)[0] + "..."
+    return first, "the first sentence of the text"
+
+
+def _jsonl_record(obj: dict[str, Any], source: str, now: datetime, note: Callable[[str], None]) -> Record | str:
     pmid = obj.get("pmid", obj.get("PMID"))
     doi = obj.get("doi")
     ident = obj.get("id")
@@ -122,16 +155,21 @@ def _jsonl_record(obj: dict[str, Any], source: str, now: datetime, title_fallbac
             doi = ident
     if isinstance(pmid, int):
         pmid = str(pmid)
-    title = obj.get("title")
-    if not title and title_fallback:
-        title = obj.get(title_fallback)
-    if title is not None and not isinstance(title, str):
-        return f"'title' must be a string, got {type(title).__name__}"
     abstract = obj.get("abstract", obj.get("text", ""))
     if isinstance(abstract, list):  # sectioned abstracts stored as a list of paragraphs
         abstract = "\n".join(str(a) for a in abstract)
     if not isinstance(abstract, str):
         return f"'abstract' must be a string, got {type(abstract).__name__}"
+    title = obj.get("title")
+    if title is not None and not isinstance(title, str):
+        return f"'title' must be a string, got {type(title).__name__}"
+    if "title" not in obj:
+        derived = _derived_title(obj, abstract)
+        if derived is None:
+            return (f"missing title (fields present: {', '.join(list(obj)[:12])}); name the title field with "
+                    "--field title=NAME")
+        title = derived[0]
+        note(f"no 'title' field: title taken from {derived[1]} (choose a field with --field title=NAME)")
     year = parse_year(obj.get("year")) or parse_year(obj.get("published")) or parse_year(obj.get("date"))
     return build_record(
         title=title,
@@ -148,13 +186,20 @@ def _jsonl_record(obj: dict[str, Any], source: str, now: datetime, title_fallbac
 
 
 def iter_jsonl(
-    stream: BinaryIO, *, source: str, ingested_at: datetime, title_fallback: str | None = None
+    stream: BinaryIO, *, source: str, ingested_at: datetime, fields: Mapping[str, str] | None = None,
+    note: Callable[[str], None] = lambda message: None,
 ) -> Iterator[Item]:
-    """One JSON object per line: ``title`` (or ``title_fallback``), ``abstract`` (or ``text``) and
-    ``pmid``/``doi``/``id`` (``id`` counts when it reads ``PMID:n``, ``DOI:x`` or a bare ``10.x``
-    DOI; any other id is not a citation key, so the record falls back to a content hash).
-    Optional metadata: ``authors``, ``year``/``published``/``date``, ``journal``,
-    ``mesh``/``meshes``/``keywords``. Blank lines are skipped."""
+    """One JSON object per line: ``title``, ``abstract`` (or ``text``) and ``pmid``/``doi``/``id``
+    (``id`` counts when it reads ``PMID:n``, ``DOI:x`` or a bare ``10.x`` DOI; any other id is not a
+    citation key, so the record falls back to a content hash). Optional metadata: ``authors``,
+    ``year``/``published``/``date``, ``journal``, ``mesh``/``meshes``/``keywords``. Blank lines are
+    skipped.
+
+    ``fields`` maps a field above to the row's own name for it (``{"title": "question"}``); it wins
+    over a field of the target's name. A row with no ``title`` field takes its ``question``, else
+    the first sentence of its text, and ``note`` is told so (once per record); a present but empty
+    title is still a rejection."""
+    mapping = dict(fields or {})
     for n, text, err in _lines(stream):
         loc = f"line {n}"
         if text is None:
@@ -170,7 +215,10 @@ def iter_jsonl(
         if not isinstance(obj, dict):
             yield loc, f"expected a JSON object, got {type(obj).__name__}"
             continue
-        yield loc, _jsonl_record(obj, source, ingested_at, title_fallback)
+        for target, name in mapping.items():
+            if name in obj:
+                obj[target] = obj[name]
+        yield loc, _jsonl_record(obj, source, ingested_at, note)
 
 
 # --------------------------------------------------------------------------- BibTeX

@@ -16,6 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hypoforge.knowledge.records import Record, make_key
 
+MAX_RECORD_CHARS = 1_000_000
+"""Longest record text (title + abstract/body, in characters) that is indexed: about 150,000 words,
+or 750 passages to embed. Longer entries are rejected with a reason (split the document first); a
+50 MB record would otherwise take many minutes and gigabytes to embed."""
+
+MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS
+"""Longest line the line-based parsers read (JSON escapes make a line longer than its text); a
+longer line is skipped unread and rejected, so a hostile file never has to fit in memory."""
+
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
@@ -74,6 +83,9 @@ def build_record(
     Titles and journal names are whitespace-collapsed; abstracts keep their line breaks (section
     labels are one per line) but collapse runs of spaces within lines.
     """
+    size = len(title or "") + len(abstract or "")
+    if size > MAX_RECORD_CHARS:
+        return f"record text is {size:,} characters, over the limit of {MAX_RECORD_CHARS:,}; split the document"
     title = clean_text(title)
     if not title:
         return "missing title"

@@ -2,7 +2,9 @@
 
 Method (exact matching, as CPIC definitions intend): a diplotype a/b *fits* when, at every called
 defining variant, the ALT copies observed equal the copies a and b require, allowing each
-allele's optional variants (IUPAC positions in CPIC) to add one copy. Positions with no call are
+allele's optional variants (IUPAC positions in CPIC) to add one copy. A position an allele's
+definition leaves blank carries the reference row's base (PharmCAT's NamedAlleleMatcher rule), so
+only an IUPAC code lets either base occur there. Positions with no call in the file are
 dropped from every definition first (never assumed reference); alleles that become identical after
 that are reported as alternatives of one another.
 
@@ -106,7 +108,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
         if name in full:
             return len(called_positions)
         al = defn.allele(name)
-        n = len({defn.variants[k].pos for k in (al.core | al.optional) - al.undefined if k in keys})
+        n = len({defn.variants[k].pos for k in al.core | al.optional if k in keys})
         return n or None
 
     scores = {al.name: score_of(al.name) for al in defn.alleles}
@@ -141,7 +143,7 @@ def call_gene(obs: GeneObservations, defn: GeneDefinition | None = None, *, hemi
     notes: list[str] = []
     if obs.unexpected or not fits:
         if obs.unexpected:
-            notes.append("unexpected allele(s) at defining positions: " + "; ".join(obs.unexpected))
+            notes.append("unexpected allele(s) no defined allele explains: " + "; ".join(obs.unexpected))
         if not fits:
             notes.append("no pair of defined alleles explains the observed genotypes")
             combos = [] if obs.unexpected or hemizygous else _combinations(defn, usable, called, keys)

@@ -10,11 +10,17 @@ Design choices:
   GRCh38 the genome carries CYP2C19*38, not *1, so every allele except the GRCh38 default also
   carries *1's core variant (rs3758581). :func:`load_gene` adds that background variant, which is
   what the CPIC definitions state explicitly.
+* A blank cell in a CPIC definition means the reference row's base (PharmCAT's rule,
+  NamedAlleleMatcher-101), exactly as pypgx's core lists read: an allele carries the reference
+  base wherever it lists no variant. So CYP2C19 *16, *30 and *34, which CPIC leaves blank at
+  rs3758581, carry *38's A there and do not inherit *1's G ("no_background" below).
 * CPIC writes a few positions with an IUPAC ambiguity code (either base may occur on that allele,
   e.g. CYP2C19*4 at rs12248560). pypgx cannot express that, so the project authors those few
   cases in ``data/allele_overrides.json`` (checked against the CPIC definitions by a test). The
   same file corrects the few G6PD rows where pypgx's GRCh38 column departs from CPIC ("core"
-  replaces an allele's variants, "exclude" drops a name CPIC does not define).
+  replaces an allele's variants, "exclude" drops a name CPIC does not define) and lists CPIC
+  alleles newer than pypgx 0.27.0 ("unsupported": NUDT15 *21, CYP2C9 *72-*88, CYP2C19 *41) by
+  their variants at otherwise unused positions, so a carrier gets no call rather than *1.
 * G6PD is X-linked. Its alleles are named as CPIC names them (e.g. "A- 202A_376G",
   "Mediterranean, Dallas, Panama, Sassari, Cagliari, Birmingham"), with the WHO class as the
   allele function. One X chromosome (hemizygous) is written ``ALLELE/MALE``, the form pypgx's
@@ -73,11 +79,7 @@ class DefVariant(BaseModel):
 class AlleleDef(BaseModel):
     name: str
     core: frozenset[str] = Field(description="variant keys the allele must carry")
-    optional: frozenset[str] = Field(default=frozenset(), description="variant keys it may carry")
-    undefined: frozenset[str] = Field(
-        default=frozenset(),
-        description="optional keys CPIC leaves blank on this allele (either base); not counted in the match score",
-    )
+    optional: frozenset[str] = Field(default=frozenset(), description="variant keys it may carry (IUPAC codes in CPIC)")
     function: str | None = None
     activity_score: float | None = None
 
@@ -92,6 +94,11 @@ class GeneDefinition(BaseModel):
     alleles: list[AlleleDef]
     diplotype_phenotypes: dict[str, str]
     score_equations: list[tuple[str, str]] = Field(default_factory=list)
+    unsupported: dict[str, str] = Field(
+        default_factory=dict,
+        description="variant key -> CPIC allele newer than the pypgx tables that carries it (at a position no "
+        "defined allele uses): seen in a file, it withholds the call",
+    )
 
     @functools.cached_property
     def by_name(self) -> dict[str, AlleleDef]:
@@ -151,7 +158,7 @@ def variant_key(chrom: str, pos: int, ref: str, alt: str) -> str:
     return f"{chrom.removeprefix('chr')}-{p}-{r}-{a}"
 
 
-def _parse_key(key: str) -> tuple[str, int, str, str]:
+def parse_key(key: str) -> tuple[str, int, str, str]:
     chrom, pos, ref, alt = key.split("-")
     return chrom, int(pos), ref, alt
 
@@ -182,7 +189,7 @@ def load_gene(gene: str) -> GeneDefinition:
         key = variant_key(c, int(p), ref, alt)
         g37 = r["GRCh37Name"].split("-") if r["GRCh37Name"] != "N/A" else None
         variants[key] = DefVariant(
-            key=key, chrom=c, pos=_parse_key(key)[1], ref=_parse_key(key)[2], alt=_parse_key(key)[3],
+            key=key, chrom=c, pos=parse_key(key)[1], ref=parse_key(key)[2], alt=parse_key(key)[3],
             rsid=r["rsID"] if r["rsID"].startswith("rs") else None,
             grch37_pos=int(g37[1]) if g37 else None,
             grch37_ref=g37[2] if g37 else None,
@@ -216,22 +223,21 @@ def load_gene(gene: str) -> GeneDefinition:
         if ov.get("exclude"):
             continue
         if "core" in ov:
-            core = frozenset(variant_key(*_parse_key(k)) for k in ov["core"])  # type: ignore[attr-defined]
+            core = frozenset(variant_key(*parse_key(k)) for k in ov["core"])  # type: ignore[attr-defined]
         if name != default_allele and not ov.get("no_background"):
             core = core | background
         for k in core:
             if k not in variants:
-                c, p, ref, alt = _parse_key(k)
+                c, p, ref, alt = parse_key(k)
                 variants[k] = DefVariant(key=k, chrom=c, pos=p, ref=ref, alt=alt)
-        optional = frozenset(variant_key(*_parse_key(k)) for k in ov.get("optional", []))  # type: ignore[attr-defined]
+        optional = frozenset(variant_key(*parse_key(k)) for k in ov.get("optional", []))  # type: ignore[attr-defined]
         for k in optional:
             if k not in variants:
-                c, p, ref, alt = _parse_key(k)
+                c, p, ref, alt = parse_key(k)
                 variants[k] = DefVariant(key=k, chrom=c, pos=p, ref=ref, alt=alt)
         score = float(r["ActivityScore"]) if r["ActivityScore"] not in ("N/A", "") else None
-        undefined = (optional & background) if ov.get("no_background") else frozenset()
         alleles.append(AlleleDef(
-            name=name, core=core, optional=optional - core, undefined=undefined,
+            name=name, core=core, optional=optional - core,
             function=r["Function"], activity_score=score,
         ))
 
@@ -239,12 +245,14 @@ def load_gene(gene: str) -> GeneDefinition:
     # excluded rows carried): an ALT there must not block every fit.
     used = frozenset().union(*(a.core | a.optional for a in alleles))
     variants = {k: v for k, v in variants.items() if k in used}
+    unsupported = {variant_key(*parse_key(k)): name for name, ov in overrides.items()
+                   for k in ov.get("unsupported", [])}  # type: ignore[attr-defined]
     dips = {r["Diplotype"]: r["Phenotype"] for r in read_table("diplotype-table.csv") if r["Gene"] == gene}
     eqs = [(r["Phenotype"], r["Equation"]) for r in read_table("equation-table.csv") if r["Gene"] == gene]
     return GeneDefinition(
         gene=gene, chrom=chrom, ref_allele=ref_allele, default_allele=default_allele,
         phenotype_method=ginfo["PhenotypeMethod"], variants=variants, alleles=alleles,
-        diplotype_phenotypes=dips, score_equations=eqs,
+        diplotype_phenotypes=dips, score_equations=eqs, unsupported=unsupported,
     )
 
 

@@ -23,13 +23,24 @@ Design choices:
   when all of its heterozygous GTs are phased in one phase set (PS, or none given).
 * One pass over the file serves any number of samples (:func:`read_all_genotypes`), using the
   genotype matrix cyvcf2 exposes, so a 100-sample file is parsed once.
+* Nothing fails quietly: a VCF with no records, or none at any defining position (wrong contig
+  names, another region), is a UserError that says which (contig names seen vs expected), not a
+  report of "Not genotyped" genes. htslib's own messages (``[W::bcf_hrec_check] Invalid tag name``)
+  are captured at the file-descriptor level while the file is read: warnings are dropped, and the
+  first htslib error is quoted when the file cannot be read.
+* Hostile files: more than :data:`MAX_RECORDS_PER_GENE` records inside one gene's region (a
+  base-by-base gVCF of the largest, CYP2C19, has about 91,000) is refused before it costs minutes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gzip
-from collections.abc import Iterable, Sequence
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +52,7 @@ from hypoforge.tools.genomics.definitions import (
     X_LINKED,
     DefVariant,
     GeneDefinition,
+    parse_key,
     load_gene,
     normalize,
 )
@@ -54,6 +66,68 @@ _CONTIG_LENGTHS = {
     "1": (249250621, 248956422),
     "X": (155270560, 156040895),
 }
+
+
+MAX_RECORDS_PER_GENE = 250_000
+"""Records a VCF may hold inside one gene's region (its defining positions +-50 bases)."""
+
+_CHROMOSOMES = frozenset([str(i) for i in range(1, 23)] + ["X", "Y", "M", "MT"])
+_CHROM_GENES = "6/chr6 (TPMT), 13/chr13 (NUDT15), 10/chr10 (CYP2C9, CYP2C19), X/chrX (G6PD)"
+
+
+_HTSLIB_PREFIXES = ("[W::", "[E::", "[I::", "[D::")
+
+
+class _HtslibLog:
+    """What htslib wrote to file descriptor 2 while :func:`_quiet_htslib` held it."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._checked = 0
+
+    def lines(self) -> list[str]:
+        return os.pread(self._fd, 1 << 20, 0).decode("utf-8", "replace").splitlines()  # keeps fd 2's offset
+
+    def __call__(self) -> str:
+        """The first htslib error (else warning) so far as `` (htslib: ...)``; '' if none."""
+        lines = [ln for ln in self.lines() if ln.startswith(_HTSLIB_PREFIXES)]
+        first = next((ln for ln in lines if ln.startswith("[E::")), None) or next(iter(lines), "")
+        return f" (htslib: {first[:200]})" if first else ""
+
+    def new_error(self) -> str | None:
+        """An htslib error line written since the last call (one fstat when there is none)."""
+        size = os.fstat(self._fd).st_size
+        if size == self._checked:
+            return None
+        text = os.pread(self._fd, min(size - self._checked, 1 << 16), self._checked).decode("utf-8", "replace")
+        self._checked = size
+        return next((ln[:200] for ln in text.splitlines() if ln.startswith("[E::")), None)
+
+
+@contextlib.contextmanager
+def _quiet_htslib() -> Iterator[_HtslibLog]:
+    """Capture what C code writes to file descriptor 2 while the block runs: htslib's ``[W::...]``
+    warnings and ``[E::...]`` errors (with their unprefixed continuation lines) never reach the
+    terminal; the log is yielded for error messages. Lines written there before the first htslib
+    line (Python's own stderr) are passed on afterwards."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        log = _HtslibLog(tmp.fileno())
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield log
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            other = []
+            for line in log.lines():
+                if line.startswith(_HTSLIB_PREFIXES):
+                    break  # htslib's multi-line messages continue unprefixed: keep the rest captured
+                other.append(line)
+            if other:
+                sys.stderr.write("\n".join(other) + "\n")
 
 
 def _same_indel(p1: int, r1: str, a1: str, p2: int, r2: str, a2: str) -> bool:
@@ -83,8 +157,12 @@ class _GeneIndex:
             self.by_pos.setdefault(v.pos, []).append(v)
             if not v.is_snv:
                 self.indels.append(v)
-        self.lo = min(v.pos for v in defn.variants.values()) - 50
-        self.hi = max(v.pos for v in defn.variants.values()) + 50
+        # Variants of CPIC alleles the tables lack: (pos, ref, alt) -> allele name.
+        self.unsupported = {normalize(p, r, a): name for k, name in defn.unsupported.items()
+                            for _, p, r, a in [parse_key(k)]}
+        positions = [v.pos for v in defn.variants.values()] + [p for p, _, _ in self.unsupported]
+        self.lo = min(positions) - 50
+        self.hi = max(positions) + 50
 
     def match(self, pos: int, ref: str, alt: str) -> DefVariant | None:
         p, r, a = normalize(pos, ref, alt)
@@ -105,13 +183,13 @@ class _GeneIndex:
         return out
 
 
-def _open_vcf(path: Path, samples: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+def _open_vcf(path: Path, samples: Sequence[str] | None = None, htslib: Callable[[], str] = str):  # type: ignore[no-untyped-def]
     import cyvcf2
 
     try:
         return cyvcf2.VCF(str(path), samples=list(samples) if samples else None, lazy=True, threads=1)
     except Exception as exc:  # htslib raises OSError / generic errors for non-VCF input
-        raise UserError(f"{path}: not a readable VCF/BCF file ({exc}); give a VCF, VCF.gz or BCF") from exc
+        raise UserError(f"{path}: not a readable VCF/BCF file ({exc}){htslib()}; give a VCF, VCF.gz or BCF") from exc
 
 
 def _detect_build(vcf, indexes: list[_GeneIndex], path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -163,9 +241,11 @@ def _sniff(path: Path) -> str:
 
 
 def read_all_genotypes(
-    path: str | Path, genes: Iterable[str] = SUPPORTED_GENES, samples: Sequence[str] | None = None
+    path: str | Path, genes: Iterable[str] = SUPPORTED_GENES, samples: Sequence[str] | None = None,
+    *, max_records_per_gene: int = MAX_RECORDS_PER_GENE,
 ) -> list[SampleGenotypes]:
-    """Read every sample (or the named ones) of a VCF/BCF in one pass."""
+    """Read every sample (or the named ones) of a VCF/BCF in one pass. UserError when the file
+    cannot be read, holds no records, or has none at any defining position of ``genes``."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file; give the path of a VCF/BCF or 23andMe/AncestryDNA file")
@@ -176,26 +256,43 @@ def read_all_genotypes(
         return [_read_consumer(path, fmt, list(genes), samples[0] if samples else None)]
     if fmt != "vcf":
         raise UserError(f"{path}: not a VCF/BCF (no ##fileformat=VCF header) nor a 23andMe/AncestryDNA text file")
-    defns = [load_gene(g) for g in genes]
+    with _quiet_htslib() as htslib:
+        return _read_vcf(path, [load_gene(g) for g in genes], samples, max_records_per_gene, htslib)
+
+
+def _vcf_samples(path: Path, htslib: _HtslibLog) -> list[str]:
+    vcf = _open_vcf(path, htslib=htslib)
+    try:
+        return list(vcf.samples)
+    finally:
+        vcf.close()
+
+
+def _read_vcf(
+    path: Path, defns: list[GeneDefinition], samples: Sequence[str] | None, max_records_per_gene: int,
+    htslib: _HtslibLog,
+) -> list[SampleGenotypes]:
     indexes = [_GeneIndex(d) for d in defns]
     ctx = load_context_variants()
     ctx_ids = {c.rsid for c in ctx}
-    vcf = _open_vcf(path)
-    all_samples: list[str] = list(vcf.samples)
-    if not all_samples:
-        raise UserError(f"{path}: the VCF has no sample columns; genotypes are needed")
-    if samples:
-        for s in samples:
+    vcf = _open_vcf(path, htslib=htslib)
+    try:
+        all_samples: list[str] = list(vcf.samples)
+        if not all_samples:
+            raise UserError(f"{path}: the VCF has no sample columns; genotypes are needed")
+        for s in samples or []:
             if s not in all_samples:
                 near = difflib.get_close_matches(s, all_samples, n=3)
                 hint = f"; did you mean {', '.join(near)}?" if near else f"; the file has {', '.join(all_samples[:5])}{'...' if len(all_samples) > 5 else ''}"
                 raise UserError(f"{path}: sample {s!r} not found{hint}")
+        _detect_build(vcf, indexes, path)
+    except UserError:
         vcf.close()
-        vcf = _open_vcf(path, samples)
-        names = list(samples)
-    else:
-        names = all_samples
-    _detect_build(vcf, indexes, path)
+        raise
+    names = list(samples) if samples else all_samples
+    if samples:
+        vcf.close()
+        vcf = _open_vcf(path, samples, htslib)
     n = len(names)
     # counts[gene][key] -> int array (n,), -1 = no call; untouched keys are absent (= not in file)
     counts: list[dict[str, np.ndarray]] = [{} for _ in defns]
@@ -215,8 +312,17 @@ def read_all_genotypes(
     phase_ok = [np.ones(n, dtype=bool) for _ in defns]
     phase_set = [np.full(n, -1, dtype=np.int64) for _ in defns]
     any_het = [np.zeros(n, dtype=bool) for _ in defns]
+    n_records = 0
+    contigs: dict[str, None] = {}  # names seen, in file order (capped)
+    in_region = [0] * len(defns)
     try:
         for rec in vcf:
+            n_records += 1
+            bad = htslib.new_error()
+            if bad:  # htslib hands on records it failed to parse; touching their fields can crash
+                raise UserError(f"{path}: malformed record near {rec.CHROM}:{rec.POS} (htslib: {bad}); fix or remove it")
+            if len(contigs) < 20:
+                contigs.setdefault(rec.CHROM)
             chrom = rec.CHROM.removeprefix("chr")
             ids = set((rec.ID or "").split(";"))
             hit_ctx = ids & ctx_ids
@@ -237,6 +343,19 @@ def read_all_genotypes(
             for gi, idx in enumerate(indexes):
                 if chrom != idx.defn.chrom or not (idx.lo <= pos <= idx.hi):
                     continue
+                in_region[gi] += 1
+                if in_region[gi] > max_records_per_gene:
+                    raise UserError(
+                        f"{path}: more than {max_records_per_gene:,} records inside the {idx.defn.gene} region "
+                        f"(chr{idx.defn.chrom}:{idx.lo}-{idx.hi}); a VCF holds at most one record per base and "
+                        "allele there: check the file (duplicated records?) or cut it to the pharmacogene regions"
+                    )
+                for ai, alt in enumerate(alts, start=1):
+                    newer = idx.unsupported.get(normalize(pos, ref, alt)) if idx.unsupported else None
+                    if newer:
+                        for si in np.nonzero((gts == ai).any(axis=1))[0]:
+                            unexpected[gi][si].append(f"chr{chrom}:{pos} {ref}>{alt} (CPIC {idx.defn.gene} {newer}, "
+                                                      "newer than the pypgx 0.27.0 tables)")
                 hits = idx.covered(pos, ref)
                 matched: dict[int, DefVariant] = {}
                 for ai, alt in enumerate(alts, start=1):
@@ -280,10 +399,12 @@ def read_all_genotypes(
     except UserError:
         raise
     except Exception as exc:
-        raise UserError(f"{path}: could not parse the VCF ({exc}); check that it is a valid VCF") from exc
+        raise UserError(f"{path}: could not parse the VCF ({exc}){htslib()}; check that it is a valid VCF") from exc
     finally:
         vcf.close()
     _check_grch37_positions(grch38_hits, grch37_hits, path)
+    if not any(counts):
+        _nothing_genotyped(path, defns, n_records, list(contigs), htslib)
     out: list[SampleGenotypes] = []
     for si, name in enumerate(names):
         genes_obs: dict[str, GeneObservations] = {}
@@ -304,6 +425,33 @@ def read_all_genotypes(
         context = {rs: ContextObservation(rsid=rs, genotype=(ctx_gt.get(rs) or [None] * n)[si]) for rs in sorted(ctx_ids)}
         out.append(SampleGenotypes(sample=name, source=str(path), file_format="vcf", genes=genes_obs, context=context))
     return out
+
+
+def _nothing_genotyped(path: Path, defns: list[GeneDefinition], n_records: int, contigs: list[str],
+                       htslib: _HtslibLog) -> None:
+    """Raise the UserError that says why no defining position of any gene was found."""
+    genes = ", ".join(d.gene for d in defns)
+    if n_records == 0:
+        raise UserError(f"{path}: the VCF has no records{htslib()}; nothing to genotype ({genes})")
+    wanted = {d.chrom for d in defns}
+    names = {c.removeprefix("chr") for c in contigs}
+    seen = ", ".join(contigs[:8]) + (", ..." if len(contigs) > 8 else "")
+    if not wanted & names:
+        if names & _CHROMOSOMES:  # standard names, other chromosomes
+            order = sorted(wanted, key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0))
+            where = ", ".join(order[:-1]) + " or " + order[-1] if len(order) > 1 else order[0]
+            raise UserError(
+                f"{path}: none of its {n_records:,} records is on chromosome {where} (contigs seen: {seen}), where "
+                f"{genes} lie; give a VCF that covers these genes"
+            )
+        raise UserError(
+            f"{path}: none of its {n_records:,} records is on a pharmacogene chromosome: contigs seen {seen}; expected "
+            f"{_CHROM_GENES} (GRCh38); rename the contigs (e.g. bcftools annotate --rename-chrs)"
+        )
+    raise UserError(
+        f"{path}: none of its {n_records:,} records (contigs {seen}) lies at a defining position of {genes}; "
+        "the file covers other regions: give a VCF that includes the pharmacogene positions"
+    )
 
 
 def _genotype_matrix(rec, path: Path, n: int, haploid_ok: bool = False) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -357,9 +505,8 @@ def read_genotypes(
     if not path.is_file():
         raise UserError(f"{path}: no such file; give the path of a VCF/BCF or 23andMe/AncestryDNA file")
     if _sniff(path) == "vcf" and sample is None:
-        vcf = _open_vcf(path)
-        names = list(vcf.samples)
-        vcf.close()
+        with _quiet_htslib() as htslib:
+            names = _vcf_samples(path, htslib)
         if len(names) > 1:
             raise UserError(
                 f"{path}: the VCF has {len(names)} samples ({', '.join(names[:5])}{'...' if len(names) > 5 else ''}); "

@@ -14,7 +14,8 @@ class GeneObservations(BaseModel):
     alt_counts: dict[str, int | None] = Field(
         description="defining variant key -> copies of its ALT allele (0-2); None = no call / not in file"
     )
-    unexpected: list[str] = Field(default_factory=list, description="non-reference alleles at defining positions that no definition has")
+    unexpected: list[str] = Field(default_factory=list, description="non-reference alleles at defining positions that no definition has, "
+                                  "and variants of CPIC alleles newer than the tables")
     haplotypes: dict[str, tuple[int, int]] | None = Field(
         default=None,
         description="ALT copies on each haplotype per called variant key, when every heterozygous GT of the gene "
