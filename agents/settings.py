@@ -27,6 +27,12 @@ class LLMSettings(_Strict):
     n_ctx: int = Field(4096, ge=512, description="Context window for embedded models.")
     n_threads: int | None = Field(None, description="CPU threads for embedded models; None = all cores.")
     cache_dir: Path | None = Field(None, description="On-disk response cache directory; None = no cache.")
+    timeout_s: float = Field(120.0, gt=0, le=3600, allow_inf_nan=False,
+                             description="Endpoint only: seconds one call may take (connect, wait and read); not retried.")
+    retries: int = Field(3, ge=0, le=10, description="Endpoint only: retries of one call after HTTP 5xx/429, a malformed body or invalid output.")
+    retry_budget: int = Field(30, ge=0, le=1000, description="Endpoint only: retries allowed in a whole run (or chat session), all calls together.")
+    retry_backoff_s: float = Field(1.0, ge=0, le=30, allow_inf_nan=False,
+                                   description="Endpoint only: first wait before retrying a transport fault; doubles per retry, at most 30 s.")
 
 
 class IndexSettings(_Strict):
@@ -89,6 +95,10 @@ class Settings(_Strict):
             "HYPOFORGE_INDEX": ("index", "dir"),
             "HYPOFORGE_CHROMA_URL": ("index", "chroma_url"),
             "HYPOFORGE_LLM_CACHE": ("llm", "cache_dir"),
+            "HYPOFORGE_LLM_TIMEOUT": ("llm", "timeout_s"),
+            "HYPOFORGE_LLM_RETRIES": ("llm", "retries"),
+            "HYPOFORGE_LLM_RETRY_BUDGET": ("llm", "retry_budget"),
+            "HYPOFORGE_LLM_RETRY_BACKOFF": ("llm", "retry_backoff_s"),
         }
         for var, (section, key) in env_map.items():
             if os.environ.get(var):

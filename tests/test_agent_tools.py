@@ -6,7 +6,7 @@ import json
 from typing import ClassVar
 
 import pytest
-from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, responder, with_tool_request
+from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, endpoint_answer, responder, with_tool_request
 from pydantic import BaseModel
 
 from hypoforge.agents.deps import Deps
@@ -135,14 +135,8 @@ class RecordingOpener:
     def __call__(self, req, timeout):
         import io
 
-        from hypoforge.agents import models as m
-
-        body = json.loads(req.data.decode())
         self.bodies.append(req.data.decode())
-        name = body["response_format"]["json_schema"]["name"]
-        schema = getattr(m, name)
-        enum = _enum_keys(body["response_format"]["json_schema"]["schema"])
-        content = json.dumps(responder(body["messages"], schema, enum))
+        content = endpoint_answer(json.loads(req.data.decode()))
         payload = json.dumps({"choices": [{"message": {"content": content}}], "usage": {}}).encode()
 
         class Resp(io.BytesIO):
@@ -153,23 +147,6 @@ class RecordingOpener:
                 return False
 
         return Resp(payload)
-
-
-def _enum_keys(schema):
-    found = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            if node.get("x-citation-key") and "enum" in node:
-                found.extend(node["enum"])
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-
-    visit(schema)
-    return sorted(set(k for k in found if k))
 
 
 @pytest.mark.parametrize("allow", [False, True])
