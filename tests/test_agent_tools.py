@@ -205,3 +205,42 @@ def test_what_counts_as_computable(text, expected):
     from hypoforge.agents.tooluse import mentions_computable
 
     assert mentions_computable(text) is expected
+
+
+def test_tool_request_schema_stays_small_whatever_the_tools_allow():
+    from pydantic import ValidationError
+
+    from hypoforge.agents.grammar import max_chars
+    from hypoforge.agents.llm import schema_for
+    from hypoforge.agents.tooluse import AGENT_STRING_CHARS, request_schema
+
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    tools = [reg.get(n) for n in reg.names() if reg.get(n).agent_callable]
+    # Unbounded, the ESM tools' sequence lists let one request reach 254,064 characters, which the
+    # embedded backend turned into a 127,048-token budget for a 160-token step.
+    one = max_chars(schema_for(request_schema(tools, 1), None))
+    assert one < 6000
+    assert max_chars(schema_for(request_schema(tools, 4), None)) < 4 * one
+    schema = request_schema(tools, 1)
+    ok = schema.model_validate({"calls": [{"tool": "chem.describe", "args": {"molecule": "C" * AGENT_STRING_CHARS}}]})
+    assert ok.calls[0].args.molecule == "C" * AGENT_STRING_CHARS
+    with pytest.raises(ValidationError, match="calls.0.args.molecule: 301 characters, over the 300"):
+        schema.model_validate({"calls": [{"tool": "chem.describe", "args": {"molecule": "C" * 301}}]})
+    with pytest.raises(ValidationError, match="5 items, over the 4"):
+        schema.model_validate({"calls": [{"tool": "esm.score", "args": {"sequences": ["MKT"] * 5}}]})
+    # a user calling the tool directly keeps the tool's own limits
+    assert reg.validate_args("chem.describe", {"molecule": "C" * 301}).molecule == "C" * 301
+
+
+def test_a_broken_availability_check_means_not_offered(tmp_path):
+    from hypoforge.agents.tooluse import callable_tools
+
+    class Broken(LengthTool):
+        name = "text.broken"
+
+        def available(self):
+            raise RuntimeError("no")
+
+    settings = Settings(data_dir=tmp_path, loop=LoopSettings(tool_calls=1))
+    deps = Deps(llm=ScriptedLLM(), retriever=FakeRetriever(), settings=settings, tools=ToolRegistry([LengthTool(), Broken()]))
+    assert [t.name for t in callable_tools(deps)] == [LengthTool.name]
