@@ -349,10 +349,10 @@ class MoleculeReport(BaseModel):
 
 def profile(text: str, fmt: Format = "auto", *, index: int = 0, id: str = "", alerts: bool = True) -> MoleculeReport:
     """Parse and profile one molecule; raises :class:`MoleculeError` on bad input."""
+    mol = parse_molecule(text, fmt)
     from rdkit.Chem import rdMolDescriptors
 
     Chem = _rdkit()
-    mol = parse_molecule(text, fmt)
     d = descriptors(mol)
     return MoleculeReport(
         index=index,
