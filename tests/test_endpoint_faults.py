@@ -127,24 +127,26 @@ def proposals(report: dict) -> list[tuple[str, str, tuple[str, ...]]]:
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_endpoint_fault_is_one_line_and_resume_finishes_the_run(fault, server, index, env, capsys, tmp_path, monkeypatch):
-    # The undisturbed run: what the faulty run must end up with.
+    # The undisturbed run: what the faulty run must end up with (same run id, another data dir).
+    monkeypatch.setattr("hypoforge.agents.run.new_run_id", lambda: "20260101-000000-fa0175")
     assert main(run_args(server, index)) == 0
     clean = json.loads(capsys.readouterr().out)
     total = server.requests
 
     monkeypatch.setenv("HYPOFORGE_DATA_DIR", str(tmp_path / "data2"))
-    server.fault, server.fail_from, server.requests = fault, total // 2, 0
+    # Mid-run, so some steps are checkpointed before the fault; foreign keys from the first call
+    # that has citations.
+    server.fault, server.fail_from, server.requests = fault, 0 if fault == "foreign_keys" else total // 2, 0
     code = main(run_args(server, index))
     err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
+    # stderr: the progress line naming the model, then the error as one line.
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("model: ")]
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("hypoforge: error: LLM endpoint http://127.0.0.1:") and FAULTS[fault] in lines[0]
     assert "resume" in lines[0]
 
-    (meta,) = (tmp_path / "data2" / "runs").glob("*/run.json")
-    run_id = json.loads(meta.read_text())["run_id"]
     server.fault = None
-    assert main(["resume", run_id, "--json"]) == 0
+    assert main(["resume", "20260101-000000-fa0175", "--json"]) == 0
     resumed = json.loads(capsys.readouterr().out)
     assert proposals(resumed) == proposals(clean)  # nothing lost, nothing duplicated
     assert len({p["id"] for p in resumed["proposals"]}) == len(resumed["proposals"])
