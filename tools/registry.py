@@ -252,10 +252,7 @@ def _fork_context() -> Any:
 def _child_run(tool: Any, inp: BaseModel, conn: Any) -> None:
     """In the forked worker: run the tool and send back ("out", value) or (kind, message)."""
     try:
-        out = tool.run(inp)
-        if isinstance(out, BaseModel):
-            out = out.model_dump(by_alias=True)
-        message: tuple[str, Any] = ("out", out)
+        message: tuple[str, Any] = ("out", tool.run(inp))  # pickled as it is: models keep their types
     except UserError as exc:
         message = ("bad_input", str(exc))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
