@@ -489,7 +489,20 @@ class MoleculeInput(BaseModel):
     molecule: str = Field(min_length=1, description="A SMILES string, an InChI ('InChI=1S/...') or an MDL mol block.")
 
 
-class DescribeTool(Tool):
+class _RDKitTool(Tool):
+    """Single-molecule RDKit tools: each call runs in a forked worker that the timeout can stop
+    (RDKit is native code a thread cannot interrupt). ``setup()`` builds the cached static data in
+    the parent first, so every worker inherits it instead of rebuilding it (about 2 s) per call."""
+
+    timeout_s = 30.0
+    isolate = True
+
+    def setup(self) -> None:
+        profile("c1ccccc1O")  # filter catalogs, the SA-score fragment table, descriptor modules
+        similarity_search(parse_molecule("c1ccccc1O"), load_panel("ra_approved"), top_k=1)
+
+
+class DescribeTool(_RDKitTool):
     name = "chem.describe"
     description = (
         "Profile one small molecule: canonical SMILES, InChIKey, formula, descriptors (MW, cLogP, TPSA, "
@@ -497,8 +510,6 @@ class DescribeTool(Tool):
         "Murcko scaffold."
     )
     version = "1.0"
-    timeout_s = 30.0
-    isolate = True  # RDKit is native code: a worker process lets the timeout stop it
     Input = MoleculeInput
     Output = MoleculeReport
 
@@ -514,15 +525,13 @@ class FiltersOutput(BaseModel):
     rules: list[RuleCheck]
 
 
-class FiltersTool(Tool):
+class FiltersTool(_RDKitTool):
     name = "chem.filters"
     description = (
         "Drug-likeness and liability filters for one molecule: Lipinski, Veber and Ghose rules plus PAINS "
         "and Brenk structural alerts."
     )
     version = "1.0"
-    timeout_s = 30.0
-    isolate = True  # RDKit is native code: a worker process lets the timeout stop it
     Input = MoleculeInput
     Output = FiltersOutput
 
@@ -555,15 +564,13 @@ class SimilarityOutput(BaseModel):
     hits: list[SimilarityHit]
 
 
-class SimilarityTool(Tool):
+class SimilarityTool(_RDKitTool):
     name = "chem.similarity"
     description = (
         "Rank reference molecules by Morgan-fingerprint Tanimoto similarity to a query; default panel: "
         "approved rheumatoid-arthritis small molecules (csDMARDs, JAK inhibitors, glucocorticoids, NSAIDs)."
     )
     version = "1.0"
-    timeout_s = 30.0
-    isolate = True  # RDKit is native code: a worker process lets the timeout stop it
     Input = SimilarityInput
     Output = SimilarityOutput
 
