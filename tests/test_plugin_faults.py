@@ -125,3 +125,28 @@ def test_a_huge_smiles_is_refused_before_rdkit(site):
                           env={**os.environ, "HYPOFORGE_DISABLE_PLUGIN_AUTOLOAD": "1"})
     (line,) = stderr_lines(proc)
     assert proc.returncode == 2 and "about 5,000 heavy atoms, over the 500 limit" in line
+
+
+def test_a_run_survives_every_hostile_plugin(site, tmp_path):
+    import threading
+
+    from test_endpoint_faults import FaultyEndpoint
+
+    from hypoforge.knowledge.embeddings import load_embedder
+    from hypoforge.knowledge.store import KnowledgeIndex
+
+    index = tmp_path / "index"
+    KnowledgeIndex(index, embedder=load_embedder(None)).add_starter(ROOT / "tests" / "data" / "starter_cards_fixture.jsonl")
+    server = FaultyEndpoint()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        proc = cli(site, "run", "Why do some RA patients not respond to methotrexate?", "--llm-url", server.url,
+                   "--index", str(index), "--rounds", "1", "--hypotheses", "2", "--json",
+                   extra_env={"HYPOFORGE_DATA_DIR": str(tmp_path / "data")})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["proposals"]
+    lines = [x for x in stderr_lines(proc) if not x.startswith("model: ")]
+    assert len(lines) == len(SKIPPED) and all(x.startswith("skipping tool plugin hostile-plugins") for x in lines)
