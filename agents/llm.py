@@ -416,10 +416,11 @@ class OpenAICompatibleLLM:
         """The whole body, in chunks, within the call's deadline and size limit."""
         chunks: list[bytes] = []
         size = 0
+        read = getattr(resp, "read1", resp.read)  # read1: what has arrived, so a trickle meets the deadline
         while True:
             if time.monotonic() > deadline:
                 raise TimeoutError
-            chunk = resp.read(65536)
+            chunk = read(65536)
             if not chunk:
                 return b"".join(chunks)
             size += len(chunk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import io
+import time
 import json
 import urllib.error
 
@@ -141,6 +142,28 @@ def test_endpoint_client_errors_and_timeouts_are_not_retried():
     with pytest.raises(LLMEndpointError, match="did not answer within 5 s"):
         llm.structured(MSGS, m.JudgementDraft)
     assert len(server.requests) == 1
+
+
+def test_endpoint_timeout_bounds_the_whole_call_not_each_read():
+    class Trickle:
+        """A server that sends one byte every 50 ms, forever."""
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def read1(self, n):
+            time.sleep(0.05)
+            return b" "
+
+        def read(self, n):  # a buffered read would wait for all n bytes
+            raise AssertionError("read() blocks until n bytes arrive; read1() must be used")
+
+    llm, _ = endpoint(lambda req, timeout: Trickle(), timeout=0.2)
+    with pytest.raises(LLMEndpointError, match="did not answer within 0.2 s"):
+        llm.chat(MSGS)
 
 
 def test_endpoint_wrong_schema_is_fed_back_then_fails_as_one_line():
