@@ -393,6 +393,8 @@ class Spin(Tool):
             raise ToolInputError("a must be non-negative")
         if inp.a == 0:
             return AddOut(total=os.getpid())
+        if inp.a == 2:
+            os._exit(7)  # a crash: the worker dies without answering
         time.sleep(3600)
         return AddOut(total=0)
 
@@ -403,6 +405,8 @@ def test_isolated_tools_run_in_a_worker_that_the_timeout_stops():
     ok = reg.call("spin", {"a": 0})
     assert ok.ok and ok.output["total"] != os.getpid()  # ran in another process
     assert reg.call("spin", {"a": -1}).error == "a must be non-negative"
+    died = reg.call("spin", {"a": 2})
+    assert died.error_kind == "exception" and "worker process died (exit code 7)" in died.error
     late = reg.call("spin", {"a": 1})
     assert late.error_kind == "timeout" and "worker process stopped" in late.error
     assert multiprocessing.active_children() == []  # the worker was killed and reaped

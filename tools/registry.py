@@ -168,8 +168,6 @@ def contract_problems(tool: Any) -> list[str]:
         problems.append(f"'timeout_s' must be a finite positive number of seconds, at most {MAX_TIMEOUT_S:g} (got {timeout!r})")
     if not isinstance(getattr(tool, "isolate", False), bool):
         problems.append("'isolate' must be True or False")
-    if not isinstance(getattr(tool, "version", "0.1"), str):
-        problems.append("'version' must be a string such as '0.1.0'")
     for attr in ("Input", "Output"):
         model = getattr(tool, attr, None)
         if isinstance(model, type) and issubclass(model, BaseModel):
@@ -256,7 +254,7 @@ def _child_run(tool: Any, inp: BaseModel, conn: Any) -> None:
     except UserError as exc:
         message = ("bad_input", str(exc))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised
-        message = ("exception", f"{type(exc).__name__}: {exc}")
+        message = ("exception", _describe(exc))
     try:
         conn.send(message)
     except Exception as exc:  # noqa: BLE001 - e.g. an output that cannot be pickled
