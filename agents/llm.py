@@ -70,8 +70,11 @@ class LLM(Protocol):
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str: ...
 
 
-class LLMOutputError(RuntimeError):
-    """The model's output could not be validated against the schema (after retries)."""
+class LLMOutputError(UserError):
+    """The model's output could not be validated against the schema (after retries).
+
+    A :class:`~hypoforge.errors.UserError`, so the CLI reports it as one line (exit code 2) rather
+    than a traceback; the step that asked was not checkpointed, so ``resume`` repeats it."""
 
 
 def validate_output(schema: type[T], data: Any, keys: Sequence[str] | None) -> T:
@@ -254,9 +257,83 @@ def check_gguf(path: Path) -> None:
 
 # ---------------------------------------------------------------- OpenAI-compatible endpoint
 
+#: The largest response body read from an endpoint; a bigger one counts as malformed.
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+#: A ``Retry-After`` above this many seconds is not waited for: the call fails at once, resumable.
+MAX_RETRY_AFTER_S = 60.0
+#: Backoff between transport retries doubles from ``backoff_s`` up to this cap.
+MAX_BACKOFF_S = 30.0
+#: Statuses meaning "this server has no ``response_format: json_schema``": fall back to prompting.
+_NO_JSON_SCHEMA = (400, 404, 422, 501)
+_RESUME_HINT = "the run is checkpointed: continue it with 'hypoforge resume RUN_ID' once the endpoint works"
+
+
+class LLMEndpointError(UserError):
+    """An endpoint kept failing (HTTP 5xx or 429, malformed bodies, a timeout, a refused request) or
+    the run's retry budget is spent. One line naming the endpoint and the cause, exit code 2; the
+    step that asked has not been checkpointed, so ``resume`` repeats it and nothing is lost."""
+
+
+class _Retryable(Exception):
+    """A transport fault worth another try: HTTP 5xx/429, a malformed body, a dropped connection."""
+
+    def __init__(self, cause: str, retry_after: float | None = None) -> None:
+        super().__init__(cause)
+        self.retry_after = retry_after
+
+
+class _HTTPStatus(Exception):
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.body = body
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); None when absent or odd."""
+    value = (headers.get("Retry-After") if headers is not None else None) or ""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return seconds if seconds == seconds and seconds >= 0 else None  # NaN and negatives are odd
+
+
+@dataclass
+class _CallTries:
+    """Failed attempts of one call; each retry also spends one from the endpoint's run budget."""
+
+    failures: int = 0
+    transport_failures: int = 0
+
 
 class OpenAICompatibleLLM:
-    """A ``/v1/chat/completions`` endpoint. The API key is read from an environment variable."""
+    """A ``/v1/chat/completions`` endpoint. The API key is read from an environment variable.
+
+    Retry policy (``LLMSettings``: ``timeout_s``, ``retries``, ``retry_budget``, ``retry_backoff_s``):
+
+    * each call is tried at most ``1 + max_retries`` times. HTTP 5xx, 429, a body that is not JSON
+      or lacks ``choices``, and a dropped connection are retried after a backoff that doubles from
+      ``backoff_s`` (capped at 30 s); a 429/503 ``Retry-After`` of up to 60 s is waited instead, a
+      longer one fails the call at once. Output that does not validate (wrong schema, a citation
+      key outside the retrieved set) is retried at once with the validation error fed back;
+    * every retry, of any kind, spends one of ``retry_budget`` retries shared by the whole run, so
+      a failing endpoint cannot multiply a run's cost;
+    * ``timeout`` bounds a whole call (connect, wait and read); a timeout, a refused connection and
+      a 4xx other than 429 are not retried;
+    * when attempts or the budget run out the call raises :class:`LLMEndpointError` (transport) or
+      :class:`LLMOutputError` (output), one line naming the endpoint and the cause. Both are
+      :class:`~hypoforge.errors.UserError`: the CLI prints the line and exits 2, and as the failing
+      step was never checkpointed, ``hypoforge resume`` repeats it.
+    """
 
     def __init__(
         self,
@@ -267,8 +344,11 @@ class OpenAICompatibleLLM:
         temperature: float = 0.2,
         seed: int = 0,
         timeout: float = 120.0,
-        max_retries: int = 2,
+        max_retries: int = 3,
+        retry_budget: int = 30,
+        backoff_s: float = 1.0,
         opener: Callable[[urllib.request.Request, float], Any] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
@@ -278,91 +358,182 @@ class OpenAICompatibleLLM:
         self.seed = seed
         self.timeout = timeout
         self.max_retries = max_retries
+        self.retry_budget = retry_budget
+        self.retries_left = retry_budget
+        self.backoff_s = backoff_s
         self.stats = LLMStats()
         # Any endpoint counts as remote, even on localhost: patient data stays out of its prompts
         # unless the user explicitly allows it (see hypoforge.agents.patient).
         self.remote = True
         self.json_schema_supported: bool | None = None
         self._open = opener or (lambda req, timeout: urllib.request.urlopen(req, timeout=timeout))
+        self._sleep = sleep
 
-    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+    # ------------------------------------------------------------ one HTTP exchange
+    def _send(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST once; the decoded body, or :class:`_Retryable` / :class:`_HTTPStatus` / a UserError."""
+        import http.client
+
         url = self.base_url + ("/chat/completions" if self.base_url.endswith("/v1") else "/v1/chat/completions")
         req = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST")
         req.add_header("Content-Type", "application/json")
         if self.api_key:
             req.add_header("Authorization", f"Bearer {self.api_key}")
         t0 = time.perf_counter()
+        deadline = time.monotonic() + self.timeout
         try:
             with self._open(req, self.timeout) as resp:
-                body = json.loads(resp.read().decode("utf-8"))
+                raw = self._read(resp, deadline)
         except urllib.error.HTTPError as exc:
-            raise _HTTPStatus(exc.code, exc.read().decode("utf-8", "replace")[:300]) from exc
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            raise UserError(f"LLM endpoint {self.base_url} is unreachable ({exc}); check --llm-url and that the server is running") from exc
+            body = exc.read().decode("utf-8", "replace")[:300] if exc.fp is not None else ""
+            body = " ".join(body.split())
+            if exc.code == 429 or exc.code >= 500:
+                after = _retry_after(exc.headers) if exc.code in (429, 503) else None
+                raise _Retryable(f"HTTP {exc.code}: {body or exc.reason}", retry_after=after) from None
+            raise _HTTPStatus(exc.code, body) from None
+        except TimeoutError:
+            raise self._timed_out() from None
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise self._timed_out() from None
+            raise UserError(f"LLM endpoint {self.base_url} is unreachable ({exc.reason}); check --llm-url and that the server is running") from None
+        except ConnectionRefusedError as exc:
+            raise UserError(f"LLM endpoint {self.base_url} is unreachable ({exc}); check --llm-url and that the server is running") from None
+        except (OSError, http.client.HTTPException) as exc:  # reset, dropped or cut-short connection
+            raise _Retryable(f"connection failed: {type(exc).__name__}: {exc}") from None
         finally:
             self.stats.seconds += time.perf_counter() - t0
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _Retryable(f"the response body is not JSON ({exc}): {raw[:80]!r}") from None
+        if not isinstance(body, dict):
+            raise _Retryable(f"the response body is not a JSON object: {raw[:80]!r}")
         self.stats.calls += 1
-        usage = body.get("usage") or {}
-        self.stats.prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
-        self.stats.completion_tokens += int(usage.get("completion_tokens", 0) or 0)
+        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        for counter, key in (("prompt_tokens", "prompt_tokens"), ("completion_tokens", "completion_tokens")):
+            value = usage.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                setattr(self.stats, counter, getattr(self.stats, counter) + value)
         return body
 
-    def _content(self, body: dict[str, Any]) -> str:
+    def _read(self, resp: Any, deadline: float) -> bytes:
+        """The whole body, in chunks, within the call's deadline and size limit."""
+        chunks: list[bytes] = []
+        size = 0
+        read = getattr(resp, "read1", resp.read)  # read1: what has arrived, so a trickle meets the deadline
+        while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            chunk = read(65536)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise _Retryable(f"the response is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB")
+            chunks.append(chunk)
+
+    def _timed_out(self) -> LLMEndpointError:
+        return LLMEndpointError(
+            f"LLM endpoint {self.base_url} did not answer within {self.timeout:g} s (llm.timeout_s, "
+            f"$HYPOFORGE_LLM_TIMEOUT); {_RESUME_HINT}"
+        )
+
+    @staticmethod
+    def _content(body: dict[str, Any]) -> str:
         try:
-            return str(body["choices"][0]["message"]["content"] or "")
-        except (KeyError, IndexError, TypeError) as exc:
-            raise LLMOutputError(f"unexpected response from {self.base_url}: {str(body)[:200]}") from exc
+            content = body["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            raise _Retryable(f"unexpected response shape (no choices[0].message.content): {str(body)[:120]}") from None
+        if content is not None and not isinstance(content, str):
+            raise _Retryable(f"message content is {type(content).__name__}, not text")
+        return content or ""
+
+    # ------------------------------------------------------------ retries
+    def _failed(self, tries: _CallTries, cause: str, *, output: type[BaseModel] | None = None,
+                retry_after: float | None = None) -> None:
+        """Record a failed attempt; wait and return when another is allowed, raise otherwise."""
+        tries.failures += 1
+        if tries.failures > self.max_retries:
+            if output is not None:
+                raise LLMOutputError(
+                    f"LLM endpoint {self.base_url} gave no valid {output.__name__} after {tries.failures} tries "
+                    f"(llm.retries): {cause}; {_RESUME_HINT}"
+                )
+            raise LLMEndpointError(f"LLM endpoint {self.base_url} failed after {tries.failures} tries (llm.retries): {cause}; {_RESUME_HINT}")
+        if self.retries_left <= 0:
+            raise LLMEndpointError(
+                f"LLM endpoint {self.base_url}: the run's retry budget of {self.retry_budget} (llm.retry_budget) "
+                f"is spent; last problem: {cause}; {_RESUME_HINT}"
+            )
+        if retry_after is not None and retry_after > MAX_RETRY_AFTER_S:
+            raise LLMEndpointError(
+                f"LLM endpoint {self.base_url} is rate-limiting ({cause}) and asks to wait {retry_after:.0f} s; {_RESUME_HINT}"
+            )
+        self.retries_left -= 1
+        self.stats.retries += 1
+        if output is None:  # transport faults back off; invalid output is retried at once
+            tries.transport_failures += 1
+            wait = retry_after if retry_after is not None else min(MAX_BACKOFF_S, self.backoff_s * 2 ** (tries.transport_failures - 1))
+            if wait > 0:
+                self._sleep(wait)
+
+    def _completion(self, payload: dict[str, Any], tries: _CallTries) -> str:
+        """The message text of one completion, retrying transport faults."""
+        while True:
+            try:
+                return self._content(self._send(payload))
+            except _Retryable as exc:
+                self._failed(tries, str(exc), retry_after=exc.retry_after)
+
+    def _rejected(self, exc: _HTTPStatus) -> LLMEndpointError:
+        return LLMEndpointError(
+            f"LLM endpoint {self.base_url} rejected the request (HTTP {exc.status}: {exc.body or 'no detail'}); "
+            "check --llm-url, the model name and the API key variable"
+        )
 
     def structured(
         self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
     ) -> T:
         js = schema_for(schema, keys)
-        msgs = list(messages)
         base = {"model": self.model, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
-        if self.json_schema_supported is not False:
-            fmt = {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": js, "strict": True}}
+        fmt = {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": js, "strict": True}}
+        instruction = {
+            "role": "user",
+            "content": "Reply with one JSON object only, no prose, matching this JSON schema:\n" + json.dumps(js, separators=(",", ":")),
+        }
+        tries = _CallTries()
+        feedback: list[Message] = []
+        while True:
+            use_schema = self.json_schema_supported is not False
+            msgs = [*messages, *([] if use_schema else [instruction]), *feedback]
+            payload = {**base, "messages": msgs, **({"response_format": fmt} if use_schema else {})}
             try:
-                body = self._post({**base, "messages": msgs, "response_format": fmt})
+                text = self._completion(payload, tries)
+            except _HTTPStatus as exc:
+                if use_schema and exc.status in _NO_JSON_SCHEMA:
+                    self.json_schema_supported = False  # prompt with the schema instead (not a retry)
+                    continue
+                raise self._rejected(exc) from None
+            if use_schema:
                 self.json_schema_supported = True
-                return validate_output(schema, self._content(body), keys)
-            except _HTTPStatus as exc:
-                if exc.status not in (400, 404, 422, 501):
-                    raise LLMOutputError(f"endpoint error {exc.status}: {exc.body}") from exc
-                self.json_schema_supported = False
-            except ValidationError:
-                pass  # fall through to the validate-and-retry loop
-        instruction = (
-            "Reply with one JSON object only, no prose, matching this JSON schema:\n" + json.dumps(js, separators=(",", ":"))
-        )
-        msgs = [*msgs, {"role": "user", "content": instruction}]
-        last_error = ""
-        for attempt in range(self.max_retries + 1):
-            try:
-                text = self._content(self._post({**base, "messages": msgs}))
-            except _HTTPStatus as exc:
-                raise LLMOutputError(f"endpoint error {exc.status}: {exc.body}") from exc
             try:
                 return validate_output(schema, _strip_fences(text), keys)
             except ValidationError as exc:
-                last_error = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-                self.stats.retries += 1
-                msgs = [
-                    *msgs,
-                    {"role": "assistant", "content": text},
-                    {"role": "user", "content": f"That JSON was invalid ({last_error}). Reply again with corrected JSON only."},
+                problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'output'}: {e['msg']}" for e in exc.errors()[:5])
+                self._failed(tries, problem, output=schema)
+                feedback = [
+                    *feedback,
+                    {"role": "assistant", "content": text[:2000]},
+                    {"role": "user", "content": f"That JSON was invalid ({problem}). Reply again with corrected JSON only."},
                 ]
-        raise LLMOutputError(f"{self.name} gave no valid {schema.__name__} after {self.max_retries + 1} tries: {last_error}")
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str:
-        body = self._post({"model": self.model, "messages": list(messages), "max_tokens": max_tokens, "temperature": self.temperature})
-        return self._content(body)
-
-
-class _HTTPStatus(Exception):
-    def __init__(self, status: int, body: str) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.body = body
+        payload = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens, "temperature": self.temperature}
+        try:
+            return self._completion(payload, _CallTries())
+        except _HTTPStatus as exc:
+            raise self._rejected(exc) from None
 
 
 def _strip_fences(text: str) -> str:

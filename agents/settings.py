@@ -30,6 +30,12 @@ class LLMSettings(_Strict):
     profile: Literal["auto", "compact", "rich"] = Field(
         "auto", description="Output budgets: compact (small embedded models), rich (capable endpoints); auto picks by backend."
     )
+    timeout_s: float = Field(120.0, gt=0, le=3600, allow_inf_nan=False,
+                             description="Endpoint only: seconds one call may take (connect, wait and read); not retried.")
+    retries: int = Field(3, ge=0, le=10, description="Endpoint only: retries of one call after HTTP 5xx/429, a malformed body or invalid output.")
+    retry_budget: int = Field(30, ge=0, le=1000, description="Endpoint only: retries allowed in a whole run (or chat session), all calls together.")
+    retry_backoff_s: float = Field(1.0, ge=0, le=30, allow_inf_nan=False,
+                                   description="Endpoint only: first wait before retrying a transport fault; doubles per retry, at most 30 s.")
 
 
 class IndexSettings(_Strict):
@@ -92,6 +98,10 @@ class Settings(_Strict):
             "HYPOFORGE_INDEX": ("index", "dir"),
             "HYPOFORGE_CHROMA_URL": ("index", "chroma_url"),
             "HYPOFORGE_LLM_CACHE": ("llm", "cache_dir"),
+            "HYPOFORGE_LLM_TIMEOUT": ("llm", "timeout_s"),
+            "HYPOFORGE_LLM_RETRIES": ("llm", "retries"),
+            "HYPOFORGE_LLM_RETRY_BUDGET": ("llm", "retry_budget"),
+            "HYPOFORGE_LLM_RETRY_BACKOFF": ("llm", "retry_backoff_s"),
         }
         for var, (section, key) in env_map.items():
             if os.environ.get(var):

@@ -6,6 +6,12 @@ is built from the registry: a list (at most ``loop.tool_calls`` long) of ``{"too
 registered tools with schema-valid arguments, and on any backend validation rejects anything else.
 Only tools marked ``agent_callable`` are offered (file-reading tools are run by the user or the loop).
 
+Whatever a tool's own ``Input`` allows, an agent's request is bounded: every string at most
+:data:`AGENT_STRING_CHARS` characters and every list at most :data:`AGENT_LIST_ITEMS` items, in the
+JSON schema (so the grammar and the token budget from :func:`hypoforge.agents.grammar.max_chars`
+stay small) and in validation (so an endpoint cannot exceed them either). A user running the tool
+directly keeps the tool's own limits.
+
 Each call runs through :meth:`ToolRegistry.call` (validation, lazy setup, timeout; a failure becomes
 an error result and the run goes on). Successful results become evidence entries keyed by the
 result's id (``TOOL:<name>:<hash>``), which hypotheses and reviews can cite like literature, and all
@@ -18,7 +24,7 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from hypoforge import prompts
 from hypoforge.agents.common import Tally
@@ -26,21 +32,77 @@ from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import LLMOutputError
 from hypoforge.agents.models import Evidence
 from hypoforge.agents.state import State
+from hypoforge.tools.registry import call_bounded
 
 OUTPUT_CHARS = 600
+AGENT_STRING_CHARS = 300
+AGENT_LIST_ITEMS = 4
+AVAILABLE_TIMEOUT_S = 5.0
+
+
+def _available(tool: Any) -> bool:
+    """A tool's ``available()`` answer; a check that raises or hangs means not available."""
+    check = getattr(tool, "available", None)
+    if check is None:
+        return True
+    try:
+        return bool(call_bounded(check, AVAILABLE_TIMEOUT_S, f"available:{tool.name}"))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - a broken plugin check is a tool the agents do not get
+        return False
 
 
 def callable_tools(deps: Deps) -> list[Any]:
     reg = deps.tools
     if reg is None or deps.settings.loop.tool_calls <= 0:
         return []
-    offered = []
-    for name in reg.names():
-        tool = reg.get(name)
-        available = getattr(tool, "available", None)
-        if getattr(tool, "agent_callable", True) and (available is None or available()):
-            offered.append(tool)
-    return offered
+    return [t for t in map(reg.get, reg.names()) if getattr(t, "agent_callable", True) and _available(t)]
+
+
+def bound_schema(node: Any) -> Any:
+    """``node`` (a JSON schema) with every string capped at AGENT_STRING_CHARS and list at AGENT_LIST_ITEMS."""
+    if isinstance(node, list):
+        return [bound_schema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: bound_schema(v) for k, v in node.items()}
+    kinds = out.get("type") if isinstance(out.get("type"), list) else [out.get("type")]
+    if "string" in kinds and "enum" not in out and "const" not in out:
+        out["maxLength"] = min(out.get("maxLength", AGENT_STRING_CHARS), AGENT_STRING_CHARS)
+    if "array" in kinds:
+        out["maxItems"] = min(out.get("maxItems", AGENT_LIST_ITEMS), AGENT_LIST_ITEMS)
+    return out
+
+
+def _oversize(data: Any, where: str) -> str | None:
+    if isinstance(data, str) and len(data) > AGENT_STRING_CHARS:
+        return f"{where or 'value'}: {len(data)} characters, over the {AGENT_STRING_CHARS} an agent may send"
+    if isinstance(data, (list, tuple)):
+        if len(data) > AGENT_LIST_ITEMS:
+            return f"{where or 'value'}: {len(data)} items, over the {AGENT_LIST_ITEMS} an agent may send"
+        return next((p for i, v in enumerate(data) if (p := _oversize(v, f"{where}.{i}"))), None)
+    if isinstance(data, dict):
+        return next((p for k, v in data.items() if (p := _oversize(v, f"{where}.{k}" if where else str(k)))), None)
+    return None
+
+
+class _BoundedRequests(BaseModel):
+    """Base of ``ToolRequests``: the agent bounds in the JSON schema and in validation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return bound_schema(super().model_json_schema(*args, **kwargs))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _within_agent_bounds(cls, data: Any) -> Any:
+        problem = _oversize(data, "")
+        if problem is not None:
+            raise ValueError(problem)
+        return data
 
 
 def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:
@@ -61,7 +123,7 @@ def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:
         item = item | v
     return create_model(
         "ToolRequests",
-        __config__=ConfigDict(extra="forbid"),
+        __base__=_BoundedRequests,
         calls=(list[item], Field(default_factory=list, max_length=max_calls)),  # type: ignore[valid-type]
     )
 

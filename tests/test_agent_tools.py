@@ -6,7 +6,7 @@ import json
 from typing import ClassVar
 
 import pytest
-from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, responder, with_tool_request
+from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, endpoint_answer, responder, with_tool_request
 from pydantic import BaseModel
 
 from hypoforge.agents.deps import Deps
@@ -135,20 +135,8 @@ class RecordingOpener:
     def __call__(self, req, timeout):
         import io
 
-        from hypoforge.agents import models as m
-
-        body = json.loads(req.data.decode())
         self.bodies.append(req.data.decode())
-        name = body["response_format"]["json_schema"]["name"]
-        js = body["response_format"]["json_schema"]["schema"]
-        if name == "EvidenceReadings":
-            schema = m.readings_schema(len(js["properties"]), "rich")
-        elif name == "HypothesisDraft":
-            schema = m.hypothesis_draft("rich")  # an endpoint gets the rich profile
-        else:
-            schema = getattr(m, name)
-        enum = _enum_keys(js)
-        content = json.dumps(responder(body["messages"], schema, enum))
+        content = endpoint_answer(json.loads(req.data.decode()))
         payload = json.dumps({"choices": [{"message": {"content": content}}], "usage": {}}).encode()
 
         class Resp(io.BytesIO):
@@ -159,23 +147,6 @@ class RecordingOpener:
                 return False
 
         return Resp(payload)
-
-
-def _enum_keys(schema):
-    found = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            if node.get("x-citation-key") and "enum" in node:
-                found.extend(node["enum"])
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-
-    visit(schema)
-    return sorted(set(k for k in found if k))
 
 
 @pytest.mark.parametrize("allow", [False, True])
@@ -234,3 +205,42 @@ def test_what_counts_as_computable(text, expected):
     from hypoforge.agents.tooluse import mentions_computable
 
     assert mentions_computable(text) is expected
+
+
+def test_tool_request_schema_stays_small_whatever_the_tools_allow():
+    from pydantic import ValidationError
+
+    from hypoforge.agents.grammar import max_chars
+    from hypoforge.agents.llm import schema_for
+    from hypoforge.agents.tooluse import AGENT_STRING_CHARS, request_schema
+
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    tools = [reg.get(n) for n in reg.names() if reg.get(n).agent_callable]
+    # Unbounded, the ESM tools' sequence lists let one request reach 254,064 characters, which the
+    # embedded backend turned into a 127,048-token budget for a 160-token step.
+    one = max_chars(schema_for(request_schema(tools, 1), None))
+    assert one < 6000
+    assert max_chars(schema_for(request_schema(tools, 4), None)) < 4 * one
+    schema = request_schema(tools, 1)
+    ok = schema.model_validate({"calls": [{"tool": "chem.describe", "args": {"molecule": "C" * AGENT_STRING_CHARS}}]})
+    assert ok.calls[0].args.molecule == "C" * AGENT_STRING_CHARS
+    with pytest.raises(ValidationError, match="calls.0.args.molecule: 301 characters, over the 300"):
+        schema.model_validate({"calls": [{"tool": "chem.describe", "args": {"molecule": "C" * 301}}]})
+    with pytest.raises(ValidationError, match="5 items, over the 4"):
+        schema.model_validate({"calls": [{"tool": "esm.score", "args": {"sequences": ["MKT"] * 5}}]})
+    # a user calling the tool directly keeps the tool's own limits
+    assert reg.validate_args("chem.describe", {"molecule": "C" * 301}).molecule == "C" * 301
+
+
+def test_a_broken_availability_check_means_not_offered(tmp_path):
+    from hypoforge.agents.tooluse import callable_tools
+
+    class Broken(LengthTool):
+        name = "text.broken"
+
+        def available(self):
+            raise RuntimeError("no")
+
+    settings = Settings(data_dir=tmp_path, loop=LoopSettings(tool_calls=1))
+    deps = Deps(llm=ScriptedLLM(), retriever=FakeRetriever(), settings=settings, tools=ToolRegistry([LengthTool(), Broken()]))
+    assert [t.name for t in callable_tools(deps)] == [LengthTool.name]

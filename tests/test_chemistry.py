@@ -230,3 +230,23 @@ def test_screen_tool_inline_molecules_and_source_rule():
 def test_progress_bar_does_not_change_results(capsys):
     items = [BatchItem(index=i, id=str(i), text=s, fmt="smiles") for i, s in enumerate([ASPIRIN, "CCO"])]
     assert [r.canonical_smiles for r in screen(items, progress=True)] == [ASPIRIN, "CCO"]
+
+
+def test_oversized_molecules_are_refused_before_rdkit(monkeypatch):
+    from hypoforge.tools import chemistry
+
+    assert chemistry.parse_molecule("C" * chemistry.MAX_ATOMS).GetNumAtoms() == chemistry.MAX_ATOMS
+
+    def no_rdkit():
+        raise AssertionError("RDKit was called")
+
+    monkeypatch.setattr(chemistry, "_rdkit", no_rdkit)
+    with pytest.raises(ToolInputError, match=r"about 5,000 heavy atoms, over the 500 limit") as info:
+        chemistry.parse_molecule("C" * 5000)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ToolInputError, match="about 501 heavy atoms"):
+        chemistry.parse_molecule("[13CH3]" + "Cl" * 500)  # bracket atoms and two-letter halogens count once
+    with pytest.raises(ToolInputError, match="4,001 characters, over the 4,000 limit"):
+        chemistry.parse_molecule("C" + "=" * 4000)
+    with pytest.raises(ToolInputError, match="InChI .* over the 8,000 limit"):
+        chemistry.parse_molecule("InChI=1S/" + "C" * 8000)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import email
 import io
+import time
 import json
 import urllib.error
 
 import pytest
 
 from hypoforge.agents import models as m
-from hypoforge.agents.llm import LLMOutputError, OpenAICompatibleLLM, ResponseCache, ScriptedLLM
+from hypoforge.agents.llm import LLMEndpointError, LLMOutputError, OpenAICompatibleLLM, ResponseCache, ScriptedLLM
+from hypoforge.errors import UserError
 
 GOOD = {"reason": "A has a mechanism", "winner": "A"}
 
 
 class Server:
-    """Scripted endpoint: a list of (status, content) replies; records request bodies."""
+    """Scripted endpoint: a list of (status, content[, headers]) replies; records request bodies.
+
+    Status 200 wraps ``content`` as the message; ``"raw"`` sends ``content`` as the whole body;
+    ``"timeout"`` raises a socket timeout; any other status is an HTTP error with that body.
+    """
 
     def __init__(self, replies):
         self.replies = list(replies)
@@ -24,10 +31,14 @@ class Server:
     def __call__(self, req, timeout):
         body = json.loads(req.data.decode())
         self.requests.append(body)
-        status, content = self.replies.pop(0)
-        if status != 200:
-            raise urllib.error.HTTPError(req.full_url, status, "err", {}, io.BytesIO(b"response_format not supported"))
-        payload = json.dumps({"choices": [{"message": {"content": content}}], "usage": {"prompt_tokens": 5, "completion_tokens": 3}})
+        status, content, *headers = self.replies.pop(0)
+        if status == "timeout":
+            raise TimeoutError("timed out")
+        if status not in (200, "raw"):
+            detail = (content or "response_format not supported").encode()
+            raise urllib.error.HTTPError(req.full_url, status, "err", email.message_from_string("".join(headers)), io.BytesIO(detail))
+        payload = content if status == "raw" else json.dumps(
+            {"choices": [{"message": {"content": content}}], "usage": {"prompt_tokens": 5, "completion_tokens": 3}})
 
         class Resp(io.BytesIO):
             def __enter__(self):
@@ -68,13 +79,104 @@ def test_endpoint_gives_up_after_bounded_retries():
 
 
 def test_endpoint_citations_outside_the_retrieved_set_fail_validation():
-    bad = {"title": "t", "statement": "s", "mechanism": "m", "predictions": ["p"], "citations": ["PMID:9"]}
+    bad = {"title": "A title here", "statement": "A statement of twenty characters.",
+           "chain": [{"claim": "a claim of some length", "key": "PMID:9"}, {"claim": "another claim here", "key": "PMID:9"}],
+           "predictions": [{"readout": "level", "direction": "higher", "comparison": "in some"}]}
     server = Server([(200, json.dumps(bad))] + [(200, json.dumps(bad))] * 3)
     llm = OpenAICompatibleLLM("http://host:1", opener=server)
     with pytest.raises(LLMOutputError):
         llm.structured(MSGS, m.HypothesisDraft, keys=["PMID:1"])
-    enum = server.requests[0]["response_format"]["json_schema"]["schema"]["properties"]["citations"]["items"]["enum"]
+    enum = server.requests[0]["response_format"]["json_schema"]["schema"]["$defs"]["ChainStepDraft"]["properties"]["key"]["enum"]
     assert enum == ["PMID:1"]
+
+
+def endpoint(server, **kw):
+    """An endpoint client whose waits are recorded instead of slept."""
+    waits = []
+    llm = OpenAICompatibleLLM("http://host:1", opener=server, sleep=waits.append, **kw)
+    return llm, waits
+
+
+def test_endpoint_retries_5xx_and_malformed_bodies_with_backoff():
+    server = Server([(500, '{"error": "internal"}'), ("raw", "not json {"), ("raw", '{"no": "choices"}'), (200, json.dumps(GOOD))])
+    llm, waits = endpoint(server)
+    assert llm.structured(MSGS, m.JudgementDraft).winner == "A"
+    assert waits == [1.0, 2.0, 4.0] and llm.stats.retries == 3 and llm.retries_left == 27
+    assert all(r["messages"] == MSGS for r in server.requests)  # transport retries resend the same request
+
+
+def test_endpoint_honours_a_sane_retry_after_and_refuses_a_long_one():
+    llm, waits = endpoint(Server([(429, "slow down", "Retry-After: 7\n\n"), (200, json.dumps(GOOD))]))
+    assert llm.structured(MSGS, m.JudgementDraft).winner == "A" and waits == [7.0]
+    server = Server([(429, "slow down", "Retry-After: 3600\n\n")])
+    llm, waits = endpoint(server)
+    with pytest.raises(LLMEndpointError, match="asks to wait 3600 s") as info:
+        llm.structured(MSGS, m.JudgementDraft)
+    assert waits == [] and len(server.requests) == 1 and "http://host:1" in str(info.value)
+
+
+def test_endpoint_gives_up_on_persistent_5xx_with_one_line_naming_it():
+    server = Server([(500, '{"error": "internal"}')] * 3)
+    llm, waits = endpoint(server, max_retries=2)
+    with pytest.raises(LLMEndpointError) as info:
+        llm.structured(MSGS, m.JudgementDraft)
+    msg = str(info.value)
+    assert isinstance(info.value, UserError) and "\n" not in msg
+    assert "http://host:1 failed after 3 tries" in msg and "HTTP 500" in msg and "resume" in msg
+    assert len(server.requests) == 3 and waits == [1.0, 2.0]
+
+
+def test_endpoint_retry_budget_is_shared_by_the_whole_run():
+    server = Server([(503, "busy"), (200, json.dumps(GOOD)), (503, "busy"), (503, "busy")])
+    llm, _ = endpoint(server, retry_budget=1)
+    assert llm.structured(MSGS, m.JudgementDraft).winner == "A"
+    with pytest.raises(LLMEndpointError, match="retry budget of 1"):
+        llm.structured(MSGS, m.JudgementDraft)
+    assert len(server.requests) == 3
+
+
+def test_endpoint_client_errors_and_timeouts_are_not_retried():
+    llm, _ = endpoint(Server([(401, "bad key")]))
+    with pytest.raises(LLMEndpointError, match="rejected the request .HTTP 401: bad key"):
+        llm.chat(MSGS)
+    server = Server([("timeout", "")])
+    llm, _ = endpoint(server, timeout=5)
+    with pytest.raises(LLMEndpointError, match="did not answer within 5 s"):
+        llm.structured(MSGS, m.JudgementDraft)
+    assert len(server.requests) == 1
+
+
+def test_endpoint_timeout_bounds_the_whole_call_not_each_read():
+    class Trickle:
+        """A server that sends one byte every 50 ms, forever."""
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def read1(self, n):
+            time.sleep(0.05)
+            return b" "
+
+        def read(self, n):  # a buffered read would wait for all n bytes
+            raise AssertionError("read() blocks until n bytes arrive; read1() must be used")
+
+    llm, _ = endpoint(lambda req, timeout: Trickle(), timeout=0.2)
+    with pytest.raises(LLMEndpointError, match="did not answer within 0.2 s"):
+        llm.chat(MSGS)
+
+
+def test_endpoint_wrong_schema_is_fed_back_then_fails_as_one_line():
+    server = Server([(200, '{"verdict": 3}')] * 4)
+    llm, waits = endpoint(server)
+    with pytest.raises(LLMOutputError) as info:
+        llm.structured(MSGS, m.JudgementDraft)
+    assert "gave no valid JudgementDraft after 4 tries" in str(info.value) and "winner: Field required" in str(info.value)
+    assert waits == []  # invalid output is retried at once
+    assert "winner: Field required" in server.requests[1]["messages"][-1]["content"]
+    assert server.requests[1]["messages"][-2] == {"role": "assistant", "content": '{"verdict": 3}'}
 
 
 def test_scripted_llm_queues_per_schema_and_records_calls():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import re
 import sys
 import textwrap
@@ -238,3 +240,173 @@ def test_check_tool_contract_checker():
 
     with pytest.raises(AssertionError, match="Input"):
         check_tool(NoModels)
+
+
+# ------------------------------------------------------------------ hostile plugins (issue 12)
+class Odd(Add):
+    """A tool whose declarations or outputs a test overrides."""
+
+    name = "odd"
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1, 1e9, "30", True])
+def test_timeouts_that_are_not_finite_positive_seconds_are_refused(timeout):
+    tool = type("T", (Odd,), {"timeout_s": timeout})()
+    with pytest.raises(ToolContractError, match="'timeout_s' must be a finite positive number"):
+        ToolRegistry([tool])
+
+
+HOSTILE_SRC = {
+    "plug_exit": "import sys\nsys.exit(3)\n",
+    "plug_raise": "raise RuntimeError('broken at import')\n",
+    "plug_hang": "import time\ntime.sleep(3600)\n",
+    "plug_inf": "from tests_tool_base import Base\nclass T(Base):\n    timeout_s = float('inf')\n",
+    "plug_ctor_exit": "import sys\nfrom tests_tool_base import Base\nclass T(Base):\n    def __init__(self):\n        sys.exit('no')\n",
+}
+TOOL_BASE = textwrap.dedent(
+    """
+    from pydantic import BaseModel
+    from hypoforge.tools.base import Tool
+
+    class In(BaseModel):
+        x: int
+
+    class Base(Tool):
+        name = "plug.base"
+        description = "A plugin tool."
+        Input = In
+        Output = In
+        def run(self, inp):
+            return inp
+    """
+)
+
+
+@pytest.fixture()
+def hostile_modules(tmp_path, monkeypatch):
+    (tmp_path / "tests_tool_base.py").write_text(TOOL_BASE)
+    for name, src in HOSTILE_SRC.items():
+        (tmp_path / f"{name}.py").write_text(src)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield
+    for name in [*HOSTILE_SRC, "tests_tool_base"]:
+        sys.modules.pop(name, None)
+
+
+def test_plugins_that_exit_raise_or_hang_at_import_are_load_problems(hostile_modules, caplog):
+    eps = [ep(n, f"{n}:T") for n in HOSTILE_SRC] + [ep("good", "tests_tool_base:Base")]
+    with caplog.at_level(logging.WARNING, logger="hypoforge.tools"):
+        reg = ToolRegistry.from_entry_points(autoload=True, entry_points=eps, builtins={}, load_timeout_s=0.5)
+    assert reg.names() == ["plug.base"]
+    reasons = {p.entry_point: p.reason for p in reg.problems}
+    assert "called sys.exit(3)" in reasons["plug_exit"]
+    assert "broken at import" in reasons["plug_raise"]
+    assert "did not finish within 0.5 s" in reasons["plug_hang"] and "HYPOFORGE_PLUGIN_LOAD_TIMEOUT" in reasons["plug_hang"]
+    assert "'timeout_s' must be a finite positive number" in reasons["plug_inf"]
+    assert "constructing the tool failed: it called sys.exit('no')" in reasons["plug_ctor_exit"]
+
+
+class HangingSetup(Add):
+    name = "hang.setup"
+
+    def setup(self) -> None:
+        time.sleep(3600)
+
+
+class ExitingSetup(Add):
+    name = "exit.setup"
+
+    def setup(self) -> None:
+        sys.exit(4)
+
+
+def test_setup_that_hangs_or_exits_fails_the_call_not_the_process():
+    reg = ToolRegistry([HangingSetup(), ExitingSetup(), Add()], setup_timeout_s=0.3)
+    hung = reg.call("hang.setup", {"a": 1})
+    assert hung.error_kind == "setup_failed" and "did not finish within 0.3 s" in hung.error
+    again = reg.call("hang.setup", {"a": 1})  # not retried: its setup thread is still running
+    assert again.error_kind == "setup_failed" and "not called again" in again.error
+    exited = reg.call("exit.setup", {"a": 1})
+    assert exited.error_kind == "setup_failed" and "sys.exit(4)" in exited.error
+    assert reg.call("math.add", {"a": 1}).output == {"total": 1}
+
+
+class FloatOut(BaseModel):
+    value: float
+
+
+class BadOutput(Tool):
+    name = "bad.output"
+    description = "Returns whatever the input asks for."
+    Input = AddIn
+    Output = FloatOut
+
+    def run(self, inp: AddIn) -> FloatOut:
+        return FloatOut(value=[float("nan"), float("inf"), 1.0][inp.a])
+
+
+class HugeOut(BaseModel):
+    text: str
+
+
+class Huge(Tool):
+    name = "huge.output"
+    description = "Returns 2 MB of text."
+    Input = AddIn
+    Output = HugeOut
+
+    def run(self, inp: AddIn) -> HugeOut:
+        return HugeOut(text="x" * 2_000_000)
+
+
+class ExitingRun(Add):
+    name = "exit.run"
+
+    def run(self, inp: AddIn) -> AddOut:
+        sys.exit(5)
+
+
+def test_outputs_must_be_finite_json_safe_and_bounded():
+    reg = ToolRegistry([BadOutput(), Huge(), ExitingRun()])
+    for a in (0, 1):
+        res = reg.call("bad.output", {"a": a})
+        assert res.error_kind == "bad_output" and "not finite" in res.error and res.output is None
+    assert reg.call("bad.output", {"a": 2}).output == {"value": 1.0}
+    huge = reg.call("huge.output", {"a": 0})
+    assert huge.error_kind == "bad_output" and "over the 1,000,000 limit" in huge.error
+    exited = reg.call("exit.run", {"a": 0})
+    assert exited.error_kind == "exception" and "sys.exit(5)" in exited.error
+
+
+class Spin(Tool):
+    """Native-looking work that ignores the thread: only a process can stop it."""
+
+    name = "spin"
+    description = "Loops for a while."
+    Input = AddIn
+    Output = AddOut
+    timeout_s = 0.5
+    isolate = True
+
+    def run(self, inp: AddIn) -> AddOut:
+        if inp.a < 0:
+            raise ToolInputError("a must be non-negative")
+        if inp.a == 0:
+            return AddOut(total=os.getpid())
+        if inp.a == 2:
+            os._exit(7)  # a crash: the worker dies without answering
+        time.sleep(3600)
+        return AddOut(total=0)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="isolated calls need fork")
+def test_isolated_tools_run_in_a_worker_that_the_timeout_stops():
+    reg = ToolRegistry([Spin()])
+    ok = reg.call("spin", {"a": 0})
+    assert ok.ok and ok.output["total"] != os.getpid()  # ran in another process
+    assert reg.call("spin", {"a": -1}).error == "a must be non-negative"
+    died = reg.call("spin", {"a": 2})
+    assert died.error_kind == "exception" and "worker process died (exit code 7)" in died.error
+    late = reg.call("spin", {"a": 1})
+    assert late.error_kind == "timeout" and "worker process stopped" in late.error
+    assert multiprocessing.active_children() == []  # the worker was killed and reaped

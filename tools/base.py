@@ -3,7 +3,9 @@
 A tool is a class with a ``name``, a ``description``, pydantic ``Input`` and ``Output`` models and a
 ``run()`` method. ``setup()`` is called lazily on first use (never at import), so heavy resources
 such as model weights load only when an agent actually calls the tool. ``needs`` declares
-requirements (``"gpu"``, ``"network"``) and ``timeout_s`` bounds one call.
+requirements (``"gpu"``, ``"network"``) and ``timeout_s`` bounds one call; ``isolate = True`` runs
+each call in a forked worker process, so the timeout can stop it (for native code such as RDKit,
+which a thread cannot interrupt).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from hypoforge.errors import UserError
 
-ErrorKind = Literal["unknown_tool", "invalid_args", "bad_input", "setup_failed", "timeout", "exception"]
+ErrorKind = Literal["unknown_tool", "invalid_args", "bad_input", "setup_failed", "timeout", "exception", "bad_output"]
 
 
 class ToolInputError(UserError):
@@ -34,6 +36,10 @@ class Tool:
     version: ClassVar[str] = "0.1"
     needs: ClassVar[frozenset[str]] = frozenset()
     timeout_s: ClassVar[float] = 120.0
+    #: Run each call in a forked worker process that is killed at ``timeout_s`` (where the platform
+    #: can fork; elsewhere a thread that is abandoned). Costs a fork per call; for native code that
+    #: can run long. Inputs and outputs must be picklable (pydantic models are).
+    isolate: ClassVar[bool] = False
     #: Whether the agents may request this tool through structured output. Tools that read local
     #: files (batch screens, patient genotypes) are called by the loop itself, never on an LLM's say.
     agent_callable: ClassVar[bool] = True

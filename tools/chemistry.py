@@ -24,6 +24,7 @@ import importlib.util
 import itertools
 import multiprocessing
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -42,6 +43,14 @@ MORGAN_RADIUS = 2
 MORGAN_BITS = 2048
 
 Format = Literal["auto", "smiles", "inchi", "molblock"]
+
+#: Size limits checked before RDKit does any real work: descriptors, alerts and the SA score grow
+#: faster than the molecule (a 5,000-atom SMILES ran 160 s and took 1 GB). 500 heavy atoms is well
+#: above drugs and peptides such as cyclosporin (85) or insulin chains; proteins belong to seq.* / esm.*.
+MAX_ATOMS = 500
+MAX_CHARS: dict[str, int] = {"smiles": 4000, "inchi": 8000, "molblock": 200_000}
+# Atoms in SMILES text: bracket atoms, two-letter organic-subset halogens, then one-letter atoms.
+_SMILES_ATOM = re.compile(r"\[[^\]]*\]|Br|Cl|[BCNOPSFI]|[bcnops]")
 
 
 class MoleculeError(ToolInputError):
@@ -81,11 +90,24 @@ def detect_format(text: str) -> Format:
 
 def parse_molecule(text: str, fmt: Format = "auto") -> Any:
     """An RDKit molecule from a SMILES, InChI or MDL mol block; :class:`MoleculeError` otherwise."""
-    Chem = _rdkit()
     if not isinstance(text, str) or not text.strip():
         raise MoleculeError("empty molecule: give a SMILES, an InChI or a mol block")
     fmt = detect_format(text) if fmt == "auto" else fmt
     short = text.strip().splitlines()[0][:60]
+    smiles = text.strip()
+    if fmt == "smiles":  # checked on the text: RDKit never sees an oversized or spaced SMILES
+        if any(c.isspace() for c in smiles):
+            raise MoleculeError(f"SMILES {short!r}: contains whitespace; give one SMILES without names or spaces")
+        atoms = len(_SMILES_ATOM.findall(smiles))
+        if atoms > MAX_ATOMS:
+            raise MoleculeError(f"SMILES {short!r}...: about {atoms:,} heavy atoms, over the {MAX_ATOMS} limit for one molecule")
+    size = len(text.strip())
+    if size > MAX_CHARS[fmt]:
+        raise MoleculeError(
+            f"{_FORMAT_NAMES[fmt]} {short!r}...: {size:,} characters, over the {MAX_CHARS[fmt]:,} limit for one molecule; "
+            f"the chemistry tools take molecules of up to {MAX_ATOMS} heavy atoms"
+        )
+    Chem = _rdkit()
     if fmt == "inchi":
         mol = Chem.MolFromInchi(text.strip(), sanitize=True)
         if mol is None:
@@ -95,11 +117,11 @@ def parse_molecule(text: str, fmt: Format = "auto") -> Any:
         mol = Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
         if mol is None:
             raise MoleculeError(f"mol block {short!r}: could not be parsed (malformed atom or bond lines)")
+        heavy = sum(a.GetAtomicNum() != 1 for a in mol.GetAtoms())
+        if heavy > MAX_ATOMS:
+            raise MoleculeError(f"mol block {short!r}: {heavy:,} heavy atoms, over the {MAX_ATOMS} limit for one molecule")
         _sanitise(mol, f"mol block {short!r}")
         return Chem.MolFromMolBlock(text)
-    smiles = text.strip()
-    if any(c.isspace() for c in smiles):
-        raise MoleculeError(f"SMILES {short!r}: contains whitespace; give one SMILES without names or spaces")
     mol = Chem.MolFromSmiles(smiles, sanitize=False)
     if mol is None:
         raise MoleculeError(f"SMILES {short!r}: syntax error (unbalanced brackets or rings, or an unknown atom symbol)")
@@ -107,6 +129,9 @@ def parse_molecule(text: str, fmt: Format = "auto") -> Any:
     # Re-parse the standard way: sanitised parsing also perceives stereo (E/Z bonds, CIP labels)
     # exactly as every other RDKit user gets it, so InChIKeys and canonical SMILES agree.
     return Chem.MolFromSmiles(smiles)
+
+
+_FORMAT_NAMES = {"smiles": "SMILES", "inchi": "InChI", "molblock": "mol block"}
 
 
 def canonical_smiles(mol: Any) -> str:
@@ -324,10 +349,10 @@ class MoleculeReport(BaseModel):
 
 def profile(text: str, fmt: Format = "auto", *, index: int = 0, id: str = "", alerts: bool = True) -> MoleculeReport:
     """Parse and profile one molecule; raises :class:`MoleculeError` on bad input."""
+    mol = parse_molecule(text, fmt)
     from rdkit.Chem import rdMolDescriptors
 
     Chem = _rdkit()
-    mol = parse_molecule(text, fmt)
     d = descriptors(mol)
     return MoleculeReport(
         index=index,
@@ -464,7 +489,20 @@ class MoleculeInput(BaseModel):
     molecule: str = Field(min_length=1, description="A SMILES string, an InChI ('InChI=1S/...') or an MDL mol block.")
 
 
-class DescribeTool(Tool):
+class _RDKitTool(Tool):
+    """Single-molecule RDKit tools: each call runs in a forked worker that the timeout can stop
+    (RDKit is native code a thread cannot interrupt). ``setup()`` builds the cached static data in
+    the parent first, so every worker inherits it instead of rebuilding it (about 2 s) per call."""
+
+    timeout_s = 30.0
+    isolate = True
+
+    def setup(self) -> None:
+        profile("c1ccccc1O")  # filter catalogs, the SA-score fragment table, descriptor modules
+        similarity_search(parse_molecule("c1ccccc1O"), load_panel("ra_approved"), top_k=1)
+
+
+class DescribeTool(_RDKitTool):
     name = "chem.describe"
     description = (
         "Profile one small molecule: canonical SMILES, InChIKey, formula, descriptors (MW, cLogP, TPSA, "
@@ -472,7 +510,6 @@ class DescribeTool(Tool):
         "Murcko scaffold."
     )
     version = "1.0"
-    timeout_s = 30.0
     Input = MoleculeInput
     Output = MoleculeReport
 
@@ -488,14 +525,13 @@ class FiltersOutput(BaseModel):
     rules: list[RuleCheck]
 
 
-class FiltersTool(Tool):
+class FiltersTool(_RDKitTool):
     name = "chem.filters"
     description = (
         "Drug-likeness and liability filters for one molecule: Lipinski, Veber and Ghose rules plus PAINS "
         "and Brenk structural alerts."
     )
     version = "1.0"
-    timeout_s = 30.0
     Input = MoleculeInput
     Output = FiltersOutput
 
@@ -528,14 +564,13 @@ class SimilarityOutput(BaseModel):
     hits: list[SimilarityHit]
 
 
-class SimilarityTool(Tool):
+class SimilarityTool(_RDKitTool):
     name = "chem.similarity"
     description = (
         "Rank reference molecules by Morgan-fingerprint Tanimoto similarity to a query; default panel: "
         "approved rheumatoid-arthritis small molecules (csDMARDs, JAK inhibitors, glucocorticoids, NSAIDs)."
     )
     version = "1.0"
-    timeout_s = 30.0
     Input = SimilarityInput
     Output = SimilarityOutput
 

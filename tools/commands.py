@@ -50,10 +50,16 @@ def apply_esm_model(args: argparse.Namespace) -> None:
         os.environ["HYPOFORGE_ESM_MODEL"] = args.esm_model
 
 
-def _registry():  # type: ignore[no-untyped-def]
+def _registry(wanted: str | None = None):  # type: ignore[no-untyped-def]
+    """The registry, with each skipped plugin as one warning line; asking for a skipped tool by
+    name (``wanted``) is instead the one error line saying why it was not loaded."""
+    from hypoforge.errors import UserError
     from hypoforge.tools.registry import ToolRegistry
 
-    reg = ToolRegistry.from_entry_points()
+    reg = ToolRegistry.from_entry_points(quiet=True)
+    for prob in reg.problems:
+        if wanted is not None and prob.entry_point == wanted and wanted not in reg:
+            raise UserError(f"tool {wanted!r} was not loaded: plugin {prob.plugin} skipped it ({prob.reason}); fix or uninstall the plugin")
     for prob in reg.problems:
         print(f"hypoforge: warning: plugin {prob.plugin} ({prob.entry_point}) skipped: {prob.reason}", file=sys.stderr)
     return reg
@@ -76,7 +82,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    spec = _registry().spec(args.name)
+    spec = _registry(args.name).spec(args.name)
     print(json.dumps(spec.model_dump(), indent=2))
     return 0
 
@@ -91,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UserError(f"--args is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); pass a JSON object such as '{{\"molecule\": \"CCO\"}}'") from None
     if not isinstance(payload, dict):
         raise UserError(f"--args must be a JSON object, got {type(payload).__name__}; e.g. '{{\"molecule\": \"CCO\"}}'")
-    reg = _registry()
+    reg = _registry(args.name)
     reg.get(args.name)  # unknown name -> UserError with the nearest names
     result = reg.call(args.name, payload)
     if result.error is not None:
