@@ -17,7 +17,7 @@ from hypoforge import prompts
 from hypoforge.agents import quality as q
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.models import PROFILES, Evidence, Hypothesis, Profile, hypothesis_draft
+from hypoforge.agents.models import PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, hypothesis_draft
 from hypoforge.agents.state import State, evidence
 
 
@@ -36,7 +36,9 @@ def semantic_embed(deps: Deps) -> Callable[[list[str]], Any] | None:
 
 
 def form(profile: Profile) -> str:
-    return prompts.render("hypothesis_form", profile=profile, example=prompts.source("example").strip())
+    """The field-by-field instructions for a hypothesis of ``profile``, with the worked example."""
+    roles = [{"name": r, "text": STEP_ROLES[r]} for r in profile.steps]
+    return prompts.render("hypothesis_form", profile=profile, roles=roles, example=prompts.source("example").strip())
 
 
 def record_texts(ev: dict[str, Evidence]) -> dict[str, str]:

@@ -47,20 +47,27 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
 
 
 def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence]) -> list[Evidence]:
-    """One reading per passage, in order, each labelled relevant or background."""
+    """One reading per passage, in order, each labelled relevant or background.
+
+    A reading that reaches its character cap was cut off: the call is made once more with those
+    readings named; one still at the cap is trimmed back to its last clause boundary, never stored
+    mid-word.
+    """
     profile = profile_for(deps)
     schema = readings_schema(len(found), profile.name)
-    out = tally.ask(
-        state,
-        prompts.render("evidence", words=profile.reading_words,
-                       passages=[{"key": e.key, "title": e.title, "text": e.passage} for e in found]),
-        schema,
-        keys=None,
-        max_tokens=80 * len(found),
-    )
+    cap = profile.cap(profile.reading_words)
+    passages = [{"key": e.key, "title": e.title, "text": e.passage} for e in found]
+    too_long: list[str] = []
+    for _attempt in range(2):
+        out = tally.ask(state, prompts.render("evidence", words=profile.reading_words, passages=passages, too_long=too_long),
+                        schema, keys=None, max_tokens=80 * len(found))
+        readings = [getattr(out, f"p{i}") for i in range(1, len(found) + 1)]
+        too_long = [f"p{i}" for i, r in enumerate(readings, start=1) if len(r.reading) >= cap - 1]
+        if not too_long:
+            break
     return [
-        e.model_copy(update={"bearing": " ".join(r.reading.split()), "relevant": r.relevance == "relevant"})
-        for e, r in zip(found, (getattr(out, f"p{i}") for i in range(1, len(found) + 1)))
+        e.model_copy(update={"bearing": q.trim_to_boundary(" ".join(r.reading.split()), cap), "relevant": r.relevance == "relevant"})
+        for e, r in zip(found, readings)
     ]
 
 

@@ -80,7 +80,7 @@ class Profile(BaseModel):
     title_words: int
     statement_words: int
     step_words: int
-    max_steps: int
+    steps: tuple[str, ...]  # the named chain steps, in order (see STEP_ROLES)
     readout_words: int
     comparison_words: int
     reading_words: int
@@ -92,10 +92,12 @@ class Profile(BaseModel):
 
 PROFILES: dict[str, Profile] = {
     # Embedded models of a few billion parameters or less: short slots, fixed structure.
-    "compact": Profile(name="compact", title_words=12, statement_words=30, step_words=22, max_steps=3, readout_words=10,
+    "compact": Profile(name="compact", title_words=12, statement_words=30, step_words=22,
+                       steps=("cause", "intermediate", "effect"), readout_words=10,
                        comparison_words=12, reading_words=24),
-    # Capable endpoint models: longer steps, up to four links, an experiment per prediction.
-    "rich": Profile(name="rich", title_words=16, statement_words=45, step_words=40, max_steps=4, readout_words=16,
+    # Capable endpoint models: longer steps, four of them, an experiment per prediction.
+    "rich": Profile(name="rich", title_words=16, statement_words=45, step_words=40,
+                    steps=("cause", "intermediate", "consequence", "effect"), readout_words=16,
                     comparison_words=20, reading_words=40, experiment_words=35),
 }
 
@@ -104,9 +106,22 @@ def _words(profile: Profile, n: int, min_chars: int = 3) -> Any:
     return Annotated[str, Field(min_length=min_chars, max_length=profile.cap(n), description=f"at most {n} words")]
 
 
+STEP_ROLES = {
+    "cause": "what differs between patients (a gene variant, an exposure, a cell or tissue state)",
+    "intermediate": "what that changes in the body (drug level, pathway, cell population)",
+    "consequence": "what that change leads to next (signalling, tissue response)",
+    "effect": "how that changes the outcome the goal asks about",
+}
+
+
 @lru_cache(maxsize=None)
 def hypothesis_draft(profile_name: str = "compact") -> type[BaseModel]:
-    """The hypothesis schema of a profile: a causal chain of cited steps and structured predictions."""
+    """The hypothesis schema of a profile: named causal steps, each cited, and one prediction per link.
+
+    The steps are named slots (``cause``, ``intermediate``, [``consequence``,] ``effect``) rather
+    than a list: a small model fills distinct roles far better than it writes distinct list items
+    (given a list, it wrote one claim three times). The grammar fixes their number and order.
+    """
     p = PROFILES[profile_name]
     step = create_model("ChainStepDraft", __base__=_Draft, claim=(_words(p, p.step_words, 12), ...), key=(CitationKey, ...))
     pred_fields: dict[str, Any] = {
@@ -117,14 +132,20 @@ def hypothesis_draft(profile_name: str = "compact") -> type[BaseModel]:
     if p.experiment_words:
         pred_fields["experiment"] = (_words(p, p.experiment_words, 10), ...)
     pred = create_model("PredictionDraft", __base__=_Draft, **pred_fields)
-    return create_model(
-        "HypothesisDraft", __base__=_Draft,
-        title=(_words(p, p.title_words, 8), ...),
-        statement=(_words(p, p.statement_words, 20), ...),
-        chain=(Annotated[list[step], Field(min_length=2, max_length=p.max_steps)], ...),  # type: ignore[valid-type]
-        # one prediction per link of the chain: a chain of n steps has n - 1 links
-        predictions=(Annotated[list[pred], Field(min_length=1, max_length=p.max_steps - 1)], ...),  # type: ignore[valid-type]
-    )
+    fields: dict[str, Any] = {"title": (_words(p, p.title_words, 8), ...), "statement": (_words(p, p.statement_words, 20), ...)}
+    fields.update({role: (step, ...) for role in p.steps})
+    # one prediction per link of the chain: n steps have n - 1 links
+    fields.update({f"prediction{i}": (pred, ...) for i in range(1, len(p.steps))})
+    return create_model("HypothesisDraft", __base__=_Draft, **fields)
+
+
+def draft_steps(draft: BaseModel) -> list[Any]:
+    """The chain steps of a hypothesis draft, in order."""
+    return [getattr(draft, r) for r in STEP_ROLES if r in type(draft).model_fields]
+
+
+def draft_predictions(draft: BaseModel) -> list[Any]:
+    return [getattr(draft, f) for f in type(draft).model_fields if f.startswith("prediction")]
 
 
 HypothesisDraft = hypothesis_draft("compact")
@@ -247,13 +268,13 @@ class Hypothesis(BaseModel):
     @classmethod
     def from_draft(cls, draft: BaseModel, *, id: str, origin: str, round: int, parents: list[str] | None = None) -> Hypothesis:
         """A record from a :func:`hypothesis_draft` instance: mechanism and citations come from the chain."""
-        chain = [ChainStep(claim=" ".join(s.claim.split()), key=s.key) for s in draft.chain]  # type: ignore[attr-defined]
+        chain = [ChainStep(claim=" ".join(s.claim.split()), key=s.key) for s in draft_steps(draft)]
         return cls(
             id=id,
             title=" ".join(draft.title.split()),  # type: ignore[attr-defined]
             statement=" ".join(draft.statement.split()),  # type: ignore[attr-defined]
             mechanism=mechanism_text(chain),
-            predictions=[render_prediction(p) for p in draft.predictions],  # type: ignore[attr-defined]
+            predictions=[render_prediction(p) for p in draft_predictions(draft)],
             citations=list(dict.fromkeys(s.key for s in chain)),
             chain=chain,
             origin=origin,

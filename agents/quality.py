@@ -231,6 +231,18 @@ def complete(field: str, text: str, cap: int | None, *, sentence: bool = False) 
     return []
 
 
+def trim_to_boundary(text: str, cap: int) -> str:
+    """``text`` if it is under ``cap``; else cut back to its last sentence or clause end (never mid-word)."""
+    if len(text) < cap - 1:
+        return text
+    for marks in (".;:!?", ","):
+        cut = max(text.rfind(m + " ") for m in marks)
+        if cut >= len(text) * 0.4:
+            return text[:cut].rstrip(",;: ") + "."
+    words_ = text.split()
+    return " ".join(words_[:-1]).rstrip(",;: ") + "." if len(words_) > 1 else text
+
+
 def unread(readings: Mapping[str, str]) -> list[Failure]:
     """Every retrieved passage (key -> its reading) has a non-empty reading."""
     return [Failure(check="read", field=key, detail="retrieved passage has no reading") for key, r in readings.items() if not r.strip()]

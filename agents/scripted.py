@@ -54,7 +54,8 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
     t1, t2 = _phrase(titles.get(first, first)), _phrase(titles.get(second, second))
     chain = [
         {"claim": f"{t1} lowers the drug's effect", "key": first},
-        {"claim": f"{t2} then shapes the clinical response to methotrexate", "key": second},
+        {"claim": f"{t2} follows in treated patients", "key": second},
+        {"claim": "This shapes the clinical response to methotrexate", "key": second},
     ]
     w1 = (t1.split() or ["drug"])[0].lower()
     w2 = (t2.split() or ["marker"])[-1].lower()
@@ -62,11 +63,15 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
         {"readout": f"{w1} level in blood", "direction": "higher", "comparison": "in non-responders than in responders"},
         {"readout": f"{w2} expression in synovium", "direction": "lower", "comparison": "after treatment than at baseline"},
     ]
-    if schema is not None and "experiment" in schema.model_json_schema().get("$defs", {}).get("PredictionDraft", {}).get("properties", {}):
+    rich = schema is not None and "consequence" in schema.model_fields
+    if rich:
+        preds = [*preds, {"readout": "joint erosion score", "direction": "higher", "comparison": "at two years in such patients"}]
         preds = [{**p, "experiment": f"Measure {p['readout']} in a prospective cohort of treated patients."} for p in preds]
+        chain.insert(2, {"claim": "Synovial inflammation persists despite treatment", "key": second})
+    roles = ("cause", "intermediate", "consequence", "effect") if rich else ("cause", "intermediate", "effect")
     return {
         "title": title,
         "statement": f"{t1} explains some methotrexate failures (case {salt % 1000}).",
-        "chain": chain,
-        "predictions": preds,
+        **dict(zip(roles, chain)),
+        **{f"prediction{i}": p for i, p in enumerate(preds, start=1)},
     }

@@ -97,7 +97,7 @@ def cite_tools_responder(messages, schema, keys):
     if schema.__name__ == "HypothesisDraft":
         tool_keys = [k for k in keys or [] if k.startswith("TOOL:")]
         if tool_keys:
-            out["chain"][0]["key"] = tool_keys[0]
+            out["cause"]["key"] = tool_keys[0]
     return out
 
 

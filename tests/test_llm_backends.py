@@ -80,8 +80,10 @@ def test_endpoint_gives_up_after_bounded_retries():
 
 def test_endpoint_citations_outside_the_retrieved_set_fail_validation():
     bad = {"title": "A title here", "statement": "A statement of twenty characters.",
-           "chain": [{"claim": "a claim of some length", "key": "PMID:9"}, {"claim": "another claim here", "key": "PMID:9"}],
-           "predictions": [{"readout": "level", "direction": "higher", "comparison": "in some"}]}
+           "cause": {"claim": "a claim of some length", "key": "PMID:9"}, "intermediate": {"claim": "another claim here", "key": "PMID:9"},
+           "effect": {"claim": "a third claim here", "key": "PMID:9"},
+           "prediction1": {"readout": "level", "direction": "higher", "comparison": "in some"},
+           "prediction2": {"readout": "score", "direction": "lower", "comparison": "in others"}}
     server = Server([(200, json.dumps(bad))] + [(200, json.dumps(bad))] * 3)
     llm = OpenAICompatibleLLM("http://host:1", opener=server)
     with pytest.raises(LLMOutputError):

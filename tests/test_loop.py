@@ -69,8 +69,11 @@ def test_generator_cites_only_retrieved_records(tmp_path):
 
 def test_unretrieved_citation_is_rejected(tmp_path):
     bad = {"title": "A hypothesis title", "statement": "A statement of twenty characters.",
-           "chain": [{"claim": "a claim of some length", "key": "PMID:999999"}, {"claim": "another claim here", "key": "PMID:1001"}],
-           "predictions": [{"readout": "level", "direction": "higher", "comparison": "in some"}]}
+           "cause": {"claim": "a claim of some length", "key": "PMID:999999"},
+           "intermediate": {"claim": "another claim here", "key": "PMID:1001"},
+           "effect": {"claim": "a third claim here", "key": "PMID:1001"},
+           "prediction1": {"readout": "level", "direction": "higher", "comparison": "in some"},
+           "prediction2": {"readout": "score", "direction": "lower", "comparison": "in others"}}
     llm = ScriptedLLM(responses={"HypothesisDraft": [bad]}, responder=responder)
     settings, deps = make(tmp_path, llm=llm, rounds=1, hypotheses=1, evolve_per_round=0)
     with pytest.raises(Exception, match="not among the records retrieved"):
@@ -94,9 +97,11 @@ def test_critic_flags_unsupported_citations_and_penalises(tmp_path):
 
 def test_proximity_merges_near_duplicates(tmp_path):
     same = {"title": "Same idea on efflux", "statement": "ABCB1 efflux lowers intracellular methotrexate in non-responders.",
-            "chain": [{"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
-                      {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"}],
-            "predictions": [{"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"}]}
+            "cause": {"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
+            "intermediate": {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"},
+            "effect": {"claim": "Lower drug exposure weakens the response", "key": "PMID:1002"},
+            "prediction1": {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"},
+            "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers after six months"}}
     # the second draft fails the generator's distinct check, and its revision is the same again: it is
     # flagged, kept, and then merged by proximity
     llm = ScriptedLLM(responses={"HypothesisDraft": [same, same, same]}, responder=responder)

@@ -19,7 +19,7 @@ SAMPLE = {
     "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
     "tools": [{"name": "chem.describe", "description": "d"}], "purpose": "p", "question": "q",
     "words": 20, "partner": {"key": "PMID:2", "title": "t2", "passage": "x2"}, "shared": "ABCB1", "form": "f", "flags": ["x"],
-    "must_answer": True, "profile": m.PROFILES["rich"], "example": "e", "failures": ["f"], "draft": "d",
+    "must_answer": True, "profile": m.PROFILES["rich"], "roles": [{"name": "cause", "text": "c"}, {"name": "effect", "text": "e"}], "example": "e", "failures": ["f"], "draft": "d", "too_long": ["p1"],
 }
 
 
@@ -54,8 +54,10 @@ def test_grammar_bounds_lengths_and_items():
     cap = m.PROFILES["compact"].cap(m.PROFILES["compact"].title_words)
     assert rules["title"].count("char") == cap  # at most the profile's cap
     assert rules["title"].startswith('"\\"" char char char char char char char char (')  # at least 8 characters
-    assert rules["predictions"].count("predictions-item") == m.PROFILES["compact"].max_steps - 1  # one per link
-    assert rules["chain"].count("chain-item") == m.PROFILES["compact"].max_steps
+    # named steps in order, then one prediction per link
+    assert list(m.HypothesisDraft.model_fields) == ["title", "statement", "cause", "intermediate", "effect", "prediction1", "prediction2"]
+    assert list(m.hypothesis_draft("rich").model_fields)[2:] == ["cause", "intermediate", "consequence", "effect",
+                                                                 "prediction1", "prediction2", "prediction3"]
 
 
 def test_citation_keys_become_an_enum():
@@ -69,14 +71,16 @@ def test_citation_keys_become_an_enum():
 
 
 GOOD = {"title": "Efflux limits methotrexate", "statement": "ABCB1 efflux lowers intracellular methotrexate in some patients.",
-        "chain": [{"claim": "ABCB1 variants raise drug efflux", "key": "PMID:1"},
-                  {"claim": "Less intracellular drug forms fewer polyglutamates", "key": "PMID:1"}],
-        "predictions": [{"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"}]}
+        "cause": {"claim": "ABCB1 variants raise drug efflux", "key": "PMID:1"},
+        "intermediate": {"claim": "Less intracellular drug forms fewer polyglutamates", "key": "PMID:1"},
+        "effect": {"claim": "Fewer polyglutamates weaken the anti-inflammatory effect", "key": "PMID:1"},
+        "prediction1": {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"},
+        "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers at six months"}}
 
 
 def test_validation_enforces_the_key_set():
     ok = GOOD
-    assert [s.key for s in validate_output(m.HypothesisDraft, json.dumps(ok), ["PMID:1"]).chain] == ["PMID:1", "PMID:1"]
+    assert [s.key for s in m.draft_steps(validate_output(m.HypothesisDraft, json.dumps(ok), ["PMID:1"]))] == ["PMID:1"] * 3
     with pytest.raises(Exception, match="not among the records retrieved"):
         validate_output(m.HypothesisDraft, ok, ["PMID:2"])
     too_long = {**ok, "title": "x" * 200}

@@ -122,7 +122,7 @@ def test_copied_passage_or_example_fails():
     assert q.not_copied("statement", copied, {"record PMID:1002": ABCB1})[0].check == "not_copied"
     from hypoforge import prompts
 
-    example = "Chloride from road de-icing salt lowers Daphnia reproduction in small lakes near roads, so grazing falls and algae bloom in summer."
+    example = "Lakes near salted roads lose Daphnia because spring chloride suppresses their reproduction, so grazing falls and algae bloom."
     assert q.not_copied("statement", example, {"example": prompts.source("example")})
     assert q.not_copied("statement", good().statement, {"record PMID:1002": ABCB1}) == []
 
@@ -169,3 +169,12 @@ def test_unread_evidence_is_named():
 def test_longest_shared_run():
     assert q.longest_shared_run("a b c d e", "x b c d y") == 3
     assert q.longest_shared_run("", "a") == 0
+
+
+def test_trim_to_boundary_never_cuts_mid_word():
+    text = "Folinic acid did not lower efficacy; polyglutamated stores of MTX do not contribute to drug efficacy asa"
+    assert q.trim_to_boundary(text, len(text)) == text[: -len(" asa")] + "."  # the clause end is too early: drop the cut word
+    clause = "Folinic acid did not lower the efficacy of methotrexate in this trial; stores of MTX do not contribute asa"
+    assert q.trim_to_boundary(clause, len(clause)) == "Folinic acid did not lower the efficacy of methotrexate in this trial."
+    assert q.trim_to_boundary("short.", 100) == "short."
+    assert q.trim_to_boundary("one two three four", 18) == "one two three."

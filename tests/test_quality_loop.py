@@ -27,9 +27,9 @@ def bad_draft(keys):
     """The demo's defects in one draft: a cut title, one prediction repeated, a mechanism that repeats the statement."""
     pred = {"readout": "DAS28 score", "direction": "higher", "comparison": "in patients with low drug levels"}
     statement = "Methotrexate non-response follows low polyglutamate levels in erythrocytes."
+    step = {"claim": statement, "key": keys[0]}
     return {"title": "Methotrexate Non-Response Combined with", "statement": statement,
-            "chain": [{"claim": statement, "key": keys[0]}, {"claim": statement, "key": keys[0]}],
-            "predictions": [pred, pred]}
+            "cause": step, "intermediate": step, "effect": step, "prediction1": pred, "prediction2": pred}
 
 
 def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
@@ -142,8 +142,9 @@ def test_bridge_record_is_offered_and_the_new_link_reported(tmp_path):
     def script(messages, schema, keys):
         out = responder(messages, schema, keys)
         if schema.__name__ == "HypothesisDraft":
-            out["chain"] = [{"claim": "Smoking induces ABCB1 expression in lymphocytes", "key": "PMID:3002"},
-                            {"claim": "More ABCB1 pumps methotrexate out of lymphocytes", "key": "PMID:3001"}]
+            out["cause"] = {"claim": "Smoking induces ABCB1 expression in lymphocytes", "key": "PMID:3002"}
+            out["intermediate"] = {"claim": "More ABCB1 pumps methotrexate out of lymphocytes", "key": "PMID:3001"}
+            out["effect"] = {"claim": "Less intracellular methotrexate weakens its anti-inflammatory effect", "key": "PMID:3001"}
         return out
 
     llm = ScriptedLLM(responder=script)
@@ -153,7 +154,7 @@ def test_bridge_record_is_offered_and_the_new_link_reported(tmp_path):
     assert "B [PMID:3002]" in gen and "ABCB1" in gen.split("both concern")[1].split("\n")[0]
     assert report.proposals[0].bridge and "step 2 links PMID:3002 to PMID:3001" in report.proposals[0].bridge
     data = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert [s["key"] for s in data["proposals"][0]["chain"]] == ["PMID:3002", "PMID:3001"]
+    assert [s["key"] for s in data["proposals"][0]["chain"]] == ["PMID:3002", "PMID:3001", "PMID:3001"]
     assert "New link" in (tmp_path / "out" / "report.md").read_text()
 
 
