@@ -16,13 +16,16 @@ constrained to the retrieved records, so an unretrieved citation cannot be gener
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 from langgraph.runtime import Runtime
 
 from hypoforge import prompts
 from hypoforge.agents import quality as q
 from hypoforge.agents.common import Tally, new_id
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.drafting import form, profile_for, write_hypothesis
+from hypoforge.agents.drafting import form, profile_for, semantic_embed, write_hypothesis
 from hypoforge.agents.models import Evidence, Hypothesis, readings_schema
 from hypoforge.agents.state import State, dump, hypotheses, plan
 from hypoforge.agents.tooluse import request_and_run
@@ -49,9 +52,10 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
 def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence]) -> list[Evidence]:
     """One reading per passage, in order, each labelled relevant or background.
 
-    A reading that reaches its character cap was cut off: the call is made once more with those
-    readings named; one still at the cap is trimmed back to its last clause boundary, never stored
-    mid-word.
+    On the compact profile the reading is the passage's sentence that bears most on the goal
+    (:func:`key_sentence`) and the model labels relevance only. On the rich profile the model writes
+    each reading; one that reaches its character cap was cut off, so the call is made once more
+    with those readings named, and one still at the cap is trimmed back to its last clause boundary.
     """
     profile = profile_for(deps)
     schema = readings_schema(len(found), profile.name)
@@ -59,16 +63,41 @@ def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence])
     passages = [{"key": e.key, "title": e.title, "text": e.passage} for e in found]
     too_long: list[str] = []
     for _attempt in range(2):
-        out = tally.ask(state, prompts.render("evidence", words=profile.reading_words, passages=passages, too_long=too_long),
-                        schema, keys=None, max_tokens=80 * len(found))
-        readings = [getattr(out, f"p{i}") for i in range(1, len(found) + 1)]
-        too_long = [f"p{i}" for i, r in enumerate(readings, start=1) if len(r.reading) >= cap - 1]
+        out = tally.ask(state, prompts.render("evidence", words=profile.reading_words, passages=passages, too_long=too_long,
+                                              write=profile.abstractive_readings),
+                        schema, keys=None, max_tokens=(80 if profile.abstractive_readings else 8) * len(found))
+        answers = [getattr(out, f"p{i}") for i in range(1, len(found) + 1)]
+        if not profile.abstractive_readings:
+            embed = semantic_embed(deps)
+            return [e.model_copy(update={"bearing": key_sentence(state["goal"], e.passage, embed), "relevant": a == "relevant"})
+                    for e, a in zip(found, answers)]
+        too_long = [f"p{i}" for i, r in enumerate(answers, start=1) if len(r.reading) >= cap - 1]
         if not too_long:
             break
     return [
         e.model_copy(update={"bearing": q.trim_to_boundary(" ".join(r.reading.split()), cap), "relevant": r.relevance == "relevant"})
-        for e, r in zip(found, readings)
+        for e, r in zip(found, answers)
     ]
+
+
+def key_sentence(goal: str, passage: str, embed=None) -> str:
+    """The whole sentence of ``passage`` that bears most on ``goal`` (an extractive reading).
+
+    Only complete sentences count (a passage cut at its length limit loses its tail). Similarity
+    is MiniLM cosine with a semantic embedder, else the share of the goal's content terms.
+    """
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", passage) if s.strip()]
+    whole = [s for s in sentences if s[-1] in ".!?"] or sentences
+    if not whole:
+        return ""
+    if embed is not None and len(whole) > 1:
+        v = np.asarray(embed([goal, *whole]), dtype=np.float32)
+        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+        best = whole[int(np.argmax(v[1:] @ v[0]))]
+    else:
+        terms = q.content_terms(goal)
+        best = max(whole, key=lambda s: len(q.content_terms(s) & terms))
+    return q.trim_to_boundary(best, 320)
 
 
 def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[str]]:

@@ -85,6 +85,10 @@ class Profile(BaseModel):
     comparison_words: int
     reading_words: int
     experiment_words: int = 0  # 0: predictions carry no experiment (small models)
+    # Small models copy a passage until the cap instead of summarising it, so on the compact
+    # profile a reading is extractive (the passage's sentence that bears most on the goal) and the
+    # model only labels each passage relevant or background; capable models write the reading.
+    abstractive_readings: bool = False
 
     def cap(self, words: int) -> int:
         return words * 8 + 8
@@ -98,7 +102,7 @@ PROFILES: dict[str, Profile] = {
     # Capable endpoint models: longer steps, four of them, an experiment per prediction.
     "rich": Profile(name="rich", title_words=16, statement_words=45, step_words=40,
                     steps=("cause", "intermediate", "consequence", "effect"), readout_words=16,
-                    comparison_words=20, reading_words=40, experiment_words=35),
+                    comparison_words=20, reading_words=40, experiment_words=35, abstractive_readings=True),
 }
 
 
@@ -154,8 +158,14 @@ HypothesisDraft = hypothesis_draft("compact")
 
 @lru_cache(maxsize=None)
 def readings_schema(n: int, profile_name: str = "compact") -> type[BaseModel]:
-    """Exactly one reading per retrieved passage, in order: fields ``p1``..``pN``, fixed by the grammar."""
+    """Exactly one reading per retrieved passage, in order: fields ``p1``..``pN``, fixed by the grammar.
+
+    Each field is a written reading plus a relevance label (``abstractive_readings``), or the label alone.
+    """
     p = PROFILES[profile_name]
+    if not p.abstractive_readings:
+        label = Literal["relevant", "background"]
+        return create_model("EvidenceReadings", __base__=_Draft, **{f"p{i}": (label, ...) for i in range(1, n + 1)})
     reading = create_model(
         "Reading", __base__=_Draft,
         reading=(_words(p, p.reading_words, 10), ...),

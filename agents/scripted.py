@@ -31,9 +31,13 @@ def _phrase(title: str, n: int = 7) -> str:
 
 
 def readings(schema: type[BaseModel]) -> dict[str, Any]:
-    """One reading per field ``p1``..``pN`` of an EvidenceReadings schema, all relevant."""
-    return {name: {"reading": f"Passage {name[1:]} reports a finding on methotrexate response.", "relevance": "relevant"}
-            for name in schema.model_fields}
+    """One answer per field ``p1``..``pN`` of an EvidenceReadings schema, all relevant (a label, or a reading and a label)."""
+    def one(name: str, field: Any) -> Any:
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            return {"reading": f"Passage {name[1:]} reports a finding on methotrexate response.", "relevance": "relevant"}
+        return "relevant"
+
+    return {name: one(name, f) for name, f in schema.model_fields.items()}
 
 
 def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *, title: str, salt: int,

@@ -64,7 +64,9 @@ def test_generator_cites_only_retrieved_records(tmp_path):
     # the evidence step saw every retrieved passage and the system prompt carries its readings
     ev_call = next(c for c in deps.llm.calls if c.schema == "EvidenceReadings")
     assert all(f"[{k}]" in ev_call.messages[-1]["content"] for k in retrieved)
-    assert "reports a finding" in gen_calls[0].messages[0]["content"]
+    # extractive readings (compact profile): each is a whole sentence of its passage
+    system = gen_calls[0].messages[0]["content"]
+    assert "Efflux transporter variants reduced intracellular methotrexate accumulation" in system
 
 
 def test_unretrieved_citation_is_rejected(tmp_path):

