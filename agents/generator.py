@@ -35,14 +35,21 @@ ANCHOR_CHARS = 450  # passage text shown with an anchor or bridge record in the 
 
 
 def retrieve(state: State, deps: Deps) -> list[Evidence]:
-    """Passages for the goal and the plan's focus areas, one per record, best first."""
+    """Passages for the goal and each of the plan's focus queries, one per record, taken in turn.
+
+    Results are interleaved rank by rank (the goal's best, the first focus query's best, ...), so
+    the focus queries (specific mechanisms, genes, cells) reach the evidence even when the goal's
+    own wording matches many general records.
+    """
     k = deps.settings.index.k
     p = plan(state)
-    queries = [state["goal"]] + [f"{state['goal']} {f}" for f in (p.focus if p else [])[:2]]
+    queries = [state["goal"]] + [f"{f} {state['goal']}" for f in (p.focus if p else [])[:2]]
+    results = [deps.retriever.search(query, k=k) for query in queries]
     seen: dict[str, Evidence] = {}
-    for query in queries:
-        for passage in deps.retriever.search(query, k=k):
-            if passage.key not in seen and len(seen) < k:
+    for rank in range(k):
+        for found in results:
+            if rank < len(found) and found[rank].key not in seen and len(seen) < k:
+                passage = found[rank]
                 seen[passage.key] = Evidence(
                     key=passage.key, pmid=passage.pmid, title=passage.title, year=passage.year, passage=passage.text[:PASSAGE_CHARS]
                 )

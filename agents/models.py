@@ -51,7 +51,7 @@ class _Draft(BaseModel):
 class PlanDraft(_Draft):
     """The supervisor's research plan: what to focus on."""
 
-    focus: Annotated[list[Annotated[str, _short(100)]], Field(min_length=1, max_length=3)]
+    focus: Annotated[list[Annotated[str, _short(60)]], Field(min_length=1, max_length=3)]
 
 
 class EvidenceNote(_Draft):
