@@ -50,8 +50,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         t.add_row(key, shown, sources[key], style=None if sources[key] == "default" else "bold")
     console = Console()
     console.print(t)
-    console.print(f"settings files read: {', '.join(files) if files else 'none'} (user file: {user_config_file()})",
-                  markup=False, highlight=False)
-    console.print(f"data dir: {settings.resolved_data_dir()}  ·  index: {settings.index_dir()}", markup=False, highlight=False)
+    for line in (f"settings files read: {', '.join(files) if files else 'none'} (user file: {user_config_file()})",
+                 f"data dir: {settings.resolved_data_dir()}  ·  index: {settings.index_dir()}"):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     return 0
 

@@ -1,19 +1,26 @@
 """How many CPU threads the embedded model uses: the cores nobody else is using, checked per call.
 
-llama.cpp splits each token's matrix work across its threads and makes them meet at a barrier
-after every operation (hundreds of times per token; OpenMP in llama-cpp-python's build). That is
-fast when every thread has a core to itself and slow when one does not: a thread that loses its
-core to another process holds the others at the next barrier until the scheduler gives the core
-back. With the issue 11 setting (2 cores, one low-priority busy process beside the model) two
-threads were 2.6x slower than one for free decoding and 13x slower for grammar-constrained
-decoding, whose per-token grammar pass on the main thread lets the other thread fall asleep and
-be woken onto the busy core's neighbour (see ``bench/contention.py``).
+llama.cpp splits each token's matrix work across its threads, which meet at a barrier after every
+operation (hundreds of times per token). llama-cpp-python builds it with OpenMP (libgomp), whose
+threads wait at a barrier by spinning. That is fast when every thread has a core to itself and
+collapses when one does not: a waiting thread spins through its time slice while the thread it
+waits for sits in the run queue, at every barrier, and during the grammar pass of constrained
+decoding (single-threaded, between tokens) the idle worker spins against the main thread.
 
-So the automatic thread count is the number of usable physical cores that other processes left
-idle, measured over a short window (:data:`SAMPLE_SECONDS`) just before every call, when this
-process is not decoding. A user never has to know: on a quiet machine every core is used, beside
-a busy process the model steps aside to the cores that are free. A fixed count (``--threads``,
-``HYPOFORGE_THREADS``, ``llm.n_threads``) turns the measurement off.
+Measured on the 2-core development machine with SmolLM2 (48 tokens; the machine was shared with
+other jobs, so figures are noisy; ``bench/contention.py`` is the clean measurement): beside other
+work, 2 threads gave 3.3 free / 1.7 constrained tokens/s, 1 thread 17.6 / 13.8; changing only the
+wait policy helped but less (``OMP_WAIT_POLICY=PASSIVE``, 2 threads: 23.8 / 10.2, and it adds a
+sleep/wake per barrier on a quiet machine), pinning (``OMP_PROC_BIND=true``: 3.6 / 3.3) and a
+shorter spin (``GOMP_SPINCOUNT=10000``: 3.2 / 1.5) did not. Fewer threads than busy cores is what
+works, so:
+
+The automatic thread count is the number of usable physical cores (affinity mask, hyper-threads
+folded, cgroup quota) that other processes left idle, measured over a short window
+(:data:`SAMPLE_SECONDS`) just before every call, while this process is not decoding. On a quiet
+machine every core is used; beside a busy process the model steps aside to the free cores. A user
+never has to know; a fixed count (``--threads``, ``HYPOFORGE_THREADS``, ``llm.n_threads``) turns
+the measurement off.
 """
 
 from __future__ import annotations
