@@ -142,6 +142,7 @@ class LlamaCppLLM:
         self.stats = LLMStats()
         self.remote = False  # runs in this process: prompts never leave the machine
         self.prefix_reuse = True
+        self.grammar_prefilter = True  # see hypoforge.agents.grammar_prefilter
         self._llama: Any = None
         self._evaluated = 0  # tokens passed to llama.eval, prompt and generated alike
 
@@ -166,6 +167,10 @@ class LlamaCppLLM:
                     f"could not load GGUF model {self.model_path}: {exc}; check the file is a complete GGUF model"
                 ) from exc
             self._instrument(self._llama)
+            if self.grammar_prefilter:
+                from hypoforge.agents.grammar_prefilter import install
+
+                install(self._llama)
         return self._llama
 
     def _instrument(self, llama: Any) -> None:
