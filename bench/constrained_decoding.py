@@ -11,30 +11,17 @@ outputs with and without the prefilter must be identical. Target: constrained >=
 
 from __future__ import annotations
 
-import argparse
-
 from _common import bootstrap, result
 
 bootstrap()
 
-from contention import KEYS, MESSAGES, default_model, tokens_per_second  # noqa: E402
+from contention import MESSAGES, prepare, tokens_per_second  # noqa: E402
 
-from hypoforge.agents import models as m  # noqa: E402
-from hypoforge.agents.grammar import schema_to_gbnf  # noqa: E402
-from hypoforge.agents.llm import LlamaCppLLM, schema_for  # noqa: E402
-from hypoforge.agents.llm_models import resolve_model  # noqa: E402
+from hypoforge.agents.llm import LlamaCppLLM  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default=None, help="default: qwen2.5-coder-1.5b when installed, else smollm2-135m")
-    ap.add_argument("--tokens", type=int, default=200)
-    ap.add_argument("--runs", type=int, default=2)
-    args = ap.parse_args()
-    from llama_cpp import LlamaGrammar
-
-    name, path = resolve_model(args.model or default_model())
-    grammar = LlamaGrammar.from_string(schema_to_gbnf(schema_for(m.HypothesisDraft, KEYS)), verbose=False)
+    args, name, path, grammar = prepare(__doc__)
     rates, texts = {}, {}
     for prefilter in (True, False):
         llm = LlamaCppLLM(path, name=name, temperature=0.0, seed=0)

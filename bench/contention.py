@@ -20,8 +20,10 @@ import argparse
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from _common import bootstrap, result
 
@@ -89,17 +91,23 @@ def tokens_per_second(llm: LlamaCppLLM, grammar, tokens: int, runs: int) -> tupl
     return sum(rates) / len(rates), used
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def prepare(doc: str) -> tuple[argparse.Namespace, str, Path, Any]:
+    """The options shared with bench/constrained_decoding.py, the model (name, path) and the grammar."""
+    from llama_cpp import LlamaGrammar
+
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--model", default=None, help="default: qwen2.5-coder-1.5b when installed, else smollm2-135m")
     ap.add_argument("--tokens", type=int, default=200)
     ap.add_argument("--runs", type=int, default=2)
     args = ap.parse_args()
-    from llama_cpp import LlamaGrammar
-
     name, path = resolve_model(args.model or default_model())
-    llm = LlamaCppLLM(path, name=name, temperature=0.0, seed=0)
     grammar = LlamaGrammar.from_string(schema_to_gbnf(schema_for(m.HypothesisDraft, KEYS)), verbose=False)
+    return args, name, path, grammar
+
+
+def main() -> None:
+    args, name, path, grammar = prepare(__doc__)
+    llm = LlamaCppLLM(path, name=name, temperature=0.0, seed=0)
     all_cores = usable_cores()
     settings = ["all", "1", "auto"]
     table: dict[str, dict[str, float]] = {}
