@@ -15,7 +15,7 @@ GOAL   ?= Why do about a third of rheumatoid arthritis patients not respond to m
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet --upgrade pip 'setuptools>=77'
 
 venv: $(BIN)/python
 
@@ -26,8 +26,9 @@ demo: venv
 	$(BIN)/hypoforge index starter
 	$(BIN)/hypoforge run "$(GOAL)" --model qwen2.5-coder-1.5b --seed 7
 
+# setuptools says every editable install is one (an InformationOnly note, not a problem): hidden.
 test: venv
-	$(PIPC) --quiet -e '.[dev,esm,ray]'
+	PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(PIPC) --quiet -e '.[dev,esm,ray]'
 	$(PIPC) --quiet --no-deps $(ESM)
 	$(BIN)/python -m pytest
 

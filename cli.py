@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "hypoforge.tools.genomics.commands",
     "hypoforge.agents.campaign.commands",
     "hypoforge.knowledge.commands",
+    "hypoforge.agents.config_commands",
 ]
 
 

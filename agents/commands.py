@@ -69,6 +69,8 @@ def add_loop_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index", type=Path, help="literature index directory (default: the user data dir's index)")
     g.add_argument("--data-dir", type=Path, help="data directory for runs and checkpoints (default: the user data dir)")
     g.add_argument("--cache", type=Path, help="on-disk LLM response cache directory (off by default)")
+    g.add_argument("--threads", type=int, metavar="N",
+                   help="CPU threads for the embedded model (default: automatic, the cores other processes leave idle; $HYPOFORGE_THREADS)")
     from hypoforge.tools.commands import add_esm_model_arg
 
     add_esm_model_arg(g)
@@ -77,7 +79,7 @@ def add_loop_args(p: argparse.ArgumentParser) -> None:
 def loop_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings the loop flags (:func:`add_loop_args`) give; None values leave a setting alone."""
     return {
-        "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache},
+        "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache, "n_threads": args.threads},
         "index": {"dir": args.index},
         "loop": {
             "rounds": args.rounds,
@@ -112,6 +114,7 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from hypoforge.agents.deps import Deps
+    from hypoforge.agents.progress import run_progress
     from hypoforge.agents.run import check_writable, start_run, validate_goal
 
     from hypoforge.agents.patient import PatientInput
@@ -130,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                outside_calls=args.outside_calls, allow_remote=args.allow_remote_patient_data)
     elif args.clinical or args.outside_calls or args.sample:
         raise UserError("--sample, --clinical and --outside-calls need --patient VCF")
-    with _progress(quiet=args.json) as on_event:
+    with run_progress(quiet=args.json) as on_event:
         deps = Deps.from_settings(settings, on_event=on_event)
         _say(args, f"model: {deps.llm.name}")
         result = start_run(goal, settings, deps, out_dir=args.out, patient=patient)
@@ -140,15 +143,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from hypoforge.agents.deps import Deps
+    from hypoforge.agents.progress import run_progress
     from hypoforge.agents.run import load_run, resume_run
     from hypoforge.agents.settings import Settings
 
-    base = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
+    base = Settings.layered(overrides={"data_dir": args.data_dir})  # a settings file's data_dir counts
     meta = load_run(base, args.run_id)
     settings = Settings.model_validate(meta["settings"])
     if args.data_dir:
         settings.data_dir = args.data_dir
-    with _progress(quiet=args.json) as on_event:
+    with run_progress(quiet=args.json) as on_event:
         deps = Deps.from_settings(settings, on_event=on_event)
         _say(args, f"resuming {args.run_id} with model {deps.llm.name}")
         result = resume_run(args.run_id, settings, deps)
@@ -160,7 +164,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from hypoforge.agents.run import list_runs
     from hypoforge.agents.settings import Settings
 
-    runs = list_runs(Settings(data_dir=args.data_dir) if args.data_dir else Settings())
+    runs = list_runs(Settings.layered(overrides={"data_dir": args.data_dir}))
     if args.json:
         print(json.dumps([{k: r.get(k) for k in ("run_id", "goal", "status", "model", "out_dir")} for r in runs], indent=2))
         return 0
@@ -217,35 +221,6 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
 
 def _say(args: argparse.Namespace, text: str) -> None:
     print(text, file=sys.stderr if args.json else sys.stdout)
-
-
-class _progress:
-    """A Rich status line showing which agent works; silent when printing JSON."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.status: Any = None
-        self.calls = 0
-
-    def __enter__(self) -> Any:
-        if self.quiet or not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-
-        self.status = Console(stderr=True).status("starting")
-        self.status.start()
-        return self.event
-
-    def event(self, name: str, payload: dict[str, Any]) -> None:
-        if name == "llm_call":
-            self.calls += 1
-        if name in ("node_start", "llm_call"):
-            node = payload.get("node")
-            self.status.update(f"round {payload.get('round', '')} · {node} · {self.calls} LLM calls")
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.status is not None:
-            self.status.stop()
 
 
 def _show(args: argparse.Namespace, result: Any) -> None:

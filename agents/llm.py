@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from hypoforge.agents.grammar import constrain_keys, max_chars, schema_to_gbnf
+from hypoforge.agents.threads import AutoThreads, usable_cores
 from hypoforge.errors import UserError
 from hypoforge.files import write_atomic
 from pydantic import BaseModel, ValidationError
@@ -137,13 +138,18 @@ class LlamaCppLLM:
         self.repeat_penalty = repeat_penalty
         self.name = name or self.model_path.name
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        # None: the automatic count (idle physical cores, re-measured before every call; see
+        # hypoforge.agents.threads); a number fixes it.
+        self.n_threads = n_threads
+        self.auto_threads = AutoThreads() if n_threads is None else None
+        self.threads_used = n_threads or usable_cores()  # the count the context runs with now
         self.seed = seed
         self.temperature = temperature
         self.cache = cache
         self.stats = LLMStats()
         self.remote = False  # runs in this process: prompts never leave the machine
         self.prefix_reuse = True
+        self.grammar_prefilter = True  # see hypoforge.agents.grammar_prefilter
         self._llama: Any = None
         self._evaluated = 0  # tokens passed to llama.eval, prompt and generated alike
 
@@ -158,8 +164,8 @@ class LlamaCppLLM:
                     n_ctx=self.n_ctx,
                     # Prompt evaluation too: llama-cpp-python otherwise uses every core for batches,
                     # so parallel workers with one thread each would still fight over all cores.
-                    n_threads=self.n_threads,
-                    n_threads_batch=self.n_threads,
+                    n_threads=self.threads_used,
+                    n_threads_batch=self.threads_used,
                     seed=self.seed,
                     verbose=False,
                 )
@@ -168,6 +174,10 @@ class LlamaCppLLM:
                     f"could not load GGUF model {self.model_path}: {exc}; check the file is a complete GGUF model"
                 ) from exc
             self._instrument(self._llama)
+            if self.grammar_prefilter:
+                from hypoforge.agents.grammar_prefilter import install
+
+                install(self._llama)
         return self._llama
 
     def _instrument(self, llama: Any) -> None:
@@ -180,8 +190,20 @@ class LlamaCppLLM:
 
         llama.eval = counting_eval
 
+    def _set_threads(self, llama: Any) -> None:
+        """Re-measure the automatic thread count and give it to the context (generation and prompt)."""
+        if self.auto_threads is None:
+            return
+        n = self.auto_threads.choose()
+        if n != self.threads_used:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(llama.ctx, n, n)
+            self.threads_used = n
+
     def _complete(self, messages: Sequence[Message], *, max_tokens: int, grammar: Any = None) -> str:
         llama = self._load()
+        self._set_threads(llama)
         if not self.prefix_reuse:
             llama.reset()
         t0 = time.perf_counter()

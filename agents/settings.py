@@ -1,8 +1,15 @@
-"""One layered settings model: defaults < preset < environment < command-line flags.
+"""One layered settings model: defaults < settings files < preset < environment < command-line flags.
 
 Every field has a description (shown by ``hypoforge run --help`` where it maps to a flag) and
 unknown keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent
 default.
+
+Settings files are TOML with the sections of the campaign spec's ``settings`` (``[llm]``,
+``[index]``, ``[loop]``) and a top-level ``data_dir``. Two are read when present: the user's
+(``hypoforge.toml`` in the user config directory, or ``$HYPOFORGE_CONFIG_DIR``), then the
+project's (``hypoforge.toml`` in the working directory), which wins. Relative paths in a file are
+relative to that file. ``hypoforge config show`` prints the effective settings and each value's
+source (:func:`explain`).
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ class LLMSettings(_Strict):
     temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
     seed: int = Field(7, description="Seed for sampling and for every random choice in the loop.")
     n_ctx: int = Field(4096, ge=512, description="Context window for embedded models.")
-    n_threads: int | None = Field(None, description="CPU threads for embedded models; None = all cores.")
+    n_threads: int | None = Field(
+        None, ge=1, description="CPU threads for embedded models; None = automatic (the idle physical cores, measured before every call)."
+    )
     cache_dir: Path | None = Field(None, description="On-disk response cache directory; None = no cache.")
     profile: Literal["auto", "compact", "rich"] = Field(
         "auto", description="Output budgets: compact (small embedded models), rich (capable endpoints); auto picks by backend."
@@ -81,34 +90,118 @@ class Settings(_Strict):
 
     @classmethod
     def layered(cls, preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-        """Defaults, then a named preset, then ``HYPOFORGE_*`` environment variables, then overrides.
+        """Defaults, settings files, a named preset, ``HYPOFORGE_*`` environment variables, then overrides.
 
         ``overrides`` is a nested dict (``{"loop": {"rounds": 1}}``); None values are ignored.
         """
-        data: dict[str, Any] = {}
-        if preset:
-            if preset not in PRESETS:
-                from hypoforge.errors import UserError
+        return explain(preset, overrides)[0]
 
-                raise UserError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-            merge_settings(data, PRESETS[preset])
-        env_map = {
-            "HYPOFORGE_MODEL": ("llm", "model"),
-            "HYPOFORGE_LLM_URL": ("llm", "url"),
-            "HYPOFORGE_INDEX": ("index", "dir"),
-            "HYPOFORGE_CHROMA_URL": ("index", "chroma_url"),
-            "HYPOFORGE_LLM_CACHE": ("llm", "cache_dir"),
-            "HYPOFORGE_LLM_TIMEOUT": ("llm", "timeout_s"),
-            "HYPOFORGE_LLM_RETRIES": ("llm", "retries"),
-            "HYPOFORGE_LLM_RETRY_BUDGET": ("llm", "retry_budget"),
-            "HYPOFORGE_LLM_RETRY_BACKOFF": ("llm", "retry_backoff_s"),
-        }
-        for var, (section, key) in env_map.items():
-            if os.environ.get(var):
-                merge_settings(data, {section: {key: os.environ[var]}})
-        if overrides:
-            merge_settings(data, overrides)
-        return cls.model_validate(data)
+
+CONFIG_FILE = "hypoforge.toml"
+CONFIG_DIR_ENV = "HYPOFORGE_CONFIG_DIR"
+ENV_SETTINGS = {
+    "HYPOFORGE_MODEL": ("llm", "model"),
+    "HYPOFORGE_LLM_URL": ("llm", "url"),
+    "HYPOFORGE_INDEX": ("index", "dir"),
+    "HYPOFORGE_CHROMA_URL": ("index", "chroma_url"),
+    "HYPOFORGE_LLM_CACHE": ("llm", "cache_dir"),
+    "HYPOFORGE_LLM_TIMEOUT": ("llm", "timeout_s"),
+    "HYPOFORGE_LLM_RETRIES": ("llm", "retries"),
+    "HYPOFORGE_LLM_RETRY_BUDGET": ("llm", "retry_budget"),
+    "HYPOFORGE_LLM_RETRY_BACKOFF": ("llm", "retry_backoff_s"),
+}
+PATH_KEYS = {("llm", "cache_dir"), ("index", "dir"), ("data_dir",)}
+
+
+def user_config_file() -> Path:
+    """``hypoforge.toml`` in ``$HYPOFORGE_CONFIG_DIR`` or the user config dir (e.g. ``~/.config/hypoforge``)."""
+    env = os.environ.get(CONFIG_DIR_ENV)
+    if env:
+        return Path(env) / CONFIG_FILE
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("hypoforge", appauthor=False)) / CONFIG_FILE
+
+
+def config_files() -> list[tuple[str, Path]]:
+    """The settings files that exist, lowest precedence first: (label, path)."""
+    found = [("user file", user_config_file()), ("project file", Path.cwd() / CONFIG_FILE)]
+    seen: set[Path] = set()
+    out = []
+    for label, path in found:
+        if path.is_file() and path.resolve() not in seen:
+            seen.add(path.resolve())
+            out.append((label, path))
+    return out
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A settings file as a nested dict, validated on its own: one-line UserError naming file and key."""
+    import tomllib
+
+    from hypoforge.errors import UserError
+    from pydantic import ValidationError
+
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"settings file {path} cannot be read ({exc}); fix or remove it") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"settings file {path} is not valid TOML ({exc}); fix the syntax there") from None
+    for key in PATH_KEYS:  # relative paths are relative to the file
+        section = data if len(key) == 1 else data.get(key[0])
+        if isinstance(section, dict) and isinstance(section.get(key[-1]), str):
+            section[key[-1]] = str((path.parent / Path(section[key[-1]]).expanduser()).resolve())
+    try:
+        Settings.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(map(str, e["loc"])) or "(top level)"
+        raise UserError(f"settings file {path}: {where}: {e['msg']}; fix or remove that key") from None
+    return data
+
+
+def layers(preset: str | None = None, overrides: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Every settings layer above the defaults, lowest precedence first: (source, nested dict)."""
+    from hypoforge.agents.threads import threads_from_env
+    from hypoforge.errors import UserError
+
+    out = [(f"{label} {path}", read_config_file(path)) for label, path in config_files()]
+    if preset:
+        if preset not in PRESETS:
+            raise UserError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        out.append((f"preset {preset}", PRESETS[preset]))
+    for var, (section, key) in ENV_SETTINGS.items():
+        if os.environ.get(var):
+            out.append((f"${var}", {section: {key: os.environ[var]}}))
+    threads = threads_from_env(os.environ.get("HYPOFORGE_THREADS"))
+    if threads is not None:
+        out.append(("$HYPOFORGE_THREADS", {"llm": {"n_threads": threads}}))
+    if overrides:
+        out.append(("command line", overrides))
+    return out
+
+
+def explain(preset: str | None = None, overrides: dict[str, Any] | None = None) -> tuple[Settings, dict[str, str]]:
+    """The effective settings and, for every setting, the layer its value came from ("default" if none)."""
+    data: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for source, layer in layers(preset, overrides):
+        merge_settings(data, layer)
+        sources.update({key: source for key, value in flatten(layer).items() if value is not None})
+    settings = Settings.model_validate(data)
+    return settings, {key: sources.get(key, "default") for key in flatten(settings.model_dump())}
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested dict as {dotted key: leaf value} (lists are leaves)."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = v
+    return out
 
 
 # Named presets: a quick look, the default balance, and a longer tournament.

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                            help="index folder (default: the user data dir's hypoforge/index)")
         q.add_argument("--chroma-url", default=None, metavar="URL",
                        help="use a shared `chroma run` server instead of an on-disk index")
-        q.add_argument("--collection", default="literature", help="named collection (default: literature)")
+        q.add_argument("--collection", default=None, help="named collection (default: the settings' index.collection, literature)")
         q.add_argument("--embedder", default=None, metavar="SPEC",
                        help="embedding model: 'minilm' (default, offline), a local ONNX model folder, or URL#MODEL")
         return q
@@ -79,8 +79,15 @@ def open_index(args: argparse.Namespace) -> Any:
     from hypoforge.knowledge.embeddings import load_embedder
     from hypoforge.knowledge.store import KnowledgeIndex
 
-    return KnowledgeIndex(args.index, embedder=load_embedder(args.embedder),
-                          collection=args.collection, chroma_url=args.chroma_url)
+    index, chroma_url, collection = args.index, args.chroma_url, args.collection
+    if index is None and chroma_url is None:  # the index `hypoforge run` reads (settings files, env)
+        from hypoforge.agents.settings import Settings
+
+        s = Settings.layered()
+        index, chroma_url = (None, s.index.chroma_url) if s.index.chroma_url else (s.index_dir(), None)
+        collection = collection or s.index.collection
+    return KnowledgeIndex(index, embedder=load_embedder(args.embedder),
+                          collection=collection or "literature", chroma_url=chroma_url)
 
 
 PROGRESS_LINE_S = 30.0

@@ -145,5 +145,5 @@ def test_shipped_as_package_data(cards: list[dict]) -> None:
     assert resource.is_file()
     assert _load_cards(resource.read_text(encoding="utf-8")) == cards
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    data = pyproject["tool"]["setuptools"]["package-data"]["hypoforge.knowledge"]
-    assert "starter/*.jsonl" in data
+    assert "hypoforge.knowledge.starter" in pyproject["tool"]["setuptools"]["packages"]
+    assert "*.jsonl" in pyproject["tool"]["setuptools"]["package-data"]["hypoforge.knowledge.starter"]

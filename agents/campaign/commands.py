@@ -48,14 +48,22 @@ def _shared(p: argparse.ArgumentParser) -> None:
     p.add_argument("--deps-factory", metavar="MODULE:FUNC", help="advanced: build each goal's LLM and index with this function (default: from settings)")
     p.add_argument("--deps-options", metavar="JSON", help="advanced: JSON object passed to the deps factory")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="CPU threads per goal's embedded model (default: the spec's llm.n_threads, else cores // workers; $HYPOFORGE_THREADS)")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from hypoforge.errors import UserError
+
     out: dict[str, Any] = {}
     if args.chroma_url:
         out["index"] = {"chroma_url": args.chroma_url}
     if args.llm_url:
         out["llm"] = {"url": args.llm_url}
+    if args.threads is not None:
+        if args.threads < 1:
+            raise UserError(f"--threads must be at least 1, got {args.threads}")
+        out.setdefault("llm", {})["n_threads"] = args.threads
     return out
 
 
@@ -94,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)  # every spec mistake is reported before anything is written
     workers = _workers(args.workers)
     options = _options(args)
+    overrides = _overrides(args)
     factory = args.deps_factory or DEFAULT_FACTORY
     preflight(spec, factory)
     for g in spec.goals:  # layered settings must validate too (e.g. an environment override)
@@ -105,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     executor = _executor(args.ray, workers)
     check_writable(out)
     state = new_state(spec, args.spec, workers=workers, ray_address=args.ray, deps_factory=factory, deps_options=options)
-    runner = CampaignRunner(state, out, progress=not args.quiet and sys.stderr.isatty(), overrides=_overrides(args))
+    runner = CampaignRunner(state, out, progress=not args.quiet and sys.stderr.isatty(), overrides=overrides)
     runner.save()
     _save_overrides(out, runner.overrides)
     final = runner.run(executor)

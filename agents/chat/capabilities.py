@@ -78,10 +78,9 @@ def split_mutations(text: str) -> list[str]:
     return [m for m in re.split(r"[\s,;]+", text.strip()) if m]
 
 
-def patient(path: str) -> str:
-    """A pharmacogenomic treatment plan (Markdown) from a patient's VCF or consumer genotype file."""
+def patient(path: str) -> Any:
+    """A pharmacogenomic treatment plan (``TreatmentPlan``) from a patient's VCF or consumer genotype file."""
     try:
-        from hypoforge.tools.genomics.plan import render_markdown
         from hypoforge.tools.genomics.service import make_plan
     except ImportError as exc:
         raise Unavailable(f"patient plans (hypoforge.tools.genomics is not installed; missing {exc.name or exc})") from exc
@@ -90,4 +89,4 @@ def patient(path: str) -> str:
         from hypoforge.errors import UserError
 
         raise UserError(f"/patient {path}: no such file; give the path of a VCF/BCF or 23andMe/AncestryDNA file")
-    return render_markdown(make_plan(p))
+    return make_plan(p)

@@ -51,9 +51,9 @@ COMMANDS: dict[str, Spec] = {
     "debate": Spec("/debate N M", "a judged debate between proposals N and M, recorded as a tournament match"),
     "cite": Spec("/cite N", "the passages cited by proposal N"),
     "ask": Spec("/ask QUESTION", "an answer grounded in the index with citations, or 'the index has no evidence for this'"),
-    "molecule": Spec("/molecule SMILES", "profile a small molecule (RDKit tool)"),
-    "protein": Spec("/protein SEQUENCE [MUTATIONS]", "protein properties; mutation effects when a scoring tool is installed"),
-    "patient": Spec("/patient VCF", "pharmacogenomic RA treatment plan from a genotype file"),
+    "molecule": Spec("/molecule SMILES [--json]", "profile a small molecule (RDKit tool): descriptors, rules, alerts, scaffold"),
+    "protein": Spec("/protein SEQUENCE [MUTATIONS] [--json]", "protein properties; mutation effects when a scoring tool is installed"),
+    "patient": Spec("/patient VCF [--json]", "pharmacogenomic RA treatment plan from a genotype file"),
     "tools": Spec("/tools", "the installed tools"),
     "model": Spec("/model [NAME]", "the model in use; with NAME, switch to another model"),
     "export": Spec("/export md|json [PATH]", "write the session (report and transcript) to a file"),
@@ -73,6 +73,14 @@ class Parsed:
             return shlex.split(self.arg)
         except ValueError:
             return self.arg.split()
+
+
+def _json_flag(parsed: Parsed) -> tuple[bool, Parsed]:
+    """Whether ``--json`` was given (raw tool output instead of tables), and the rest of the command."""
+    words = parsed.words
+    if "--json" not in words:
+        return False, parsed
+    return True, Parsed(parsed.name, shlex.join(w for w in words if w != "--json"))
 
 
 def parse(line: str) -> Parsed | None:
@@ -379,10 +387,12 @@ class Chat:
             self._deps.tools = self._tools
         return self._tools
 
-    def _show_results(self, results: list[Any]) -> None:
+    def _show_results(self, results: list[Any], *, as_json: bool = False) -> None:
+        from hypoforge.agents.chat import render_tools
+
         for r in results:
             if r.ok:
-                self.console.print(Markdown(f"**{r.tool}** (evidence `{r.id}`)\n\n```json\n{json.dumps(r.output, indent=2)[:4000]}\n```"))
+                render_tools.show_tool_result(self.console, r, as_json=as_json)
                 self.session.say("assistant", f"{r.tool}: ok ({r.id})")
             else:
                 self._reply(f"{r.tool}: {r.error}", style="red")
@@ -400,24 +410,29 @@ class Chat:
     def cmd_molecule(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat import capabilities as cap
 
+        as_json, parsed = _json_flag(parsed)
         smiles = self._args(parsed, 1, 1)[0]
-        self._show_results([self._capability(lambda: cap.molecule(self._registry(), smiles))])
+        self._show_results([self._capability(lambda: cap.molecule(self._registry(), smiles))], as_json=as_json)
 
     def cmd_protein(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat import capabilities as cap
 
+        as_json, parsed = _json_flag(parsed)
         words = parsed.words
         if not words:
             raise UserError(f"usage: {COMMANDS['protein'].usage}")
         muts = cap.split_mutations(" ".join(words[1:]))
-        self._show_results(self._capability(lambda: cap.protein(self._registry(), words[0], muts)))
+        self._show_results(self._capability(lambda: cap.protein(self._registry(), words[0], muts)), as_json=as_json)
 
     def cmd_patient(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat import capabilities as cap
 
+        from hypoforge.agents.chat import render_tools
+
+        as_json, parsed = _json_flag(parsed)
         path = self._args(parsed, 1, 1)[0]
-        md = self._capability(lambda: cap.patient(path))
-        self.console.print(Markdown(md))
+        plan = self._capability(lambda: cap.patient(path))
+        render_tools.show_patient_plan(self.console, plan, as_json=as_json)
         self.session.say("assistant", f"treatment plan for {path}")
 
     # ------------------------------------------------------------------ session

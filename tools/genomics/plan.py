@@ -321,6 +321,12 @@ def build_plan(
     )
 
 
+def evidence_line(e: Evidence) -> str:
+    """Source, strength, PMIDs and the facts an item rests on, in one line."""
+    bits = [e.source] + ([e.strength] if e.strength else []) + ([f"PMID {', '.join(e.pmids)}"] if e.pmids else [])
+    return "; ".join(bits) + (f". Based on: {'; '.join(e.facts)}" if e.facts else "")
+
+
 def render_markdown(plan: TreatmentPlan) -> str:
     lines = [f"# RA treatment plan: {plan.sample}", "", f"> {plan.disclaimer}", "", "## Pharmacogenes", "",
              "| gene | diplotype | phenotype | activity score | confidence | missing positions |", "|---|---|---|---|---|---|"]
@@ -330,19 +336,15 @@ def render_markdown(plan: TreatmentPlan) -> str:
     for oc in plan.outside_calls:
         lines.append(f"| {oc.gene} (outside call) | {oc.diplotype} | | | | |")
 
-    def ev(e: Evidence) -> str:
-        bits = [e.source] + ([e.strength] if e.strength else []) + ([f"PMID {', '.join(e.pmids)}"] if e.pmids else [])
-        return "; ".join(bits) + (f". Based on: {'; '.join(e.facts)}" if e.facts else "")
-
     lines += ["", "## Plan (ACR 2021 structure)", ""]
     for s in plan.steps:
-        lines += [f"- **{s.step}.** {s.text}", f"  - Evidence: {ev(s.evidence)}"]
+        lines += [f"- **{s.step}.** {s.text}", f"  - Evidence: {evidence_line(s.evidence)}"]
     lines += ["", "## Drug-specific recommendations", ""]
     for r in plan.drugs:
-        lines += [f"- **{r.drug}** ({r.action}): {r.text}", f"  - Evidence: {ev(r.evidence)}"]
+        lines += [f"- **{r.drug}** ({r.action}): {r.text}", f"  - Evidence: {evidence_line(r.evidence)}"]
     lines += ["", "## Not actionable (context only)", ""]
     for r in plan.not_actionable:
-        lines.append(f"- {r.text} ({ev(r.evidence)})")
+        lines.append(f"- {r.text} ({evidence_line(r.evidence)})")
     for f in plan.context:
         lines.append(f"- {f.gene} {f.rsid}: {f.genotype or 'not in file'}; {f.trait}. {f.label} ({f.source})")
     return "\n".join(lines) + "\n"
