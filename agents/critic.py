@@ -19,8 +19,8 @@ from hypoforge import prompts
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import record_texts
-from hypoforge.agents.models import CRITERIA, Review, ReviewDraft
-from hypoforge.agents.quality import strip_bad_keys
+from hypoforge.agents.models import CRITERIA, REVIEW_TEXT_CHARS, Review, ReviewDraft
+from hypoforge.agents.quality import strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, dump, evidence, hypotheses
 from hypoforge.agents.tooluse import mentions_computable, request_and_run
 
@@ -58,8 +58,8 @@ def review(state: State, runtime: Runtime[Deps]) -> dict:
         r = Review(
             round=rnd,
             scores={c: getattr(draft, c) for c in CRITERIA},
-            strengths=strip_bad_keys(draft.strengths, records)[0],
-            weaknesses=strip_bad_keys(draft.weaknesses, records)[0],
+            strengths=trim_to_boundary(strip_bad_keys(draft.strengths, records)[0], REVIEW_TEXT_CHARS),
+            weaknesses=trim_to_boundary(strip_bad_keys(draft.weaknesses, records)[0], REVIEW_TEXT_CHARS),
             unsupported=list(dict.fromkeys(draft.unsupported)),
             # A hypothesis that still fails a deterministic check cannot be accepted as it stands.
             verdict="revise" if h.flags and draft.verdict == "accept" else draft.verdict,

@@ -13,8 +13,8 @@ from hypoforge import prompts
 from hypoforge.agents.common import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import record_texts
-from hypoforge.agents.models import MetaReviewDraft
-from hypoforge.agents.quality import strip_bad_keys
+from hypoforge.agents.models import LESSON_CHARS, OVERVIEW_CHARS, MetaReviewDraft
+from hypoforge.agents.quality import strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 
@@ -37,8 +37,9 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     # Keys written in free text are checked like citations: a key that is not a run record, or whose
     # record does not make the claim of its sentence, is removed and counted.
     records = record_texts(evidence(state))
-    overview, dropped = strip_bad_keys(draft.overview, records)
-    recurring = [strip_bad_keys(r, records)[0] for r in draft.recurring]
+    # Free text that ran to its cap is trimmed back to a clause boundary, never kept mid-word.
+    overview, dropped = strip_bad_keys(trim_to_boundary(draft.overview, OVERVIEW_CHARS), records)
+    recurring = [strip_bad_keys(trim_to_boundary(r, LESSON_CHARS), records)[0] for r in draft.recurring]
     lessons = list(dict.fromkeys([*(state.get("lessons") or []), *recurring]))[-6:]
     return tally.update(lessons=lessons, overview=overview, done={f"metareview:{rnd}": True},
                         counts={"text_keys_dropped": len(dropped)} if dropped else {})

@@ -186,17 +186,23 @@ Score = Literal[1, 2, 3, 4, 5]
 """A 1-5 criterion score, as an enum so the grammar (not only validation) enforces the range."""
 
 
+REVIEW_TEXT_CHARS = 220
+OVERVIEW_CHARS = 700
+LESSON_CHARS = 140
+
+
 class ReviewDraft(_Draft):
     alignment: Score
     plausibility: Score
     novelty: Score
     testability: Score
     safety: Score
-    strengths: Annotated[str, _short(160)]
-    weaknesses: Annotated[str, _short(160)]
-    unsupported: Annotated[list[CitationKey], Field(max_length=3)] = Field(
-        default_factory=list, description="Cited keys whose passage does not support the claim."
-    )
+    # told "one sentence of at most 25 words"; the cap sits above that (a cut sentence is trimmed
+    # back to a clause boundary when stored)
+    strengths: Annotated[str, _short(REVIEW_TEXT_CHARS)]
+    weaknesses: Annotated[str, _short(REVIEW_TEXT_CHARS)]
+    # required, so the grammar makes the model decide (an empty list is a decision)
+    unsupported: Annotated[list[CitationKey], Field(max_length=3, description="Cited keys whose passage does not support the claim.")]
     verdict: Literal["accept", "revise", "reject"]
 
 
@@ -210,8 +216,8 @@ class JudgementDraft(_Draft):
 
 
 class MetaReviewDraft(_Draft):
-    recurring: Annotated[list[Annotated[str, _short(120)]], Field(max_length=3)]
-    overview: Annotated[str, _short(500)]
+    recurring: Annotated[list[Annotated[str, _short(LESSON_CHARS)]], Field(max_length=3)]
+    overview: Annotated[str, _short(OVERVIEW_CHARS)]
 
 
 # ---------------------------------------------------------------- records of the run
