@@ -28,7 +28,8 @@ def evolve_one(tally: Tally, state: State, deps: Deps, parents: list[Hypothesis]
         lessons=state.get("lessons") or [],
         form=form(profile_for(deps)),
     )
-    others = [h for h in hypotheses(state, active_only=True).values() if h.id not in {p.id for p in parents}]
+    # Parents count as "others": an evolved hypothesis that says what its parent said adds nothing.
+    others = list(hypotheses(state, active_only=True).values())
     return write_hypothesis(tally, state, deps, user, keys=sorted(state.get("evidence") or {}), id=id,
                             origin=f"evolved:{strategy}", round=round, others=others, parents=[p.id for p in parents])
 

@@ -12,6 +12,7 @@ Two families, kept apart on purpose:
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -284,11 +285,11 @@ class Hypothesis(BaseModel):
     @classmethod
     def from_draft(cls, draft: BaseModel, *, id: str, origin: str, round: int, parents: list[str] | None = None) -> Hypothesis:
         """A record from a :func:`hypothesis_draft` instance: mechanism and citations come from the chain."""
-        chain = [ChainStep(claim=" ".join(s.claim.split()), key=s.key) for s in draft_steps(draft)]
+        chain = [ChainStep(claim=_clean(s.claim), key=s.key) for s in draft_steps(draft)]
         return cls(
             id=id,
-            title=" ".join(draft.title.split()),  # type: ignore[attr-defined]
-            statement=" ".join(draft.statement.split()),  # type: ignore[attr-defined]
+            title=_clean(draft.title),  # type: ignore[attr-defined]
+            statement=_clean(draft.statement),  # type: ignore[attr-defined]
             mechanism=mechanism_text(chain),
             predictions=[render_prediction(p) for p in draft_predictions(draft)],
             citations=list(dict.fromkeys(s.key for s in chain)),
@@ -317,6 +318,14 @@ class Hypothesis(BaseModel):
         """Compact text used in prompts (review, evolution, meta-review)."""
         preds = "; ".join(self.predictions)
         return f"Title: {self.title}\nStatement: {self.statement}\n{self.chain_text()}\nPredictions: {preds}"
+
+
+_BRACKETED_KEY = re.compile(r"\s*[\[(]\s*(?:PMID:\s?\d+|DOI:10\.[^\])\s]+|H:[0-9a-f]{16}|TOOL:[\w.]+:[0-9a-f]+)\s*[\])]", re.IGNORECASE)
+
+
+def _clean(text: str) -> str:
+    """Collapse whitespace and drop bracketed citation keys: a draft cites through its steps' ``key`` fields."""
+    return " ".join(_BRACKETED_KEY.sub("", text).split())
 
 
 def mechanism_text(chain: list[ChainStep]) -> str:

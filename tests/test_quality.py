@@ -178,3 +178,15 @@ def test_trim_to_boundary_never_cuts_mid_word():
     assert q.trim_to_boundary(clause, len(clause)) == "Folinic acid did not lower the efficacy of methotrexate in this trial."
     assert q.trim_to_boundary("short.", 100) == "short."
     assert q.trim_to_boundary("one two three four", 18) == "one two three."
+
+
+def test_bracketed_keys_are_dropped_from_draft_text():
+    from hypoforge.agents.models import HypothesisDraft
+
+    step = {"claim": "ABCB1 variants raise efflux [PMID:1002] [PMID:1002]", "key": "PMID:1002"}
+    pred = {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in carriers"}
+    draft = HypothesisDraft.model_validate({"title": "Efflux limits methotrexate (PMID:1002)", "statement": "Efflux lowers drug levels [PMID:1002].",
+                                            "cause": step, "intermediate": step, "effect": step, "prediction1": pred, "prediction2": pred})
+    h = Hypothesis.from_draft(draft, id="H", origin="generated", round=0)
+    assert h.title == "Efflux limits methotrexate" and h.statement == "Efflux lowers drug levels."
+    assert h.chain[0].claim == "ABCB1 variants raise efflux" and h.chain[0].key == "PMID:1002"
