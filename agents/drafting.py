@@ -35,10 +35,12 @@ def semantic_embed(deps: Deps) -> Callable[[list[str]], Any] | None:
     return emb.embed if emb is not None and getattr(emb, "semantic", False) else None
 
 
-def form(profile: Profile) -> str:
-    """The field-by-field instructions for a hypothesis of ``profile``, with the worked example."""
+def form(profile: Profile, *, example: bool = True) -> str:
+    """The field-by-field instructions for a hypothesis of ``profile``, with the worked example unless a
+    revision (where the draft shows the form and a small model copied the example into it)."""
     roles = [{"name": r, "text": STEP_ROLES[r]} for r in profile.steps]
-    return prompts.render("hypothesis_form", profile=profile, roles=roles, example=prompts.source("example").strip())
+    return prompts.render("hypothesis_form", profile=profile, roles=roles,
+                          example=prompts.source("example").strip() if example else "")
 
 
 def record_texts(ev: dict[str, Evidence]) -> dict[str, str]:
@@ -72,6 +74,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.not_copied("statement", h.statement, sources)
     out += q.not_copied("mechanism", h.mechanism, sources)
     for i, p in enumerate(h.predictions, start=1):
+        out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
+    for i, p in enumerate(h.predictions, start=1):
         out += q.testable(f"predictions[{i}]", p)
     for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
         out += q.keys_in_text(name, text, texts)
@@ -102,7 +106,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         deps.emit("revision", id=id, failures=[str(f) for f in failures])
         revised, still = make(tally.ask(
             state,
-            prompts.render("revise", failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile)),
+            prompts.render("revise", failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile, example=False)),
             schema, keys=keys, max_tokens=480,
         ))
         first = sorted({f.check for f in failures})

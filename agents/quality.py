@@ -33,6 +33,7 @@ CHECKS = ("complete", "distinct", "read", "on_goal", "grounded", "not_copied", "
 
 GROUNDED_MIN = 0.8  # the issue's target share, used as the per-proposal pass mark
 COPY_RUN = 12  # a shared run of this many words counts as copying
+EXAMPLE_RUN = 6  # predictions against the far-field example: six shared words are already a copy
 JACCARD_MAX = 0.5  # predictions / proposals at or above this token Jaccard are "the same"
 ON_GOAL_COSINE = 0.35  # with a semantic embedder (MiniLM), minimum goal-proposal cosine
 
@@ -270,11 +271,11 @@ def adds_to(statement: str, mechanism: str) -> list[Failure]:
     return []
 
 
-def not_copied(field: str, text: str, sources: Mapping[str, str]) -> list[Failure]:
-    """No run of :data:`COPY_RUN` words shared with any source passage or prompt example."""
+def not_copied(field: str, text: str, sources: Mapping[str, str], *, limit: int = COPY_RUN) -> list[Failure]:
+    """No run of ``limit`` words (default :data:`COPY_RUN`) shared with any source passage or prompt example."""
     for name, src in sources.items():
         run = longest_shared_run(text, src)
-        if run >= COPY_RUN:
+        if run >= limit:
             return [Failure(check="not_copied", field=field, detail=f"copies {run} consecutive words from {name}; say it in your own words")]
     return []
 

@@ -190,3 +190,9 @@ def test_bracketed_keys_are_dropped_from_draft_text():
     h = Hypothesis.from_draft(draft, id="H", origin="generated", round=0)
     assert h.title == "Efflux limits methotrexate" and h.statement == "Efflux lowers drug levels."
     assert h.chain[0].claim == "ABCB1 variants raise efflux" and h.chain[0].key == "PMID:1002"
+
+
+def test_a_prediction_copied_from_the_example_fails():
+    h = good()
+    h = h.model_copy(update={"predictions": [h.predictions[0], "Daphnia eggs per female is lower in lakes above 200 mg/L chloride than below it."]})
+    assert "not_copied" in failing(h)
