@@ -128,6 +128,8 @@ def load_yaml(text: str, where: str) -> tuple[Any, Any]:
         mark = exc.problem_mark or exc.context_mark
         at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
         problem = exc.problem or exc.context or "cannot parse"
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            raise UserError(f"{at}: invalid YAML: {problem}; only plain YAML values are read (no !!python or other tags)") from None
         raise UserError(f"{at}: invalid YAML: {problem}; fix the syntax at that position") from None
     except yaml.YAMLError as exc:
         raise UserError(f"{where}: invalid YAML: {str(exc).splitlines()[0]}") from None
@@ -175,10 +177,11 @@ _FULL = ("database or disk is full", "disk i/o error", "attempt to write a reado
 
 def storage_fault(exc: BaseException) -> str | None:
     """A short cause when ``exc`` is the disk being full or read-only (else None)."""
+    where = f" (writing {exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"no space left on the device ({exc.filename or 'writing'})"
+        return f"no space left on the device{where}"
     if isinstance(exc, OSError) and exc.errno == errno.EROFS:
-        return f"the file system is read-only ({exc.filename or 'writing'})"
+        return f"the file system is read-only{where}"
     if isinstance(exc, sqlite3.OperationalError):
         msg = str(exc).lower()
         if any(s in msg for s in _FULL):
