@@ -212,6 +212,7 @@ def start_run(
         "started": time.time(),
     }
     try:
+        prepare_out(out)  # inputs are valid: the out dir may exist from now on
         write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
     except OSError as exc:
         line = _fault_line(exc, run_id)

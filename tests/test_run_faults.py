@@ -71,9 +71,10 @@ def cli(args, capsys):
     return code, out.out, out.err
 
 
-def clean_reference(tmp_path):
-    settings, deps = make(tmp_path / "clean")
-    return ranking(start_run(GOAL, settings, deps, out_dir=tmp_path / "clean" / "out", run_id="ref"))
+def clean_reference(tmp_path, run_id):
+    """The ranking of an uninterrupted run with this id (hypothesis ids derive from the run id)."""
+    settings, deps = make(tmp_path / "clean" / run_id)
+    return ranking(start_run(GOAL, settings, deps, out_dir=tmp_path / "clean" / run_id / "out", run_id=run_id))
 
 
 # ----------------------------------------------------------------------------- run ids
@@ -114,7 +115,7 @@ class Killed(BaseException):
 def test_run_killed_before_its_first_checkpoint_resumes_from_the_start(tmp_path, monkeypatch):
     import hypoforge.agents.run as run_mod
 
-    reference = clean_reference(tmp_path)
+    reference = clean_reference(tmp_path, "early")
     settings, deps = make(tmp_path)
     real_execute = run_mod.execute
 
@@ -147,7 +148,7 @@ def failing_at(n, exc):
 
 
 def test_failed_run_is_marked_failed_listed_and_resumable(tmp_path, scripted_cli, capsys):
-    reference = clean_reference(tmp_path)
+    reference = clean_reference(tmp_path, "f1")
     settings, deps = make(tmp_path, failing_at(6, RuntimeError("endpoint fell over")))
     with pytest.raises(RuntimeError):
         start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="f1")
@@ -210,7 +211,7 @@ def test_cli_prints_the_run_id_and_the_resume_command_on_ctrl_c(tmp_path, script
 def test_disk_full_is_one_line_and_resume_completes(tmp_path, monkeypatch, fault):
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    reference = clean_reference(tmp_path)
+    reference = clean_reference(tmp_path, "full")
     settings, deps = make(tmp_path)
     real_put = SqliteSaver.put
     count = {"n": 0}
@@ -395,15 +396,15 @@ print(json.dumps([[p.id, p.elo] for p in r.report.proposals]))
 
 
 def test_two_runs_on_one_data_dir_do_not_corrupt_each_other(tmp_path):
-    reference = clean_reference(tmp_path)
+    reference = {rid: clean_reference(tmp_path, rid) for rid in ("ref", "twin")}
     data = tmp_path / "shared-data"
     code = _CHILD.format(tests=str(ROOT / "tests"), boot=str(ROOT / "_bootstrap.py"), data=str(data), goal=GOAL)
     procs = [subprocess.Popen([sys.executable, "-c", code, rid], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for rid in ("ref", "twin")]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for rid, p, (out, err) in zip(("ref", "twin"), procs, outs):
         assert p.returncode == 0 and "Traceback" not in err, err[-2000:]
-        assert [tuple(x) for x in json.loads(out)] == reference
+        assert [tuple(x) for x in json.loads(out)] == reference[rid]
     settings = Settings(data_dir=data)
     with sqlite3.connect(settings.runs_dir() / "checkpoints.sqlite") as c:
         assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
