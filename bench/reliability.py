@@ -115,26 +115,10 @@ class Endpoint:
         send(200, json.dumps({"choices": [{"message": {"content": content}}], "usage": {}}).encode())
 
 
-def _keys(schema: Any) -> list[str]:
-    found: list[str] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("x-citation-key") and "enum" in node:
-                found.extend(k for k in node["enum"] if k)
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-
-    visit(schema)
-    return sorted(set(found))
-
-
 def answer(body: dict[str, Any], mode: str) -> str:
     from hypoforge.agents import models as m
     from hypoforge.agents.campaign.testing import answer as scripted
+    from hypoforge.agents.campaign.testing import offered_keys
 
     fmt = body["response_format"]["json_schema"]
     name = fmt["name"]
@@ -142,7 +126,7 @@ def answer(body: dict[str, Any], mode: str) -> str:
         return json.dumps({"unexpected": True})
     if name == "ToolRequests":
         return json.dumps({"calls": []})
-    out = scripted(body["messages"], getattr(m, name), _keys(fmt["schema"]))
+    out = scripted(body["messages"], getattr(m, name), offered_keys(fmt["schema"]))
     if mode == "badcite" and name in ("HypothesisDraft", "EvidenceNotes"):
         if name == "HypothesisDraft":
             out["citations"] = ["PMID:1"]

@@ -9,6 +9,7 @@ import pytest
 from fakes import FakeEmbedder, FakeRetriever, cite_tools_responder, responder, with_tool_request
 from pydantic import BaseModel
 
+from hypoforge.agents.campaign.testing import offered_keys
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import OpenAICompatibleLLM, ScriptedLLM
 from hypoforge.agents.patient import PatientInput
@@ -141,7 +142,7 @@ class RecordingOpener:
         self.bodies.append(req.data.decode())
         name = body["response_format"]["json_schema"]["name"]
         schema = getattr(m, name)
-        enum = _enum_keys(body["response_format"]["json_schema"]["schema"])
+        enum = offered_keys(body["response_format"]["json_schema"]["schema"])
         content = json.dumps(responder(body["messages"], schema, enum))
         payload = json.dumps({"choices": [{"message": {"content": content}}], "usage": {}}).encode()
 
@@ -153,23 +154,6 @@ class RecordingOpener:
                 return False
 
         return Resp(payload)
-
-
-def _enum_keys(schema):
-    found = []
-
-    def visit(node):
-        if isinstance(node, dict):
-            if node.get("x-citation-key") and "enum" in node:
-                found.extend(node["enum"])
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-
-    visit(schema)
-    return sorted(set(k for k in found if k))
 
 
 @pytest.mark.parametrize("allow", [False, True])

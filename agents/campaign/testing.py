@@ -80,6 +80,27 @@ def answer(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str]
     raise ValueError(f"the scripted campaign LLM has no answer for {schema.__name__}")
 
 
+def offered_keys(schema: dict[str, Any]) -> list[str]:
+    """The citation keys a request's JSON schema allows (the ``enum`` of its citation-key fields):
+    what a fake OpenAI-compatible endpoint needs to answer as the scripted LLM would."""
+    from hypoforge.agents.grammar import CITATION_KEY_MARK
+
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get(CITATION_KEY_MARK) and "enum" in node:
+                found.extend(k for k in node["enum"] if k)
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(schema)
+    return sorted(set(found))
+
+
 class _Responder:
     """Picklable responder with the per-goal workload options."""
 
