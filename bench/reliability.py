@@ -78,8 +78,13 @@ class Endpoint:
                 token = self.path.strip("/").split("/")[0]
                 outer.respond(self, outer.modes.get(token, token), raw)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client killed mid-request (the kill cases) is expected
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def url(self, token: str, mode: str | None = None) -> str:
@@ -383,8 +388,9 @@ def plugin_cases() -> list[Case]:
 # ------------------------------------------------------------------ runs, endpoints, kills
 
 
-def ranking(report: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(p["id"], p["elo"]) for p in report["proposals"]]
+def ranking(report: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """What must survive a kill: proposals in order with their text and Elo (ids derive from the run id)."""
+    return [(p["title"], p["statement"], p["elo"]) for p in report["proposals"]]
 
 
 _reference: dict[str, Any] = {}
