@@ -249,9 +249,25 @@ def _forget(settings: Settings, run_id: str, new_out: Path | None) -> None:
             saver.delete_thread(run_id)
     except Exception:  # noqa: BLE001 - best effort; the original error is what the user needs
         pass
-    shutil.rmtree(settings.runs_dir() / run_id, ignore_errors=True)
+    runs = settings.runs_dir()
+    shutil.rmtree(runs / run_id, ignore_errors=True)
     if new_out is not None and new_out.is_dir() and not any(new_out.iterdir()):
         new_out.rmdir()
+    # A checkpoint database this run made and nobody else uses goes too (a run's folder is written
+    # before it opens the database, so no folder means no other run is using it).
+    try:
+        if not [p for p in runs.iterdir() if p.is_dir()]:
+            db = runs / "checkpoints.sqlite"
+            with sqlite3.connect(db) as conn:
+                tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+                used = any(conn.execute(f"select 1 from {t} limit 1").fetchone() for t in tables & {"checkpoints", "writes"})
+            conn.close()
+            if not used:
+                for p in runs.glob("checkpoints.sqlite*"):
+                    p.unlink(missing_ok=True)
+                runs.rmdir()
+    except (OSError, sqlite3.Error):
+        pass
 
 
 def load_run(settings: Settings, run_id: str) -> dict[str, Any]:

@@ -8,10 +8,12 @@ half-written; fault cases also resume and compare with a clean run.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import json
 import os
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -176,13 +178,22 @@ def test_failure_before_any_step_leaves_nothing(tmp_path, scripted_cli, capsys):
     data, out = tmp_path / "data", tmp_path / "new-out"
     code, stdout, err = cli(["run", GOAL, "--data-dir", str(data), "--out", str(out)], capsys)
     assert code == 2 and "could not load GGUF" in one_line_error(err)
-    assert not out.exists()
-    runs = data / "runs"
-    assert not [p for p in runs.iterdir() if p.is_dir()] if runs.exists() else True
-    if (runs / "checkpoints.sqlite").exists():
-        with sqlite3.connect(runs / "checkpoints.sqlite") as c:
-            tables = {r[0] for r in c.execute("select name from sqlite_master")}
-            assert "checkpoints" not in tables or c.execute("select count(*) from checkpoints").fetchone()[0] == 0
+    assert not out.exists() and not (data / "runs").exists()  # no record, no checkpoints, no database
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama_cpp is not installed: no GGUF is loaded")
+def test_gguf_with_a_valid_header_that_cannot_load_leaves_no_run(tmp_path, capsys, monkeypatch):
+    from hypoforge.knowledge.embeddings import load_embedder
+    from hypoforge.knowledge.store import KnowledgeIndex
+
+    index = tmp_path / "ix"
+    KnowledgeIndex(index, embedder=load_embedder(None)).add_starter(ROOT / "tests" / "data" / "starter_cards_fixture.jsonl")
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 5, 7) + bytes(4000))  # passes the header check
+    data, out = tmp_path / "data", tmp_path / "out"
+    code, _, err = cli(["run", GOAL, "--model", str(model), "--index", str(index), "--data-dir", str(data), "--out", str(out)], capsys)
+    assert code == 2 and "could not load GGUF model" in one_line_error(err)
+    assert not out.exists() and not (data / "runs").exists()
 
 
 def test_cli_prints_the_run_id_and_the_resume_command_on_ctrl_c(tmp_path, scripted_cli, capsys):
