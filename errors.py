@@ -13,8 +13,10 @@ class UserError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         super().__init__(" ".join(message.split()))
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 class NotFound(UserError):

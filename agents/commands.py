@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r = sub.add_parser("resume", help="continue a killed or interrupted run", description="Continue RUN_ID from its last checkpoint and write its report.")
     r.add_argument("run_id", help="the id printed when the run started (see 'hypoforge runs')")
     r.add_argument("--data-dir", type=Path, help="data directory holding runs/ (default: the user data dir)")
+    r.add_argument("--out", type=Path, help="write the report here instead of the run's recorded out dir")
     r.add_argument("--json", action="store_true", help="print report.json to stdout")
     r.set_defaults(func=cmd_resume)
 
@@ -78,6 +79,8 @@ def add_loop_args(p: argparse.ArgumentParser) -> None:
 
 def loop_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings the loop flags (:func:`add_loop_args`) give; None values leave a setting alone."""
+    from hypoforge.files import strip_controls
+
     return {
         "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache, "n_threads": args.threads},
         "index": {"dir": args.index},
@@ -86,7 +89,7 @@ def loop_overrides(args: argparse.Namespace) -> dict[str, Any]:
             "hypotheses": args.hypotheses,
             "max_llm_calls": args.max_llm_calls,
             "max_seconds": args.max_seconds,
-            "constraints": args.constraint,
+            "constraints": [strip_controls(c) for c in args.constraint] if args.constraint else None,
         },
         "data_dir": args.data_dir,
     }
@@ -115,7 +118,7 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     from hypoforge.agents.deps import Deps
     from hypoforge.agents.progress import run_progress
-    from hypoforge.agents.run import check_writable, start_run, validate_goal
+    from hypoforge.agents.run import check_writable, new_run_id, start_run, validate_goal
 
     from hypoforge.agents.patient import PatientInput
     from hypoforge.errors import UserError
@@ -123,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     goal = validate_goal(args.goal)  # before loading anything heavy
     if args.out is not None:
-        check_writable(args.out)
+        check_writable(args.out)  # checked now, created only when the run starts
     patient = None
     if args.patient is not None:
         for flag, path in (("--patient", args.patient), ("--clinical", args.clinical), ("--outside-calls", args.outside_calls)):
@@ -133,29 +136,79 @@ def cmd_run(args: argparse.Namespace) -> int:
                                outside_calls=args.outside_calls, allow_remote=args.allow_remote_patient_data)
     elif args.clinical or args.outside_calls or args.sample:
         raise UserError("--sample, --clinical and --outside-calls need --patient VCF")
-    with run_progress(quiet=args.json) as on_event:
-        deps = Deps.from_settings(settings, on_event=on_event)
+    run_id = new_run_id()
+    with run_progress(quiet=args.json) as on_event, _resumable(args, settings, run_id):
+        deps = Deps.from_settings(settings, on_event=_announce(args, run_id, on_event))
         _say(args, f"model: {deps.llm.name}")
-        result = start_run(goal, settings, deps, out_dir=args.out, patient=patient)
+        result = start_run(goal, settings, deps, out_dir=args.out, run_id=run_id, patient=patient)
     _show(args, result)
     return 0
+
+
+def _resume_cmd(args: argparse.Namespace, run_id: str) -> str:
+    import shlex
+
+    extra = f" --data-dir {shlex.quote(str(args.data_dir))}" if getattr(args, "data_dir", None) else ""
+    return f"hypoforge resume {run_id}{extra}"
+
+
+def _announce(args: argparse.Namespace, run_id: str, inner: Any) -> Any:
+    """Progress events, plus the run id on stderr once the first step is checkpointed (a run that
+    fails before that, e.g. on a model that cannot load, leaves nothing and prints only its error)."""
+    said = False
+
+    def event(name: str, payload: dict[str, Any]) -> None:
+        nonlocal said
+        if name == "node_end" and not said:
+            said = True
+            print(f"hypoforge: run {run_id}; if it stops, continue it with '{_resume_cmd(args, run_id)}'", file=sys.stderr)
+        if inner is not None:
+            inner(name, payload)
+
+    return event
+
+
+class _resumable:
+    """On Ctrl-C or a failure after the run was recorded, say how to continue it (one line)."""
+
+    def __init__(self, args: argparse.Namespace, settings: Any, run_id: str) -> None:
+        self.args, self.settings, self.run_id = args, settings, run_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        from hypoforge.agents.run import run_meta_path
+        from hypoforge.errors import UserError
+
+        if kind is None or not run_meta_path(self.settings, self.run_id).is_file():
+            return False
+        how = _resume_cmd(self.args, self.run_id)
+        if issubclass(kind, KeyboardInterrupt):
+            raise UserError(f"interrupted; run {self.run_id} is checkpointed: continue it with '{how}'", exit_code=130) from None
+        if issubclass(kind, UserError) and "hypoforge resume" not in str(exc):
+            raise UserError(f"{exc}; run {self.run_id} is checkpointed: continue it with '{how}'", exit_code=exc.exit_code) from None
+        return False
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from hypoforge.agents.deps import Deps
     from hypoforge.agents.progress import run_progress
-    from hypoforge.agents.run import load_run, resume_run
+    from hypoforge.agents.run import check_run_id, check_writable, load_run, resume_run
     from hypoforge.agents.settings import Settings
 
+    check_run_id(args.run_id)
+    if args.out is not None:
+        check_writable(args.out)
     base = Settings.layered(overrides={"data_dir": args.data_dir})  # a settings file's data_dir counts
     meta = load_run(base, args.run_id)
-    settings = Settings.model_validate(meta["settings"])
+    settings = valid_settings(lambda: Settings.model_validate(meta["settings"]))
     if args.data_dir:
         settings.data_dir = args.data_dir
-    with run_progress(quiet=args.json) as on_event:
+    with run_progress(quiet=args.json) as on_event, _resumable(args, settings, args.run_id):
         deps = Deps.from_settings(settings, on_event=on_event)
         _say(args, f"resuming {args.run_id} with model {deps.llm.name}")
-        result = resume_run(args.run_id, settings, deps)
+        result = resume_run(args.run_id, settings, deps, out_dir=args.out)
     _show(args, result)
     return 0
 
@@ -166,7 +219,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     runs = list_runs(Settings.layered(overrides={"data_dir": args.data_dir}))
     if args.json:
-        print(json.dumps([{k: r.get(k) for k in ("run_id", "goal", "status", "model", "out_dir")} for r in runs], indent=2))
+        print(json.dumps([{k: r.get(k) for k in ("run_id", "goal", "status", "model", "out_dir", "error")} for r in runs], indent=2))
         return 0
     from rich.console import Console
     from rich.table import Table

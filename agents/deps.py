@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -58,14 +59,34 @@ class Deps:
         """The real dependencies: embedded or endpoint LLM, on-disk hybrid index, MiniLM embedder."""
         from hypoforge.tools.registry import ToolRegistry
 
-        llm = build_llm(settings)
+        check_llm_settings(settings)  # model and cache checked before the index opens and anything is created
         retriever, embedder = open_knowledge(settings)
+        llm = build_llm(settings)
         tools = ToolRegistry.from_entry_points()
         return cls(llm=llm, retriever=retriever, settings=settings, embedder=embedder, tools=tools, on_event=on_event)
 
 
+def check_llm_settings(settings: Settings) -> None:
+    """One-line errors for a model that cannot load or a cache path that is not a folder; creates nothing."""
+    from hypoforge.errors import UserError
+
+    s = settings.llm
+    if s.url:
+        return
+    from hypoforge.agents.llm_models import resolve_model
+
+    resolve_model(s.model)
+    if s.cache_dir:
+        probe = Path(s.cache_dir).expanduser()
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise UserError(f"--cache {s.cache_dir}: {probe} is a file, not a folder; pass a folder for the response cache")
+
+
 def build_llm(settings: Settings) -> LLM:
     from hypoforge.agents.llm import LlamaCppLLM, OpenAICompatibleLLM, ResponseCache
+    from hypoforge.files import private_dir
 
     s = settings.llm
     if s.url:
@@ -75,8 +96,9 @@ def build_llm(settings: Settings) -> LLM:
         )
     from hypoforge.agents.llm_models import resolve_model
 
+    check_llm_settings(settings)
     name, path = resolve_model(s.model)
-    cache = ResponseCache(s.cache_dir) if s.cache_dir else None
+    cache = ResponseCache(private_dir(Path(s.cache_dir).expanduser())) if s.cache_dir else None  # prompts may hold patient data
     return LlamaCppLLM(path, name=name, n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed, temperature=s.temperature, cache=cache)
 
 

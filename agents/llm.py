@@ -287,7 +287,7 @@ MAX_RETRY_AFTER_S = 60.0
 MAX_BACKOFF_S = 30.0
 #: Statuses meaning "this server has no ``response_format: json_schema``": fall back to prompting.
 _NO_JSON_SCHEMA = (400, 404, 422, 501)
-_RESUME_HINT = "the run is checkpointed: continue it with 'hypoforge resume RUN_ID' once the endpoint works"
+_RESUME_HINT = "it can be continued once the endpoint works"  # the CLI adds the run's own resume command
 
 
 class LLMEndpointError(UserError):

@@ -74,10 +74,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-def open_index(args: argparse.Namespace) -> Any:
-    """The KnowledgeIndex named by the common options (embedder built here, injected)."""
+def open_index(args: argparse.Namespace, *, existing: bool = False) -> Any:
+    """The KnowledgeIndex named by the common options (embedder built here, injected).
+
+    ``existing``: for commands that only read or remove, a missing index folder is a one-line
+    error (nothing is created)."""
     from hypoforge.knowledge.embeddings import load_embedder
-    from hypoforge.knowledge.store import KnowledgeIndex
+    from hypoforge.knowledge.store import KnowledgeIndex, default_index_dir
+
+    if existing and args.chroma_url is None:
+        where = Path(args.index) if args.index is not None else default_index_dir()
+        if not where.is_dir():
+            from hypoforge.errors import UserError
+
+            raise UserError(f"no literature index at {where}; check --index, or build one with: hypoforge index starter --index {where}")
 
     index, chroma_url, collection = args.index, args.chroma_url, args.collection
     if index is None and chroma_url is None:  # the index `hypoforge run` reads (settings files, env)
@@ -233,7 +243,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     where = None
     if args.year_min is not None or args.year_max is not None or args.mesh or args.source:
         where = SearchFilter(year_min=args.year_min, year_max=args.year_max, mesh=args.mesh, source=args.source)
-    index = open_index(args)
+    index = open_index(args, existing=True)
     hits = HybridRetriever(index).search(args.query, args.k, where=where)
     if args.json:
         print(json.dumps([{"key": h.key, "pmid": h.pmid, "title": h.title, "year": h.year, "score": h.score,
@@ -251,7 +261,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_get(args: argparse.Namespace) -> int:
     from hypoforge.errors import NotFound
 
-    rec = open_index(args).get(args.key)
+    rec = open_index(args, existing=True).get(args.key)
     if rec is None:
         raise NotFound(f"no record {args.key!r} in the index; check the key with `hypoforge index search`")
     if args.json:
@@ -269,7 +279,7 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = open_index(args).stats()
+    stats = open_index(args, existing=True).stats()
     if args.json:
         print(stats.model_dump_json(indent=1))
         return 0
@@ -283,7 +293,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_rm(args: argparse.Namespace) -> int:
     from hypoforge.errors import NotFound
 
-    removed = open_index(args).delete(args.keys)
+    removed = open_index(args, existing=True).delete(args.keys)
     missing = [k for k in args.keys if k not in removed]
     if removed:
         print(f"removed {len(removed)} record(s): {' '.join(removed)}")

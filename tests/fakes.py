@@ -101,31 +101,9 @@ def cite_tools_responder(messages, schema, keys):
     return out
 
 
-def schema_keys(schema: dict[str, Any]) -> list[str]:
-    """The citation keys an endpoint request's JSON schema allows (its ``x-citation-key`` enums)."""
-    found: list[str] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("x-citation-key") and "enum" in node:
-                found.extend(node["enum"])
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-
-    visit(schema)
-    return sorted(set(k for k in found if k))
-
-
 def endpoint_answer(body: dict[str, Any]) -> str:
     """:func:`responder`'s answer to an OpenAI-style request body sent with a JSON-schema format."""
+    from hypoforge.agents.campaign.testing import offered_keys, requested_schema
+
     fmt = body["response_format"]["json_schema"]
-    if fmt["name"] == "EvidenceReadings":  # built per call: one field per passage
-        schema = m.readings_schema(len(fmt["schema"]["properties"]), "rich")
-    elif fmt["name"] == "HypothesisDraft":  # an endpoint gets the rich profile
-        schema = m.hypothesis_draft("rich")
-    else:
-        schema = getattr(m, fmt["name"], None) or type(fmt["name"], (), {})  # ToolRequests is built per run
-    return json.dumps(responder(body["messages"], schema, schema_keys(fmt["schema"])))
+    return json.dumps(responder(body["messages"], requested_schema(fmt), offered_keys(fmt["schema"])))

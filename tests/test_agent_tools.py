@@ -167,6 +167,11 @@ def test_patient_data_stays_out_of_remote_prompts(tmp_path, tpmt_vcf, allow):
         assert "genomics.plan" not in sent and diplotype not in sent and "TPMT" not in sent
         assert str(tpmt_vcf.name) not in sent
         assert "withheld" in sent  # the plan says why the patient is not in the prompts
+        from test_run_faults import _vcf_values
+
+        samples, rsids = _vcf_values(tpmt_vcf)
+        assert samples and rsids
+        assert not [v for v in [*samples, *rsids] if v in sent], "a sample name or rsID reached the endpoint"
 
 
 def test_critic_requests_tools_only_for_computable_claims(tmp_path):

@@ -252,7 +252,7 @@ def test_ctrl_c_during_run_keeps_everything_and_run_resumes(tmp_path):
     assert "stopped (Ctrl-C)" in out and chat.session.run_id
     run_id = chat.session.run_id
     meta = json.loads((chat.settings.runs_dir() / run_id / "run.json").read_text())
-    assert meta["status"] == "running"
+    assert meta["status"] == "interrupted"  # marked on Ctrl-C (issue 12)
     # the generated hypotheses were checkpointed and are shown (unreviewed, unranked) meanwhile
     assert len(chat.session.report["proposals"]) == 3
     assert ChatSession.load(chat.settings, chat.session.id).run_id == run_id

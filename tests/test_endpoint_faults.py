@@ -139,11 +139,11 @@ def test_endpoint_fault_is_one_line_and_resume_finishes_the_run(fault, server, i
     server.fault, server.fail_from, server.requests = fault, 0 if fault == "foreign_keys" else total // 2, 0
     code = main(run_args(server, index))
     err = capsys.readouterr().err
-    # stderr: the progress line naming the model, then the error as one line.
-    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("model: ")]
+    # stderr: the progress line naming the model and the run-id announcement, then the error as one line.
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("model: ", "hypoforge: run "))]
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("hypoforge: error: LLM endpoint http://127.0.0.1:") and FAULTS[fault] in lines[0]
-    assert "resume" in lines[0]
+    assert "hypoforge resume 20260101-000000-fa0175" in lines[0], "the error names the real run id to resume"
 
     server.fault = None
     assert main(["resume", "20260101-000000-fa0175", "--json"]) == 0

@@ -73,6 +73,7 @@ def test_user_errors_exit_2(ix, tmp_path, capsys):
 
 
 def test_empty_index_search_json_is_empty_list(ix, capsys):
+    Path(ix[1]).mkdir()  # an existing, empty index (a missing one is an error: test_run_faults.py)
     assert main(["index", "search", "anything", "--json", *ix]) == 0
     assert json.loads(capsys.readouterr().out) == []
 

@@ -34,7 +34,11 @@ def test_full_run_writes_a_valid_report(tmp_path):
     props = data["proposals"]
     assert len(props) == 4  # 3 generated + 1 evolved, none merged
     assert [p["rank"] for p in props] == [1, 2, 3, 4]
-    assert [p["elo"] for p in props] == sorted((p["elo"] for p in props), reverse=True)
+    # by Elo, except that a proposal still failing a quality check never ranks above one that passes
+    assert [bool(p["flags"]) for p in props] == sorted(bool(p["flags"]) for p in props)
+    for group in (True, False):
+        elos = [p["elo"] for p in props if bool(p["flags"]) == group]
+        assert elos == sorted(elos, reverse=True)
     for p in props:
         assert set(p) >= {"rank", "elo", "id", "title", "statement", "mechanism", "predictions", "citations", "reviews", "parents"}
         assert p["citations"], "every proposal cites evidence"

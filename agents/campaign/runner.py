@@ -105,7 +105,7 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
     ``task`` is JSON-clean (see :meth:`CampaignRunner._task`); ``sink`` has ``put(item)`` (a queue)
     or is None. Runs in a worker process or a Ray task.
     """
-    from hypoforge.agents.run import resume_run, run_meta_path, start_run
+    from hypoforge.agents.run import has_checkpoint, resume_run, run_meta_path, start_run
     from hypoforge.agents.settings import Settings
 
     t0 = time.time()
@@ -123,8 +123,9 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
         settings = Settings.model_validate(task["settings"])
         run_id = task["run_id"]
         deps = load_factory(task["deps_factory"])(settings, goal, on_event, task.get("deps_options") or {})
-        resumed = run_meta_path(settings, run_id).is_file() and _has_checkpoint(settings, run_id)
-        if resumed:
+        recorded = run_meta_path(settings, run_id).is_file()
+        resumed = recorded and has_checkpoint(settings, run_id)
+        if recorded:  # resume_run starts again from the goal when the goal was killed before its first checkpoint
             result = resume_run(run_id, settings, deps)
         else:
             result = start_run(goal.goal, settings, deps, out_dir=Path(task["work_dir"]) / "data" / "report", run_id=run_id)
@@ -147,13 +148,6 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
         }
 
 
-def _has_checkpoint(settings: Any, run_id: str) -> bool:
-    from hypoforge.agents.run import checkpointer
-
-    with checkpointer(settings.runs_dir()) as saver:
-        return saver.get_tuple({"configurable": {"thread_id": run_id}}) is not None
-
-
 def _elo(state: dict[str, Any], ranked_ids: list[str]) -> dict[str, Any]:
     """Online Elo after each round for the goal's proposals (for the plot), from the final state."""
     from hypoforge.agents.tournament import Match, elo_history
@@ -171,9 +165,38 @@ _LOCAL_SINK: Any = None
 
 
 def _init_local_worker(queue: Any) -> None:
-    """Pool initializer: keep the progress queue for :func:`run_goal` in this worker process."""
+    """Pool initializer: keep the progress queue for :func:`run_goal` in this worker process, and
+    end this worker when the driver dies (a driver killed with -9 must not leave workers running)."""
     global _LOCAL_SINK
     _LOCAL_SINK = queue
+    watch_parent()
+
+
+def watch_parent(interval: float = 0.5) -> None:
+    """Die with the parent process: PR_SET_PDEATHSIG on Linux (works even while this process is
+    busy in C code), and everywhere a daemon thread that exits when the parent id changes."""
+    import signal
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def poll() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=poll, name="watch-parent", daemon=True).start()
 
 
 # ------------------------------------------------------------------ the driver side

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hypoforge.agents.settings import PRESETS, IndexSettings, LLMSettings, LoopSettings
 from hypoforge.errors import UserError
+from hypoforge.files import load_yaml, strip_controls
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """Ids become directory names and run ids: letters, digits, '.', '_', '-' (at most 64)."""
@@ -62,6 +63,11 @@ class GoalSpec(_Strict):
     seed: int | None = Field(None, description="Overrides llm.seed for this goal.")
     patient_files: list[Path] = Field(default_factory=list, description="Genotype files (VCF, ...) relative to the spec file.")
 
+    @field_validator("constraints")
+    @classmethod
+    def _clean(cls, v: list[str]) -> list[str]:
+        return [strip_controls(c) for c in v]
+
     @field_validator("goal")
     @classmethod
     def _goal_text(cls, v: str) -> str:
@@ -80,6 +86,11 @@ class CampaignSpec(_Strict):
     settings: SharedSettings = Field(default_factory=SharedSettings, description="Shared settings of every goal.")
     top: int = Field(3, ge=1, le=50, description="Proposals per goal in summary.md, summary.html and top.csv.")
     goals: list[GoalSpec] = Field(min_length=1, description="The research goals.")
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        return strip_controls(v)
 
     @field_validator("preset")
     @classmethod
@@ -102,7 +113,7 @@ class CampaignSpec(_Strict):
             goal_over["llm"] = {"seed": goal.seed}
         merge_settings(overrides, goal_over)
         s = Settings.layered(self.preset, overrides)
-        s.loop.constraints = [*s.loop.constraints, *goal.constraints]
+        s.loop.constraints = [strip_controls(c) for c in [*s.loop.constraints, *goal.constraints]]
         return s.model_dump(mode="json")
 
 
@@ -111,21 +122,15 @@ def load_spec(path: Path | str) -> CampaignSpec:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"campaign spec {path} does not exist; pass the path to a YAML spec (see examples/campaign.yaml)")
-    text = path.read_text("utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = exc.problem or exc.context or "cannot parse"
-        raise UserError(f"{where}: invalid YAML: {problem}; fix the syntax at that position") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: invalid YAML: {exc}") from None
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read campaign spec {path} ({exc}); pass a UTF-8 YAML file") from None
+    data, node = load_yaml(text, str(path))  # safe loader; alias bombs and !!python tags refused
     if not isinstance(data, dict):
         raise UserError(f"{path}: a campaign spec is a mapping with 'goals' (and optional 'id', 'settings', ...); see docs/campaigns.md")
     marks: dict[tuple[Any, ...], tuple[int, int]] = {}
-    _positions(node, (), marks, path)
+    _positions(node, (), marks, path)  # bounded: load_yaml capped the expanded size
 
     def at(loc: tuple[Any, ...]) -> str:
         while loc and loc not in marks:

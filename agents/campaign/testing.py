@@ -77,6 +77,39 @@ def answer(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str]
     raise ValueError(f"the scripted campaign LLM has no answer for {schema.__name__}")
 
 
+def requested_schema(fmt: dict[str, Any]) -> type:
+    """The draft model an OpenAI-style ``response_format.json_schema`` asks for (what the scripted
+    responders dispatch on). Schemas built per call (readings, hypotheses on an endpoint's rich
+    profile) are rebuilt from the request."""
+    name = fmt["name"]
+    if name == "EvidenceReadings":
+        return m.readings_schema(len(fmt["schema"]["properties"]), "rich")
+    if name == "HypothesisDraft":
+        return m.hypothesis_draft("rich")
+    return getattr(m, name, None) or type(name, (), {})  # ToolRequests is built per run
+
+
+def offered_keys(schema: dict[str, Any]) -> list[str]:
+    """The citation keys a request's JSON schema allows (the ``enum`` of its citation-key fields):
+    what a fake OpenAI-compatible endpoint needs to answer as the scripted LLM would."""
+    from hypoforge.agents.grammar import CITATION_KEY_MARK
+
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get(CITATION_KEY_MARK) and "enum" in node:
+                found.extend(k for k in node["enum"] if k)
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(schema)
+    return sorted(set(found))
+
+
 class _Responder:
     """Picklable responder with the per-goal workload options."""
 

@@ -12,6 +12,7 @@ Ctrl-C at the prompt only clears the line; Ctrl-D or ``/quit`` leaves.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,8 +111,12 @@ def _setup_readline(history: Path) -> Any:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
         return None
-    history.parent.mkdir(parents=True, exist_ok=True)
+    from hypoforge.files import make_private, private_dir
+
+    private_dir(history.parent)  # what was typed may name a patient: private, like the sessions
     with contextlib.suppress(OSError):
+        os.close(os.open(history, os.O_CREAT | os.O_RDWR, 0o600))
+        make_private(history)
         readline.read_history_file(history)
     readline.set_history_length(HISTORY_LINES)
     return readline

@@ -9,7 +9,6 @@ checkpoint), the settings the session was started with, and the transcript.
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from pathlib import Path
@@ -17,11 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hypoforge.files import write_atomic
+from hypoforge.files import check_name, write_atomic
 from hypoforge.agents.settings import Settings
 from hypoforge.errors import NotFound, UserError
-
-SESSION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
 class Turn(BaseModel):
@@ -62,8 +59,7 @@ class ChatSession(BaseModel):
 
     @staticmethod
     def path_for(settings: Settings, session_id: str) -> Path:
-        if not SESSION_ID_RE.match(session_id):
-            raise UserError(f"invalid session id {session_id!r}: use letters, digits, '.', '_' or '-' (see 'hypoforge chat --list')")
+        check_name(session_id, "session id", "see 'hypoforge chat --list'")
         return ChatSession.directory(settings) / f"{session_id}.json"
 
     @classmethod

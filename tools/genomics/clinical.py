@@ -118,13 +118,10 @@ def parse_clinical(data: object, where: str = "clinical YAML") -> Clinical:
 
 
 def load_clinical(path: str | Path) -> Clinical:
-    import yaml
+    from hypoforge.files import load_yaml
 
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such clinical YAML file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data, _ = load_yaml(path.read_text(encoding="utf-8"), str(path))  # safe loader, alias bombs refused
     return parse_clinical(data, str(path))
