@@ -73,7 +73,7 @@ def build_llm(settings: Settings) -> LLM:
             s.url, model=s.model or "default", api_key_env=s.api_key_env, temperature=s.temperature, seed=s.seed,
             timeout=s.timeout_s, max_retries=s.retries, retry_budget=s.retry_budget, backoff_s=s.retry_backoff_s,
         )
-    from hypoforge.agents.llm_models import resolve_model
+    from hypoforge.agents.llm.catalogue import resolve_model
 
     name, path = resolve_model(s.model)
     cache = ResponseCache(s.cache_dir) if s.cache_dir else None

@@ -163,7 +163,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def layers(preset: str | None = None, overrides: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """Every settings layer above the defaults, lowest precedence first: (source, nested dict)."""
-    from hypoforge.agents.threads import threads_from_env
+    from hypoforge.agents.llm.threads import threads_from_env
     from hypoforge.errors import UserError
 
     out = [(f"{label} {path}", read_config_file(path)) for label, path in config_files()]
