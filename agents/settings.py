@@ -1,8 +1,8 @@
 """One layered settings model: defaults < settings files < preset < environment < command-line flags.
 
-Every field has a description (shown by ``hypoforge run --help`` where it maps to a flag) and
-unknown keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent
-default.
+Every field has a description (the reference for settings files and ``HYPOFORGE_*`` variables;
+the command-line flags in :mod:`hypoforge.agents.commands` still write their own help) and unknown
+keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent default.
 
 Settings files are TOML with the sections of the campaign spec's ``settings`` (``[llm]``,
 ``[index]``, ``[loop]``) and a top-level ``data_dir``. Two are read when present: the user's
