@@ -232,7 +232,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    from hypoforge.agents.llm_models import default_model, list_models
+    from hypoforge.agents.llm.catalogue import default_model, list_models
 
     models = list_models()
     try:
@@ -265,7 +265,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
-    from hypoforge.agents.llm_models import pull_qwen
+    from hypoforge.agents.llm.catalogue import pull_qwen
 
     path = pull_qwen(progress=True)
     print(f"{args.name}: {path}")

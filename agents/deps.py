@@ -73,7 +73,7 @@ def check_llm_settings(settings: Settings) -> None:
     s = settings.llm
     if s.url:
         return
-    from hypoforge.agents.llm_models import resolve_model
+    from hypoforge.agents.llm.catalogue import resolve_model
 
     resolve_model(s.model)
     if s.cache_dir:
@@ -94,7 +94,7 @@ def build_llm(settings: Settings) -> LLM:
             s.url, model=s.model or "default", api_key_env=s.api_key_env, temperature=s.temperature, seed=s.seed,
             timeout=s.timeout_s, max_retries=s.retries, retry_budget=s.retry_budget, backoff_s=s.retry_backoff_s,
         )
-    from hypoforge.agents.llm_models import resolve_model
+    from hypoforge.agents.llm.catalogue import resolve_model
 
     check_llm_settings(settings)
     name, path = resolve_model(s.model)

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypoforge import prompts
 from hypoforge.agents import quality as q
-from hypoforge.agents.common import Tally
+from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, hypothesis_draft
 from hypoforge.agents.state import State, evidence

@@ -8,7 +8,7 @@ at the tournament's initial rating and are paired early by the ranker (new entra
 from __future__ import annotations
 
 from hypoforge import prompts
-from hypoforge.agents.common import Tally, new_id
+from hypoforge.agents.calls import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import form, profile_for, write_hypothesis
 from hypoforge.agents.models import Hypothesis

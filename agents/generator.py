@@ -23,7 +23,7 @@ from langgraph.runtime import Runtime
 
 from hypoforge import prompts
 from hypoforge.agents import quality as q
-from hypoforge.agents.common import Tally, new_id
+from hypoforge.agents.calls import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import form, profile_for, semantic_embed, write_hypothesis
 from hypoforge.agents.models import Evidence, Hypothesis, readings_schema

@@ -10,7 +10,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from hypoforge import prompts
-from hypoforge.agents.common import Tally
+from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import record_texts
 from hypoforge.agents.models import LESSON_CHARS, OVERVIEW_CHARS, MetaReviewDraft

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model
 
-from hypoforge.agents.grammar import CITATION_KEY_MARK
+from hypoforge.agents.llm.grammar import CITATION_KEY_MARK
 
 CRITERIA = ("alignment", "plausibility", "novelty", "testability", "safety")
 

@@ -13,7 +13,7 @@ import hashlib
 import re
 
 import numpy as np
-from hypoforge.agents.common import Tally
+from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.state import State, dump, hypotheses
 from langgraph.runtime import Runtime

@@ -11,7 +11,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from hypoforge import prompts
-from hypoforge.agents.common import Tally
+from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import ArgumentDraft, JudgementDraft
 from hypoforge.agents.state import State, hypotheses, matches_among

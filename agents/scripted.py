@@ -1,4 +1,6 @@
-"""Deterministic drafts for scripted LLMs: the test fakes and the scripted campaign factory share these.
+"""Deterministic drafts for scripted LLMs: :func:`responder`, the one scripted answer to every draft
+schema, used by the test fakes (``tests/fakes.py``) and the scripted campaign factory
+(:mod:`hypoforge.agents.campaign.testing`, whose spawned workers cannot import ``tests/``).
 
 They build answers from the prompt alone (so a resumed run replays exactly) and from the records
 named in it, so that a scripted hypothesis is complete, grounded in what it cites, distinct from its
@@ -8,11 +10,14 @@ revision path is exercised by tests that script a bad draft on purpose.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+
+from hypoforge.agents import models as m
 
 _EVIDENCE_LINE = re.compile(r"^- (\S+): (.+?)(?:; .*)?$", re.MULTILINE)
 _ANCHOR = re.compile(r"^A \[(\S+)\] (.+)$", re.MULTILINE)
@@ -79,3 +84,41 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
         **dict(zip(roles, chain)),
         **{f"prediction{i}": p for i, p in enumerate(preds, start=1)},
     }
+
+
+def _hash(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str] | None) -> Any:
+    """A deterministic answer for each draft schema, a function of the prompt only.
+
+    Because it depends only on the prompt, a resumed run that replays a step gets the same answer
+    as the original run did, which is what the kill-then-resume tests rely on. Hypothesis titles
+    read ``Idea N qNN``; the judge picks the higher ``qNN``, so rankings are deterministic too.
+    """
+    user = messages[-1]["content"]
+    h = _hash(user)
+    ks = sorted(keys or [])
+    if schema is m.PlanDraft:
+        return {"focus": ["drug transport", "adenosine signalling"]}
+    if schema.__name__ == "EvidenceReadings":
+        return readings(schema)
+    if schema is m.EvidenceNotes:
+        return {"notes": [{"key": k, "bearing": f"reading of {k}"} for k in ks[:8]]}
+    if schema.__name__ == "HypothesisDraft":
+        n = user.count("\n- ") + 1
+        return hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema)
+    if schema is m.ReviewDraft:
+        return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
+                "strengths": "clear", "weaknesses": "needs data", "unsupported": [], "verdict": "revise"}
+    if schema is m.ArgumentDraft:
+        return {"argument": f"argument {h % 50}"}
+    if schema is m.JudgementDraft:
+        qa, qb = (int(x) for x in re.findall(r"Title: Idea \d+ q(\d+)", user)[:2])
+        return {"reason": "stronger evidence", "winner": "A" if qa >= qb else "B"}
+    if schema is m.MetaReviewDraft:
+        return {"recurring": ["needs data"], "overview": "Transport and adenosine ideas lead."}
+    if schema.__name__ == "ToolRequests":
+        return {"calls": []}
+    raise ValueError(f"the scripted LLM has no answer for {schema.__name__}")

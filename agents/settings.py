@@ -1,8 +1,8 @@
 """One layered settings model: defaults < settings files < preset < environment < command-line flags.
 
-Every field has a description (shown by ``hypoforge run --help`` where it maps to a flag) and
-unknown keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent
-default.
+Every field has a description (the reference for settings files and ``HYPOFORGE_*`` variables;
+the command-line flags in :mod:`hypoforge.agents.commands` still write their own help) and unknown
+keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent default.
 
 Settings files are TOML with the sections of the campaign spec's ``settings`` (``[llm]``,
 ``[index]``, ``[loop]``) and a top-level ``data_dir``. Two are read when present: the user's
@@ -163,7 +163,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def layers(preset: str | None = None, overrides: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """Every settings layer above the defaults, lowest precedence first: (source, nested dict)."""
-    from hypoforge.agents.threads import threads_from_env
+    from hypoforge.agents.llm.threads import threads_from_env
     from hypoforge.errors import UserError
 
     out = [(f"{label} {path}", read_config_file(path)) for label, path in config_files()]

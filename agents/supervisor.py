@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from hypoforge import prompts
-from hypoforge.agents.common import Tally
+from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import PlanDraft, ResearchPlan
 from hypoforge.agents.settings import LoopSettings

@@ -8,7 +8,7 @@ Only tools marked ``agent_callable`` are offered (file-reading tools are run by 
 
 Whatever a tool's own ``Input`` allows, an agent's request is bounded: every string at most
 :data:`AGENT_STRING_CHARS` characters and every list at most :data:`AGENT_LIST_ITEMS` items, in the
-JSON schema (so the grammar and the token budget from :func:`hypoforge.agents.grammar.max_chars`
+JSON schema (so the grammar and the token budget from :func:`hypoforge.agents.llm.grammar.max_chars`
 stay small) and in validation (so an endpoint cannot exceed them either). A user running the tool
 directly keeps the tool's own limits.
 
@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from hypoforge import prompts
-from hypoforge.agents.common import Tally
+from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import LLMOutputError
 from hypoforge.agents.models import Evidence

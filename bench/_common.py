@@ -1,4 +1,5 @@
-"""Shared bench plumbing: checkout bootstrap, data loaders, an embedding cache, the closing JSON line.
+"""Shared bench plumbing: checkout bootstrap, data loaders, an embedding cache, Spearman's rho, the
+closing JSON line.
 
 The embedding cache lives under /tmp (never in the repo): benchmarks on a 2-core machine would
 otherwise spend most of their time re-embedding the same corpus. It wraps the real embedder and keys
@@ -10,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import platform
 import time
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -37,6 +40,29 @@ def shared_data() -> Path:
     if not path.is_dir():
         raise SystemExit("shared data folder absent: set HYPOFORGE_SHARED_DATA")
     return path
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation with average ranks for ties (no scipy needed)."""
+
+    def ranks(a: Sequence[float]) -> Any:
+        arr = np.asarray(a, dtype=float)
+        order = arr.argsort(kind="mergesort")
+        r = np.empty(len(arr))
+        sorted_a = arr[order]
+        i = 0
+        while i < len(arr):
+            j = i
+            while j + 1 < len(arr) and sorted_a[j + 1] == sorted_a[i]:
+                j += 1
+            r[order[i:j + 1]] = (i + j) / 2.0 + 1
+            i = j + 1
+        return r
+
+    rx, ry = ranks(x), ranks(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denom = math.sqrt(float((rx * rx).sum() * (ry * ry).sum()))
+    return float((rx * ry).sum() / denom) if denom else float("nan")
 
 
 class CachedEmbedder:

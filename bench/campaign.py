@@ -44,7 +44,7 @@ def missing() -> str | None:
     if importlib.util.find_spec("hypoforge.knowledge.api") is None:
         return "hypoforge.knowledge.api (the knowledge store) is not in this checkout yet"
     try:
-        from hypoforge.agents.llm_models import resolve_model
+        from hypoforge.agents.llm.catalogue import resolve_model
 
         resolve_model("smollm2-135m")
     except Exception as exc:  # noqa: BLE001 - reported as the skip reason

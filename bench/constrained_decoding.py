@@ -2,7 +2,7 @@
 
 The issue 11 setting (``bench/contention.py``'s prompt, the ``HypothesisDraft`` grammar, greedy, up
 to --tokens tokens, mean tokens/s of --runs runs after a warm-up, the automatic thread count): free
-decoding, constrained decoding with the prefilter (``hypoforge.agents.grammar_prefilter``, the
+decoding, constrained decoding with the prefilter (``hypoforge.agents.llm.prefilter``, the
 default) and without it (llama.cpp's whole-vocabulary grammar pass at every token). The constrained
 outputs with and without the prefilter must be identical. Target: constrained >= 0.9x free on Qwen.
 

@@ -3,7 +3,7 @@
 The issue 11 setting: one prompt (about 70 tokens), greedy decoding of up to --tokens tokens, free
 and constrained by the project's ``HypothesisDraft`` grammar; each figure is the mean tokens/s of
 --runs runs after a warm-up. Rows: every usable core (the old default), one thread, and the
-automatic count (``hypoforge.agents.threads``, re-measured before each call as a run does), first
+automatic count (``hypoforge.agents.llm.threads``, re-measured before each call as a run does), first
 on the machine as it is ("quiet"), then beside one busy process
 (``nice -n 19 python -c "while True: pass"``). Run it on an otherwise idle machine.
 
@@ -30,10 +30,10 @@ from _common import bootstrap, result
 bootstrap()
 
 from hypoforge.agents import models as m  # noqa: E402
-from hypoforge.agents.grammar import schema_to_gbnf  # noqa: E402
+from hypoforge.agents.llm.grammar import schema_to_gbnf  # noqa: E402
 from hypoforge.agents.llm import LlamaCppLLM, schema_for  # noqa: E402
-from hypoforge.agents.llm_models import list_models, resolve_model  # noqa: E402
-from hypoforge.agents.threads import AutoThreads, usable_cores  # noqa: E402
+from hypoforge.agents.llm.catalogue import list_models, resolve_model  # noqa: E402
+from hypoforge.agents.llm.threads import AutoThreads, usable_cores  # noqa: E402
 
 KEYS = ["PMID:11", "PMID:12", "PMID:13"]
 MESSAGES = [

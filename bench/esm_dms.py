@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-from _common import bootstrap, shared_data  # noqa: E402
+from _common import bootstrap, shared_data, spearman  # noqa: E402
 
 bootstrap()
 
@@ -50,7 +50,7 @@ def read_fasta_one(path: Path) -> str:
 
 def load_dms(name: str) -> tuple[str, list[str], list[float]]:
     folder = shared_data() / "proteins" / "dms_proteingym_single"
-    seq = P.clean_sequence(read_fasta_one(folder / f"{name}.fasta"))
+    seq = P.clean_esm_sequence(read_fasta_one(folder / f"{name}.fasta"))
     with open(folder / f"{name}.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return seq, [r["mutant"] for r in rows], [float(r["score"]) for r in rows]
@@ -76,11 +76,11 @@ def dms_accuracy(scorer: P.EsmScorer | None, limit: int | None) -> list[dict]:
             idx = sorted(rng.sample(range(len(variants)), min(limit, len(variants))))
             variants, fit = [variants[i] for i in idx], [fit[i] for i in idx]
         row = {"set": name, "length": len(seq), "variants": len(variants),
-               "blosum62_rho": round(P.spearman(blosum_scores(seq, variants), fit), 4)}
+               "blosum62_rho": round(spearman(blosum_scores(seq, variants), fit), 4)}
         if scorer is not None:
             t = time.perf_counter()
             scores = scorer.masked_marginals(seq, variants)
-            row["esm_rho"] = round(P.spearman(scores, fit), 4)
+            row["esm_rho"] = round(spearman(scores, fit), 4)
             row["seconds"] = round(time.perf_counter() - t, 1)
         print(json.dumps(row), flush=True)
         out.append(row)

@@ -24,7 +24,7 @@ from hypoforge.agents import models as m  # noqa: E402
 from hypoforge.agents.drafting import form  # noqa: E402
 from hypoforge.agents.models import PROFILES  # noqa: E402
 from hypoforge.agents.llm import LlamaCppLLM  # noqa: E402
-from hypoforge.agents.llm_models import resolve_model  # noqa: E402
+from hypoforge.agents.llm.catalogue import resolve_model  # noqa: E402
 
 
 def evidence(n: int) -> list[dict]:

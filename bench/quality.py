@@ -37,7 +37,7 @@ from pydantic import Field, create_model  # noqa: E402
 
 from hypoforge import prompts  # noqa: E402
 from hypoforge.agents import quality as q  # noqa: E402
-from hypoforge.agents.common import system_prompt  # noqa: E402
+from hypoforge.agents.calls import system_prompt  # noqa: E402
 from hypoforge.agents.deps import Deps, build_llm  # noqa: E402
 from hypoforge.agents.drafting import check, form, profile_for, record_texts, semantic_embed  # noqa: E402
 from hypoforge.agents.models import Evidence, Hypothesis, hypothesis_draft  # noqa: E402

@@ -21,7 +21,7 @@ after its first checkpoint), SIGINT of a run, ``kill -9`` of a campaign driver (
 die too), each followed by resume.
 
 Models are scripted: the fake endpoint answers every schema from the prompt alone
-(:func:`hypoforge.agents.campaign.testing.answer`), campaigns use the scripted deps factory. No
+(:func:`hypoforge.agents.scripted.responder`), campaigns use the scripted deps factory. No
 model weights are loaded; the ONNX MiniLM embedder builds one tiny index.
 
     python bench/reliability.py [--only SUBSTRING] [--workers 2] [--verbose]
@@ -121,7 +121,7 @@ class Endpoint:
 
 
 def answer(body: dict[str, Any], mode: str) -> str:
-    from hypoforge.agents.campaign.testing import answer as scripted
+    from hypoforge.agents.scripted import responder as scripted
     from hypoforge.agents.campaign.testing import offered_keys, requested_schema
 
     fmt = body["response_format"]["json_schema"]

@@ -41,7 +41,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("HYPOFORGE_SHARED_DATA", ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
     bootstrap()
-    from hypoforge.tools.chemistry import BatchItem, profile_item, screen
+    from hypoforge.tools.chemistry.screen import BatchItem, profile_item, screen
 
     path = args.data / "molecules" / "zinc20k" / "20k_rndm_zinc_drugs_clean_3.csv"
     if not path.is_file():

@@ -1,16 +1,15 @@
-"""Deterministic fakes: an in-memory retriever and a scripted-LLM responder for every draft schema."""
+"""Deterministic fakes: an in-memory retriever, and variations on the package's scripted-LLM responder
+(:func:`hypoforge.agents.scripted.responder`, re-exported here) for tool requests and endpoints."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from hypoforge.agents import models as m
-from hypoforge.agents import scripted
 from hypoforge.agents.proximity import LexicalEmbedder
+from hypoforge.agents.scripted import responder
 from hypoforge.knowledge.memory import MemoryRetriever
 from hypoforge.knowledge.records import Record
 
@@ -37,43 +36,6 @@ class FakeRetriever(MemoryRetriever):
 
 FakeEmbedder = LexicalEmbedder
 """Bag-of-words hashing embedder (deterministic, no model)."""
-
-
-def _h(text: str) -> int:
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-
-
-def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str] | None) -> Any:
-    """A deterministic answer for each draft schema, a function of the prompt only.
-
-    Because it depends only on the prompt, a resumed run that replays a step gets the same answer
-    as the original run did, which is what the kill-then-resume test relies on.
-    """
-    user = messages[-1]["content"]
-    h = _h(user)
-    ks = sorted(keys or [])
-    if schema is m.PlanDraft:
-        return {"focus": ["drug transport", "adenosine signalling"]}
-    if schema.__name__ == "EvidenceReadings":
-        return scripted.readings(schema)
-    if schema is m.EvidenceNotes:
-        return {"notes": [{"key": k, "bearing": f"reading of {k}"} for k in ks[:8]]}
-    if schema.__name__ == "HypothesisDraft":
-        n = user.count("\n- ") + 1
-        return scripted.hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema)
-    if schema is m.ReviewDraft:
-        return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
-                "strengths": "clear", "weaknesses": "needs data", "unsupported": [], "verdict": "revise"}
-    if schema is m.ArgumentDraft:
-        return {"argument": f"argument {h % 50}"}
-    if schema is m.JudgementDraft:
-        qa, qb = (int(x) for x in re.findall(r"Title: Idea \d+ q(\d+)", user)[:2])
-        return {"reason": "stronger evidence", "winner": "A" if qa >= qb else "B"}
-    if schema is m.MetaReviewDraft:
-        return {"recurring": ["needs data"], "overview": "Transport and adenosine ideas lead."}
-    if schema.__name__ == "ToolRequests":
-        return {"calls": []}
-    raise AssertionError(f"no fake response for {schema.__name__}")
 
 
 def with_tool_request(calls: list[dict[str, Any]]):

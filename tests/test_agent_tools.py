@@ -215,7 +215,7 @@ def test_what_counts_as_computable(text, expected):
 def test_tool_request_schema_stays_small_whatever_the_tools_allow():
     from pydantic import ValidationError
 
-    from hypoforge.agents.grammar import max_chars
+    from hypoforge.agents.llm.grammar import max_chars
     from hypoforge.agents.llm import schema_for
     from hypoforge.agents.tooluse import AGENT_STRING_CHARS, request_schema
 

@@ -7,23 +7,20 @@ import itertools
 
 import pytest
 
-from hypoforge.tools.chemistry import (
-    BatchItem,
+from hypoforge.tools.chemistry.core import (
+    RA_PANEL_FILE,
     MoleculeError,
     descriptors,
     load_panel,
     murcko_scaffold,
     parse_molecule,
     profile,
-    read_molecule_file,
     read_panel_file,
-    RA_PANEL_FILE,
     rule_checks,
-    screen,
     similarity_search,
     structural_alerts,
-    summarise,
 )
+from hypoforge.tools.chemistry.screen import BatchItem, read_molecule_file, screen, summarise
 from hypoforge.tools.base import ToolInputError
 from hypoforge.tools.registry import ToolRegistry
 
@@ -233,7 +230,7 @@ def test_progress_bar_does_not_change_results(capsys):
 
 
 def test_oversized_molecules_are_refused_before_rdkit(monkeypatch):
-    from hypoforge.tools import chemistry
+    from hypoforge.tools.chemistry import core as chemistry
 
     assert chemistry.parse_molecule("C" * chemistry.MAX_ATOMS).GetNumAtoms() == chemistry.MAX_ATOMS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hypoforge.agents.grammar_prefilter import keep_top, penalized_floor
+from hypoforge.agents.llm.prefilter import keep_top, penalized_floor
 
 
 def test_greedy_needs_a_valid_candidate_above_everything_outside():
@@ -36,9 +36,9 @@ def test_same_output_as_the_full_pass_on_the_real_model(temperature):
     from llama_cpp import LlamaGrammar
 
     from hypoforge.agents import models as m
-    from hypoforge.agents.grammar import schema_to_gbnf
+    from hypoforge.agents.llm.grammar import schema_to_gbnf
     from hypoforge.agents.llm import LlamaCppLLM, schema_for
-    from hypoforge.agents.llm_models import smollm2_path
+    from hypoforge.agents.llm.catalogue import smollm2_path
 
     path = smollm2_path()
     if path is None:

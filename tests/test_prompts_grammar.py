@@ -9,7 +9,7 @@ import pytest
 
 from hypoforge import prompts
 from hypoforge.agents import models as m
-from hypoforge.agents.grammar import SAFE_CHAR_RULE, constrain_keys, fix_grammar, schema_to_gbnf
+from hypoforge.agents.llm.grammar import SAFE_CHAR_RULE, constrain_keys, fix_grammar, schema_to_gbnf
 from hypoforge.agents.llm import schema_for, validate_output
 
 SAMPLE = {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from hypoforge.errors import UserError
 from hypoforge.tools import protein as P
+from hypoforge.tools.protein import tools as PT
 
 torch = pytest.importorskip("torch", reason="torch not installed (install the esm extra)")
 pytest.importorskip("esm", reason="EvolutionaryScale esm not installed (see docs/protein.md)")
@@ -32,31 +34,31 @@ def scorer() -> P.EsmScorer:
 # -- sequences ------------------------------------------------------------------------------------
 
 
-def test_clean_sequence_normalises_case_and_whitespace() -> None:
-    assert P.clean_sequence(" mkt ay\nIAK ") == "MKTAYIAK"
+def test_clean_esm_sequence_normalises_case_and_whitespace() -> None:
+    assert P.clean_esm_sequence(" mkt ay\nIAK ") == "MKTAYIAK"
 
 
-def test_clean_sequence_lists_bad_letters_with_positions() -> None:
+def test_clean_esm_sequence_lists_bad_letters_with_positions() -> None:
     with pytest.raises(UserError) as e:
-        P.clean_sequence("MK*A1J", label="seq3")
+        P.clean_esm_sequence("MK*A1J", label="seq3")
     msg = str(e.value)
     assert "seq3" in msg and "3 invalid" in msg
-    assert "'*' at 3" in msg and "'1' at 5" in msg and "'J' at 6" in msg
+    assert "'*' at position 3" in msg and "'1' at position 5" in msg and "'J' at position 6" in msg
 
 
-def test_clean_sequence_caps_listing_and_rejects_empty() -> None:
+def test_clean_esm_sequence_caps_listing_and_rejects_empty() -> None:
     with pytest.raises(UserError, match="and 5 more"):
-        P.clean_sequence("M" + "*" * 15)
+        P.clean_esm_sequence("M" + "*" * 15)
     with pytest.raises(UserError, match="empty"):
-        P.clean_sequence("  \n")
+        P.clean_esm_sequence("  \n")
 
 
-def test_clean_sequence_length_limit() -> None:
-    assert len(P.clean_sequence("A" * P.MAX_RESIDUES)) == P.MAX_RESIDUES
+def test_clean_esm_sequence_length_limit() -> None:
+    assert len(P.clean_esm_sequence("A" * P.MAX_RESIDUES)) == P.MAX_RESIDUES
     with pytest.raises(UserError, match=f"{P.MAX_RESIDUES + 1} residues.*limit of {P.MAX_RESIDUES}"):
-        P.clean_sequence("A" * (P.MAX_RESIDUES + 1))
+        P.clean_esm_sequence("A" * (P.MAX_RESIDUES + 1))
     with pytest.raises(UserError, match="limit of 5"):
-        P.clean_sequence("ACDEFG", max_length=5)
+        P.clean_esm_sequence("ACDEFG", max_length=5)
 
 
 # -- variants -------------------------------------------------------------------------------------
@@ -175,51 +177,51 @@ def test_masked_marginals_bookkeeping(scorer: P.EsmScorer) -> None:
 
 
 @pytest.fixture(scope="module")
-def tools(scorer: P.EsmScorer) -> dict[str, P._EsmTool]:
+def tools(scorer: P.EsmScorer) -> dict[str, PT._EsmTool]:
     return {t.name: t for t in P.esm_tools(P.EsmRuntime(scorer=scorer))}
 
 
-def test_tool_contract(tools: dict[str, P._EsmTool]) -> None:
+def test_tool_contract(tools: dict[str, PT._EsmTool]) -> None:
     assert set(tools) == {"esm.validate", "esm.embed", "esm.score", "esm.variants"}
     for t in tools.values():
-        assert t.description and issubclass(t.Input, P.BaseModel) and issubclass(t.Output, P.BaseModel)
+        assert t.description and issubclass(t.Input, BaseModel) and issubclass(t.Output, BaseModel)
         t.Input.model_json_schema()
 
 
-def test_validate_tool_reports_per_item(tools: dict[str, P._EsmTool]) -> None:
-    out = tools["esm.validate"].run(P._Seqs(sequences=["mkx", "MK-V", "A" * 3000]))
+def test_validate_tool_reports_per_item(tools: dict[str, PT._EsmTool]) -> None:
+    out = tools["esm.validate"].run(PT._Seqs(sequences=["mkx", "MK-V", "A" * 3000]))
     a, b, c = out.items
     assert a.error is None and a.sequence == "MKX" and a.nonstandard == 1
-    assert b.error and "'-' at 3" in b.error
+    assert b.error and "'-' at position 3" in b.error
     assert c.error and "3000 residues" in c.error
 
 
-def test_embed_and_score_tools_keep_going_past_bad_items(tools: dict[str, P._EsmTool], scorer: P.EsmScorer) -> None:
-    emb = tools["esm.embed"].run(P.EmbedInput(sequences=[SEQS[0], "M?K", SEQS[2]]))
+def test_embed_and_score_tools_keep_going_past_bad_items(tools: dict[str, PT._EsmTool], scorer: P.EsmScorer) -> None:
+    emb = tools["esm.embed"].run(PT.EmbedInput(sequences=[SEQS[0], "M?K", SEQS[2]]))
     assert emb.dim == 64 and emb.items[1].error and emb.items[1].mean is None
     np.testing.assert_allclose(emb.items[2].mean, scorer.embed([SEQS[2]])[0]["mean"], atol=1e-5)
-    out = tools["esm.score"].run(P._Seqs(sequences=[SEQS[0], "BAD!", SEQS[2]]))
+    out = tools["esm.score"].run(PT._Seqs(sequences=[SEQS[0], "BAD!", SEQS[2]]))
     good = [out.items[0], out.items[2]]
     assert out.items[1].error and out.items[1].rank is None
     assert sorted(i.rank for i in good) == [1, 2]
     best = max(good, key=lambda i: i.pll_per_residue)
     assert best.rank == 1
     assert out.items[2].pll == pytest.approx(scorer.pseudo_log_likelihoods([SEQS[2]])[0], abs=1e-3)
-    P.ScoreOutput.model_validate_json(out.model_dump_json())
+    PT.ScoreOutput.model_validate_json(out.model_dump_json())
     with pytest.raises(UserError, match="too much work"):
-        P.ScoreSequencesTool(P.EsmRuntime(scorer=scorer)).run(P._Seqs(sequences=["A" * 2000] * 11))
+        P.ScoreSequencesTool(P.EsmRuntime(scorer=scorer)).run(PT._Seqs(sequences=["A" * 2000] * 11))
 
 
-def test_variant_tool_per_item_errors(tools: dict[str, P._EsmTool], scorer: P.EsmScorer) -> None:
+def test_variant_tool_per_item_errors(tools: dict[str, PT._EsmTool], scorer: P.EsmScorer) -> None:
     seq = SEQS[0]
-    out = tools["esm.variants"].run(P.VariantsInput(sequence=seq, variants=["K2A", "A2G", "K2A:Y5F", "M99A"]))
+    out = tools["esm.variants"].run(PT.VariantsInput(sequence=seq, variants=["K2A", "A2G", "K2A:Y5F", "M99A"]))
     assert [i.variant for i in out.items] == ["K2A", "A2G", "K2A:Y5F", "M99A"]
     assert out.items[1].error and "mismatch at position 2" in out.items[1].error
     assert out.items[3].error and "out of range" in out.items[3].error
     expect = scorer.masked_marginals(seq, [P.parse_variant("K2A", seq), P.parse_variant("K2A:Y5F", seq)])
     assert [out.items[0].score, out.items[2].score] == pytest.approx(expect, abs=1e-5)
-    with pytest.raises(UserError, match="invalid letter"):
-        tools["esm.variants"].run(P.VariantsInput(sequence="MK#", variants=["K2A"]))
+    with pytest.raises(UserError, match="invalid amino-acid letter"):
+        tools["esm.variants"].run(PT.VariantsInput(sequence="MK#", variants=["K2A"]))
 
 
 # -- weights --------------------------------------------------------------------------------------
@@ -280,21 +282,30 @@ def test_load_local_weights_and_reject_wrong_ones(empty_hf_cache, tmp_path, monk
 
 
 def test_spearman() -> None:
-    assert P.spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
+    """The benchmark's rank correlation (bench/_common.py), against scipy's."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_common", Path(__file__).parents[1] / "bench" / "_common.py")
+    assert spec is not None and spec.loader is not None
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    assert common.spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
     stats = pytest.importorskip("scipy.stats")
     x, y = [1, 2, 2, 3, 5, 5, 5, 0], [3, 1, 4, 1, 5, 9, 2, 6]
-    assert P.spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic)
+    assert common.spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic)
 
 
 def test_import_is_light() -> None:
     """Tool discovery must not pay for torch/esm: they load in setup()."""
     import subprocess
     import sys
+    from pathlib import Path
 
     code = ("import importlib.util, sys; s = importlib.util.spec_from_file_location('b', '_bootstrap.py'); "
             "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); m.ensure_checkout_package(); "
             "import hypoforge.tools.protein; print(sorted({'torch', 'esm', 'transformers'} & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=P.Path(P.__file__).parent.parent,
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(P.__file__).parents[2],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -304,7 +315,7 @@ def test_dms_variants_match_their_wild_type(shared_data) -> None:
     folder = shared_data / "proteins" / "dms_proteingym_single"
     for name in ("BLAT_ECOLX_Stiffler_2015", "TPMT_HUMAN_Matreyek_2018", "NUD15_HUMAN_Suiter_2020"):
         lines = (folder / f"{name}.fasta").read_text().splitlines()
-        seq = P.clean_sequence("".join(x for x in lines if not x.startswith(">")))
+        seq = P.clean_esm_sequence("".join(x for x in lines if not x.startswith(">")))
         labels = [row.split(",")[0] for row in (folder / f"{name}.csv").read_text().splitlines()[1:]]
         variants = [P.parse_variant(lab, seq) for lab in labels]
         assert len(variants) > 2000 and all(1 <= m.pos <= len(seq) for v in variants for m in v.mutations)

@@ -15,7 +15,7 @@ llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not ins
 
 from hypoforge.agents.deps import Deps  # noqa: E402
 from hypoforge.agents.llm import LlamaCppLLM  # noqa: E402
-from hypoforge.agents.llm_models import smollm2_path  # noqa: E402
+from hypoforge.agents.llm.catalogue import smollm2_path  # noqa: E402
 from hypoforge.agents.run import start_run  # noqa: E402
 from hypoforge.agents.settings import IndexSettings, LLMSettings, LoopSettings, Settings  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_response_cache_skips_the_model_on_a_repeat(tmp_path):
 
 @pytest.fixture(scope="module")
 def qwen():
-    from hypoforge.agents.llm_models import QWEN_SIZE, qwen_path
+    from hypoforge.agents.llm.catalogue import QWEN_SIZE, qwen_path
 
     path = qwen_path()
     if not path.is_file() or path.stat().st_size != QWEN_SIZE:

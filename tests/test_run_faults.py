@@ -371,7 +371,7 @@ def test_checkpoint_database_made_by_an_older_version_becomes_private(tmp_path):
 
 def test_response_cache_is_private(tmp_path):
     from hypoforge.agents.deps import build_llm
-    from hypoforge.agents.llm_models import list_models
+    from hypoforge.agents.llm.catalogue import list_models
 
     if not any(m.installed for m in list_models()):
         pytest.skip("no embedded model installed")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hypoforge.agents import threads
+from hypoforge.agents.llm import threads
 from hypoforge.agents.settings import Settings
-from hypoforge.agents.threads import AutoThreads, CpuTimes
+from hypoforge.agents.llm.threads import AutoThreads, CpuTimes
 from hypoforge.errors import UserError
 
 STAT = """cpu  900 0 100 8000 0 0 0 0 0 0

@@ -23,7 +23,7 @@ plugin, recorded in :attr:`ToolRegistry.problems`, and skipped. Third-party impo
 thread so a hang is abandoned, not waited for (only ``os._exit`` or a crash in native code can still
 end the process).
 
-Adding a built-in tool (e.g. the ESM protein suite in ``tools/protein.py``): write the Tool class,
+Adding a built-in tool (e.g. the ESM protein suite in ``tools/protein/tools.py``): write the Tool class,
 add one line to :data:`BUILTIN_TOOLS` and the same line to pyproject's entry-point table. Keep heavy
 imports (torch, model weights) inside ``setup()``/``run()``: every tool module is imported when the
 registry is built.
@@ -63,17 +63,17 @@ BUILTIN_PLUGIN = "hypoforge"
 #: Built-in tools: entry-point name -> "module:attribute". Mirrored verbatim by pyproject.toml's
 #: ``[project.entry-points."hypoforge.tools"]`` table (tests/test_tools_registry.py checks it).
 BUILTIN_TOOLS: dict[str, str] = {
-    "chem.describe": "hypoforge.tools.chemistry:DescribeTool",
-    "chem.filters": "hypoforge.tools.chemistry:FiltersTool",
-    "chem.similarity": "hypoforge.tools.chemistry:SimilarityTool",
-    "chem.screen": "hypoforge.tools.chemistry:ScreenTool",
+    "chem.describe": "hypoforge.tools.chemistry.tools:DescribeTool",
+    "chem.filters": "hypoforge.tools.chemistry.tools:FiltersTool",
+    "chem.similarity": "hypoforge.tools.chemistry.tools:SimilarityTool",
+    "chem.screen": "hypoforge.tools.chemistry.tools:ScreenTool",
     "seq.protparam": "hypoforge.tools.sequences:ProtParamTool",
     "seq.translate": "hypoforge.tools.sequences:TranslateTool",
     "genomics.plan": "hypoforge.tools.genomics.tool:GenomicsPlanTool",
-    "esm.validate": "hypoforge.tools.protein:ValidateSequencesTool",
-    "esm.embed": "hypoforge.tools.protein:EmbedTool",
-    "esm.score": "hypoforge.tools.protein:ScoreSequencesTool",
-    "esm.variants": "hypoforge.tools.protein:VariantEffectTool",
+    "esm.validate": "hypoforge.tools.protein.tools:ValidateSequencesTool",
+    "esm.embed": "hypoforge.tools.protein.tools:EmbedTool",
+    "esm.score": "hypoforge.tools.protein.tools:ScoreSequencesTool",
+    "esm.variants": "hypoforge.tools.protein.tools:VariantEffectTool",
 }
 
 

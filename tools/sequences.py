@@ -9,7 +9,7 @@ reuse :func:`clean_protein` so all tools agree on what a valid protein is.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,31 +23,45 @@ class SequenceError(ToolInputError):
     """A sequence or sequence file that cannot be used; the message says where and why."""
 
 
-def _clean(seq: str, alphabet: frozenset[str], kind: str, label: str) -> str:
+def _clean(seq: str, alphabet: frozenset[str], kind: str, label: str, max_length: int | None = None) -> str:
     s = "".join(str(seq).split()).upper()
     if not s:
-        raise SequenceError(f"{label}: empty {kind} sequence")
-    bad: dict[str, int] = {}
-    for i, ch in enumerate(s, start=1):
-        if ch not in alphabet and ch not in bad:
-            bad[ch] = i
+        raise SequenceError(f"{label} is empty; give a {kind} sequence of one-letter codes")
+    bad = [(i, ch) for i, ch in enumerate(s, start=1) if ch not in alphabet]
     if bad:
-        where = ", ".join(f"{ch!r} at position {pos}" for ch, pos in list(bad.items())[:8])
+        shown = ", ".join(f"{ch!r} at position {pos}" for pos, ch in bad[:10])
+        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
         allowed = "".join(sorted(alphabet))
-        raise SequenceError(f"{label}: invalid {kind} letter(s) {where}; allowed letters are {allowed}")
+        raise SequenceError(
+            f"{label} has {len(bad)} invalid {kind} letter(s): {shown}{more}; allowed letters are {allowed}"
+        )
+    if max_length is not None and len(s) > max_length:
+        raise SequenceError(
+            f"{label} has {len(s)} residues, over the limit of {max_length}; split it into domains or score a window"
+        )
     return s
 
 
-def clean_protein(seq: str, label: str = "sequence") -> str:
-    """Upper-case, whitespace-free protein sequence over the 20 standard amino acids.
+def clean_protein(
+    seq: str,
+    label: str = "sequence",
+    *,
+    letters: frozenset[str] = PROTEIN_LETTERS,
+    trailing_stop: bool = True,
+    max_length: int | None = None,
+) -> str:
+    """Upper-case, whitespace-free protein sequence over ``letters`` (the 20 standard amino acids).
 
-    One trailing stop ``*`` (as produced by translation) is removed; any other non-standard letter
-    (X, B, Z, U, O, digits, gaps) is an error naming the letter and its position.
+    With ``trailing_stop`` one trailing stop ``*`` (as produced by translation) is removed; any other
+    letter outside ``letters`` (digits, gaps, X/B/Z/U/O unless allowed) is an error listing each bad
+    letter with its 1-based position (first ten shown), so the input can be fixed in one go. The ESM
+    tools pass their wider alphabet and length limit
+    (:func:`hypoforge.tools.protein.variants.clean_esm_sequence`): this is the one protein validator.
     """
     s = "".join(str(seq).split()).upper()
-    if s.endswith("*"):
+    if trailing_stop and s.endswith("*"):
         s = s[:-1]
-    return _clean(s, PROTEIN_LETTERS, "amino-acid", label)
+    return _clean(s, letters, "amino-acid", label, max_length)
 
 
 def clean_nucleotide(seq: str, label: str = "sequence") -> str:
@@ -146,15 +160,15 @@ class ProtParamInput(BaseModel):
 
 
 class ProtParamTool(Tool):
-    name = "seq.protparam"
-    description = (
+    name: ClassVar[str] = "seq.protparam"
+    description: ClassVar[str] = (
         "Physico-chemical properties of a protein sequence (Biopython ProtParam): length, molecular weight, "
         "isoelectric point, instability index, GRAVY, aromaticity, extinction coefficients."
     )
-    version = "1.0"
-    timeout_s = 30.0
-    Input = ProtParamInput
-    Output = ProteinProperties
+    version: ClassVar[str] = "1.0"
+    timeout_s: ClassVar[float] = 30.0
+    Input: ClassVar[type[BaseModel]] = ProtParamInput
+    Output: ClassVar[type[BaseModel]] = ProteinProperties
 
     def run(self, inp: ProtParamInput) -> ProteinProperties:
         return protparam(inp.sequence)
@@ -175,12 +189,12 @@ class TranslateOutput(BaseModel):
 
 
 class TranslateTool(Tool):
-    name = "seq.translate"
-    description = "Translate a DNA/RNA sequence to protein with an NCBI genetic code table (Biopython)."
-    version = "1.0"
-    timeout_s = 30.0
-    Input = TranslateInput
-    Output = TranslateOutput
+    name: ClassVar[str] = "seq.translate"
+    description: ClassVar[str] = "Translate a DNA/RNA sequence to protein with an NCBI genetic code table (Biopython)."
+    version: ClassVar[str] = "1.0"
+    timeout_s: ClassVar[float] = 30.0
+    Input: ClassVar[type[BaseModel]] = TranslateInput
+    Output: ClassVar[type[BaseModel]] = TranslateOutput
 
     def run(self, inp: TranslateInput) -> TranslateOutput:
         protein, trailing = translate(inp.sequence, table=inp.table, frame=inp.frame, to_stop=inp.to_stop)

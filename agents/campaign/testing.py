@@ -2,8 +2,9 @@
 
 Campaign goals run in worker processes (a local pool or Ray tasks) that import the deps factory by
 its dotted path, and those processes cannot import the test suite's ``tests/fakes.py``; so the fakes
-a campaign needs live here, inside the package. They answer every draft schema from the prompt
-alone (so a resumed goal replays exactly) and are used by the campaign tests and
+a campaign needs live here, inside the package. The answers come from
+:func:`hypoforge.agents.scripted.responder`, the same scripted LLM the tests use, a function of the
+prompt alone (so a resumed goal replays exactly); used by the campaign tests and
 ``bench/ray_overhead.py``:
 
     hypoforge campaign run spec.yaml --deps-factory hypoforge.agents.campaign.testing:scripted_deps
@@ -16,17 +17,15 @@ the n-th LLM call of that goal raises, to exercise failure handling) and ``delay
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from hypoforge.agents import models as m
-from hypoforge.agents import scripted
 from hypoforge.agents.deps import Deps, Event
 from hypoforge.agents.llm import ScriptedLLM
 from hypoforge.agents.proximity import LexicalEmbedder
+from hypoforge.agents.scripted import responder
 from hypoforge.agents.settings import Settings
 from hypoforge.knowledge.memory import MemoryRetriever
 from hypoforge.knowledge.records import Record
@@ -49,34 +48,6 @@ RECORDS = [
 ]
 
 
-def _hash(text: str) -> int:
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-
-
-def answer(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[str] | None) -> Any:
-    """A valid answer for each draft schema, a function of the last prompt only."""
-    user = messages[-1]["content"]
-    h = _hash(user)
-    ks = sorted(keys or [])
-    if schema is m.PlanDraft:
-        return {"focus": ["drug exposure", "inflammatory signalling"]}
-    if schema.__name__ == "EvidenceReadings":
-        return scripted.readings(schema)
-    if schema.__name__ == "HypothesisDraft":
-        return scripted.hypothesis(messages, keys, title=f"Proposal {user.count(chr(10) + '- ') + 1} score{h % 89:02d}", salt=h, schema=schema)
-    if schema is m.ReviewDraft:
-        return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
-                "strengths": "specific", "weaknesses": "untested", "unsupported": [], "verdict": "revise"}
-    if schema is m.ArgumentDraft:
-        return {"argument": f"argument {h % 41}"}
-    if schema is m.JudgementDraft:
-        sa, sb = (int(x) for x in re.findall(r"Title: Proposal \d+ score(\d+)", user)[:2])
-        return {"reason": "better supported", "winner": "A" if sa >= sb else "B"}
-    if schema is m.MetaReviewDraft:
-        return {"recurring": ["untested"], "overview": "Exposure and signalling proposals lead."}
-    raise ValueError(f"the scripted campaign LLM has no answer for {schema.__name__}")
-
-
 def requested_schema(fmt: dict[str, Any]) -> type:
     """The draft model an OpenAI-style ``response_format.json_schema`` asks for (what the scripted
     responders dispatch on). Schemas built per call (readings, hypotheses on an endpoint's rich
@@ -92,7 +63,7 @@ def requested_schema(fmt: dict[str, Any]) -> type:
 def offered_keys(schema: dict[str, Any]) -> list[str]:
     """The citation keys a request's JSON schema allows (the ``enum`` of its citation-key fields):
     what a fake OpenAI-compatible endpoint needs to answer as the scripted LLM would."""
-    from hypoforge.agents.grammar import CITATION_KEY_MARK
+    from hypoforge.agents.llm.grammar import CITATION_KEY_MARK
 
     found: list[str] = []
 
@@ -124,7 +95,7 @@ class _Responder:
             raise RuntimeError(f"scripted failure at LLM call {self.calls}")
         if self.delay:
             time.sleep(self.delay)
-        return answer(messages, schema, keys)
+        return responder(messages, schema, keys)
 
 
 def scripted_deps(settings: Settings, goal: Any, on_event: Event | None, options: dict[str, Any]) -> Deps:

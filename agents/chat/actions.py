@@ -1,6 +1,6 @@
 """What the chat does to chosen proposals: critique, evolve, debate; and grounded answers.
 
-Every LLM call goes through :class:`hypoforge.agents.common.Tally` with the loop's own prompts and
+Every LLM call goes through :class:`hypoforge.agents.calls.Tally` with the loop's own prompts and
 the run's shared system prompt, so a chat action costs and behaves like the same step in a run and
 the live display sees its progress events. Choices:
 
@@ -24,7 +24,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 from hypoforge import prompts
-from hypoforge.agents.common import Tally, new_id
+from hypoforge.agents.calls import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.evolver import evolve_one
 from hypoforge.agents.models import (

@@ -25,6 +25,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
+from hypoforge.agents.chat import capabilities as cap
 from hypoforge.agents.chat import render
 from hypoforge.agents.chat.session import ChatSession, Critique
 from hypoforge.agents.deps import Deps
@@ -99,10 +100,6 @@ def parse(line: str) -> Parsed | None:
     return Parsed(name, rest.strip())
 
 
-class NotAvailable(Exception):
-    pass
-
-
 class Chat:
     """The conversation: session, settings, lazily built dependencies, and one handler per command."""
 
@@ -157,7 +154,7 @@ class Chat:
             keep_going = getattr(self, f"cmd_{parsed.name}")(parsed) is not False
         except UserError as exc:
             self._reply(f"error: {exc}", style="red")
-        except NotAvailable as exc:
+        except cap.Unavailable as exc:
             self._reply(f"not available: {exc}", style="yellow")
         except KeyboardInterrupt:
             self._reply("stopped (Ctrl-C); nothing was lost", style="yellow")
@@ -368,21 +365,11 @@ class Chat:
 
     # ------------------------------------------------------------------ capabilities
 
-    def _capability(self, fn: Callable[[], Any]) -> Any:
-        from hypoforge.agents.chat.capabilities import Unavailable
-
-        try:
-            return fn()
-        except Unavailable as exc:
-            raise NotAvailable(str(exc)) from None
-
     def _registry(self) -> Any:
         """The tool registry: ``deps.tools`` when the deps are built and carry one, else the installed
         registry, built once. Tools need neither the LLM nor the index, so this never builds deps."""
-        from hypoforge.agents.chat import capabilities as cap
-
         existing = self._deps.tools if self._deps is not None and self._deps.tools is not None else self._tools
-        self._tools = self._capability(lambda: cap.registry(existing))
+        self._tools = cap.registry(existing)
         if self._deps is not None and self._deps.tools is None:
             self._deps.tools = self._tools
         return self._tools
@@ -398,9 +385,7 @@ class Chat:
                 self._reply(f"{r.tool}: {r.error}", style="red")
 
     def cmd_tools(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat import capabilities as cap
-
-        tools = self._capability(lambda: cap.list_tools(self._registry()))
+        tools = cap.list_tools(self._registry())
         t = Table("tool", "description", title="Tools", title_justify="left")
         for name, desc in tools:
             t.add_row(escape(name), escape(desc))
@@ -408,30 +393,25 @@ class Chat:
         self.session.say("assistant", "tools: " + ", ".join(n for n, _ in tools))
 
     def cmd_molecule(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat import capabilities as cap
-
         as_json, parsed = _json_flag(parsed)
         smiles = self._args(parsed, 1, 1)[0]
-        self._show_results([self._capability(lambda: cap.molecule(self._registry(), smiles))], as_json=as_json)
+        self._show_results([cap.molecule(self._registry(), smiles)], as_json=as_json)
 
     def cmd_protein(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat import capabilities as cap
-
         as_json, parsed = _json_flag(parsed)
         words = parsed.words
         if not words:
             raise UserError(f"usage: {COMMANDS['protein'].usage}")
         muts = cap.split_mutations(" ".join(words[1:]))
-        self._show_results(self._capability(lambda: cap.protein(self._registry(), words[0], muts)), as_json=as_json)
+        self._show_results(cap.protein(self._registry(), words[0], muts), as_json=as_json)
 
     def cmd_patient(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat import capabilities as cap
-
         from hypoforge.agents.chat import render_tools
+
 
         as_json, parsed = _json_flag(parsed)
         path = self._args(parsed, 1, 1)[0]
-        plan = self._capability(lambda: cap.patient(path))
+        plan = cap.patient(path)
         render_tools.show_patient_plan(self.console, plan, as_json=as_json)
         self.session.say("assistant", f"treatment plan for {path}")
 

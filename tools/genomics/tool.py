@@ -34,10 +34,9 @@ class GenomicsPlanTool(Tool):
     timeout_s: ClassVar[float] = 60.0
     agent_callable: ClassVar[bool] = False  # patient files are passed by the user (--patient), never by an LLM
 
-    def run(self, inp: BaseModel) -> BaseModel:
+    def run(self, inp: GenomicsPlanInput) -> GenomicsPlanOutput:
         from hypoforge.tools.genomics.service import make_plan
 
-        assert isinstance(inp, GenomicsPlanInput)
         plan = make_plan(inp.vcf, inp.sample, inp.outside_calls, inp.clinical)
         summary = [f"{c.gene} {c.diplotype or 'no call'}: {c.phenotype}" for c in plan.gene_calls]
         summary += [f"{r.drug}: {r.action}" for r in plan.drugs if r.action in ("avoid", "adjust")]

@@ -1,10 +1,10 @@
-"""The LLM layer: one small protocol and three backends.
+"""The LLM backends: one small protocol and three implementations.
 
 ``structured(messages, schema, keys=...)`` returns a validated instance of a pydantic model;
 ``chat(messages)`` returns text (for the chat UI). Backends:
 
 * :class:`LlamaCppLLM` (default): an embedded GGUF model through llama-cpp-python. Structured output
-  is grammar-constrained JSON derived from the schema (see :mod:`hypoforge.agents.grammar`), so the
+  is grammar-constrained JSON derived from the schema (see :mod:`hypoforge.agents.llm.grammar`), so the
   model cannot emit invalid JSON, overlong fields, or a citation key that was not retrieved. Calls
   that share a prompt prefix reuse llama.cpp's KV cache, so agents put the stable part (goal,
   evidence) first.
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from hypoforge.agents.grammar import constrain_keys, max_chars, schema_to_gbnf
-from hypoforge.agents.threads import AutoThreads, usable_cores
+from hypoforge.agents.llm.grammar import constrain_keys, max_chars, schema_to_gbnf
+from hypoforge.agents.llm.threads import AutoThreads, usable_cores
 from hypoforge.errors import UserError
 from hypoforge.files import write_atomic
 from pydantic import BaseModel, ValidationError
@@ -139,7 +139,7 @@ class LlamaCppLLM:
         self.name = name or self.model_path.name
         self.n_ctx = n_ctx
         # None: the automatic count (idle physical cores, re-measured before every call; see
-        # hypoforge.agents.threads); a number fixes it.
+        # hypoforge.agents.llm.threads); a number fixes it.
         self.n_threads = n_threads
         self.auto_threads = AutoThreads() if n_threads is None else None
         self.threads_used = n_threads or usable_cores()  # the count the context runs with now
@@ -149,7 +149,7 @@ class LlamaCppLLM:
         self.stats = LLMStats()
         self.remote = False  # runs in this process: prompts never leave the machine
         self.prefix_reuse = True
-        self.grammar_prefilter = True  # see hypoforge.agents.grammar_prefilter
+        self.grammar_prefilter = True  # see hypoforge.agents.llm.prefilter
         self._llama: Any = None
         self._evaluated = 0  # tokens passed to llama.eval, prompt and generated alike
 
@@ -175,7 +175,7 @@ class LlamaCppLLM:
                 ) from exc
             self._instrument(self._llama)
             if self.grammar_prefilter:
-                from hypoforge.agents.grammar_prefilter import install
+                from hypoforge.agents.llm.prefilter import install
 
                 install(self._llama)
         return self._llama

@@ -160,7 +160,7 @@ def resolve_model(spec: str | None) -> tuple[str, Path]:
         return name, pull_qwen(progress=True)
     candidate = Path(name).expanduser()
     if candidate.suffix == ".gguf" or candidate.exists():
-        from hypoforge.agents.llm import check_gguf
+        from hypoforge.agents.llm.backends import check_gguf
 
         check_gguf(candidate)
         return candidate.name, candidate
