@@ -57,7 +57,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, s in enumerate(h.chain, start=1):
         out += q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words))
     for i, p in enumerate(h.predictions, start=1):
-        out += q.complete(f"predictions[{i}]", p.rstrip("."), None)
+        out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
+                                  comparison_cap=profile.cap(profile.comparison_words))
     out += q.distinct_items("predictions", h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.adds_to(h.statement, h.mechanism)

@@ -244,6 +244,28 @@ def trim_to_boundary(text: str, cap: int) -> str:
     return " ".join(words_[:-1]).rstrip(",;: ") + "." if len(words_) > 1 else text
 
 
+_RENDERED = re.compile(r"^(?P<readout>.+) is (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
+_RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
+
+
+def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
+    """A prediction rendered as "<readout> is higher|lower <comparison>." has whole parts.
+
+    Each part is checked with :func:`complete` against its own cap; the readout must name only what
+    is measured (a readout that states the result, "X is lower in ...", reads twice once rendered).
+    Predictions not in that form are checked as one piece of text.
+    """
+    m = _RENDERED.match(prediction.strip())
+    if m is None:
+        return complete(field, prediction.rstrip("."), None)
+    out = complete(f"{field}.readout", m.group("readout"), readout_cap)
+    out += complete(f"{field}.comparison", m.group("comparison"), comparison_cap)
+    if _RESULT_WORDS.search(m.group("readout")):
+        out.append(Failure(check="complete", field=f"{field}.readout",
+                           detail="states a result; give only what is measured (the direction and comparison have their own fields)"))
+    return out
+
+
 def unread(readings: Mapping[str, str]) -> list[Failure]:
     """Every retrieved passage (key -> its reading) has a non-empty reading."""
     return [Failure(check="read", field=key, detail="retrieved passage has no reading") for key, r in readings.items() if not r.strip()]

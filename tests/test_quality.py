@@ -196,3 +196,12 @@ def test_a_prediction_copied_from_the_example_fails():
     h = good()
     h = h.model_copy(update={"predictions": [h.predictions[0], "Daphnia eggs per female is lower in lakes above 200 mg/L chloride than below it."]})
     assert "not_copied" in failing(h)
+
+
+def test_prediction_parts_catch_a_cut_readout_that_states_a_result():
+    # the demo's revision: a readout that ran to its cap and already stated the result
+    cut = "Pro-inflammatory cytokine levels in blood is lower in patients receiving low-dose methot is lower in lakes."
+    fails = q.prediction_parts("predictions[1]", cut, readout_cap=P.cap(P.readout_words), comparison_cap=P.cap(P.comparison_words))
+    assert {f.field for f in fails} == {"predictions[1].readout"}
+    ok = "Erythrocyte methotrexate polyglutamate concentration is lower in non-responders than in responders."
+    assert q.prediction_parts("p", ok, readout_cap=P.cap(P.readout_words), comparison_cap=P.cap(P.comparison_words)) == []
