@@ -31,6 +31,12 @@ def test_parse_cpu_times_sums_only_the_allowed_cpus_and_reads_own_ticks():
     assert t == CpuTimes(busy=16, total=200, own=100)  # cpu2 is outside the mask; iowait counts as idle
 
 
+def test_niced_time_does_not_count_as_busy():
+    # cpu0 spent 60 ticks on a `nice` process: it yields to normal-priority threads, so only 10 are busy
+    niced = stat(u0=10, i0=30).replace("cpu0 10 0 ", "cpu0 10 60 ", 1)
+    assert threads.parse_cpu_times(niced, SELF, [0]) == CpuTimes(busy=10, total=100, own=100)
+
+
 def test_others_busy_subtracts_this_process():
     before = CpuTimes(busy=100, total=1000, own=40)
     # over 2 CPUs, 200 ticks elapsed = 100 per CPU; 150 busy ticks of which 50 were ours

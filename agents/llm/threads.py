@@ -101,7 +101,10 @@ def parse_cpu_times(stat: str, self_stat: str, cpus: Iterable[int]) -> CpuTimes:
         ticks = [int(x) for x in fields[1:9]]
         idle = ticks[3] + ticks[4]
         total += sum(ticks)
-        busy += sum(ticks) - idle
+        # Niced time does not count as busy: a lower-priority process yields its core to our
+        # threads (bench/contention.py, 2026-11-29: beside a `nice -n 19` loop, 2 threads decoded
+        # Qwen constrained at 14.0 tok/s, 1 thread at 9.5).
+        busy += sum(ticks) - idle - ticks[1]
     # /proc/self/stat: the command name may hold spaces, so count fields after its closing ')'
     after = self_stat.rsplit(")", 1)[1].split()
     own = int(after[11]) + int(after[12])  # utime, stime of every thread of this process
