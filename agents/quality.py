@@ -66,8 +66,10 @@ STOPWORDS = frozenset(
 DANGLING = frozenset(
     """a an the and or but nor of in on at by for with to from into onto via than as that which whose whereas while
     combined including such versus vs like is are was were be been being its their his her our your my has have had
-    not no both either neither between among through during after before under over within without""".split()
+    between among""".split()
 )
+"""Words a phrase cannot end on unless it was cut off. Words that can end one elliptically ("compared
+with those without", "than before") are not in the list."""
 
 ABBREVIATIONS = {
     "mtx": "methotrexate", "ra": "rheumatoid arthritis", "tnf": "tumour necrosis factor", "hcq": "hydroxychloroquine",

@@ -205,3 +205,9 @@ def test_prediction_parts_catch_a_cut_readout_that_states_a_result():
     assert {f.field for f in fails} == {"predictions[1].readout"}
     ok = "Erythrocyte methotrexate polyglutamate concentration is lower in non-responders than in responders."
     assert q.prediction_parts("p", ok, readout_cap=P.cap(P.readout_words), comparison_cap=P.cap(P.comparison_words)) == []
+
+
+def test_elliptical_endings_are_complete():
+    assert q.complete("comparison", "in carriers compared to those without", 200) == []
+    assert q.complete("comparison", "after six months than before", 200) == []
+    assert q.complete("comparison", "in carriers compared with", 200)
