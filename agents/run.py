@@ -2,8 +2,9 @@
 
 Layout under the data dir (folders 0700, files 0600: checkpoints and run records can hold patient data)::
 
-    runs/checkpoints.sqlite      LangGraph SQLite checkpoints (WAL), thread id = run id
+    runs/<run_id>/checkpoints.sqlite   the run's LangGraph SQLite checkpoints (WAL), thread id = run id
     runs/<run_id>/run.json       what is needed to resume: goal, settings, out dir, patient files, status
+    runs/checkpoints.sqlite      the shared database of older versions (still read for their runs)
     <out_dir>/report.{json,md}   written atomically when the run finishes (default: runs/<run_id>)
 
 Everything the user can get wrong is checked before any work starts (goal text, harmful goals,
@@ -21,7 +22,7 @@ import os
 import secrets
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -35,7 +36,7 @@ from hypoforge.errors import UserError
 from hypoforge.files import check_name, make_private, private_dir, storage_fault, strip_controls, write_atomic
 
 MAX_GOAL_CHARS = 4000
-BUSY_TIMEOUT_S = 60.0  # concurrent runs share the checkpoint database: wait for a writer, never fail
+BUSY_TIMEOUT_S = 60.0  # a run's database may be read while it writes (chat, status): wait for a writer, never fail
 
 
 def validate_goal(goal: str) -> str:
@@ -85,13 +86,35 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
+LEGACY_DB = "checkpoints.sqlite"
+
+
+def checkpoint_db(runs_dir: Path, run_id: str) -> Path:
+    """Where ``run_id``'s checkpoints live: ``runs/<run_id>/checkpoints.sqlite``.
+
+    One database per run, inside the run's own folder, so a run's state (a patient's genotype
+    included) never sits in a file that other runs write to. A run recorded before this layout,
+    whose thread is in the old shared ``runs/checkpoints.sqlite``, keeps using that file.
+    """
+    own = runs_dir / run_id / "checkpoints.sqlite"
+    legacy = runs_dir / LEGACY_DB
+    if not own.exists() and legacy.is_file():
+        try:
+            with closing(sqlite3.connect(f"file:{legacy}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)) as conn:
+                if conn.execute("select 1 from checkpoints where thread_id = ? limit 1", (run_id,)).fetchone():
+                    return legacy
+        except sqlite3.Error:
+            pass
+    return own
+
+
 @contextmanager
-def checkpointer(runs_dir: Path) -> Iterator[Any]:
-    """The SQLite checkpointer of ``runs_dir``: private files, WAL, and a busy timeout for concurrent runs."""
+def checkpointer(runs_dir: Path, run_id: str) -> Iterator[Any]:
+    """The SQLite checkpointer of one run (:func:`checkpoint_db`): private files, WAL, and a busy timeout."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    private_dir(runs_dir)
-    db = runs_dir / "checkpoints.sqlite"
+    db = checkpoint_db(runs_dir, run_id)
+    private_dir(db.parent)
     os.close(os.open(db, os.O_CREAT | os.O_RDWR, 0o600))  # SQLite gives -wal and -shm the database's mode
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         make_private(path)  # also tightens a database made by an older version (0644)
@@ -146,7 +169,7 @@ def execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, deps
     meta_path = run_meta_path(settings, run_id)
     config = {"configurable": {"thread_id": run_id}, "recursion_limit": 1000}
     try:
-        with checkpointer(settings.runs_dir()) as saver:
+        with checkpointer(settings.runs_dir(), run_id) as saver:
             graph = build_graph(saver)
             graph.invoke(inputs, config, context=deps)
             state = graph.get_state(config).values
@@ -244,29 +267,19 @@ def _forget(settings: Settings, run_id: str, new_out: Path | None) -> None:
     """Remove what a run that did nothing left: its checkpoints, its record, an out dir it made."""
     import shutil
 
-    try:
-        with checkpointer(settings.runs_dir()) as saver:
-            saver.delete_thread(run_id)
-    except Exception:  # noqa: BLE001 - best effort; the original error is what the user needs
-        pass
     runs = settings.runs_dir()
-    shutil.rmtree(runs / run_id, ignore_errors=True)
+    if checkpoint_db(runs, run_id).parent != runs / run_id:  # a legacy shared database: remove the thread only
+        try:
+            with checkpointer(runs, run_id) as saver:
+                saver.delete_thread(run_id)
+        except Exception:  # noqa: BLE001 - best effort; the original error is what the user needs
+            pass
+    shutil.rmtree(runs / run_id, ignore_errors=True)  # the run's record and its own checkpoint database
     if new_out is not None and new_out.is_dir() and not any(new_out.iterdir()):
         new_out.rmdir()
-    # A checkpoint database this run made and nobody else uses goes too (a run's folder is written
-    # before it opens the database, so no folder means no other run is using it).
     try:
-        if not [p for p in runs.iterdir() if p.is_dir()]:
-            db = runs / "checkpoints.sqlite"
-            with sqlite3.connect(db) as conn:
-                tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
-                used = any(conn.execute(f"select 1 from {t} limit 1").fetchone() for t in tables & {"checkpoints", "writes"})
-            conn.close()
-            if not used:
-                for p in runs.glob("checkpoints.sqlite*"):
-                    p.unlink(missing_ok=True)
-                runs.rmdir()
-    except (OSError, sqlite3.Error):
+        runs.rmdir()  # only when nothing else is there
+    except OSError:
         pass
 
 
@@ -318,7 +331,7 @@ def resume_run(run_id: str, settings: Settings, deps: Deps, *, out_dir: Path | N
 
 
 def has_checkpoint(settings: Settings, run_id: str) -> bool:
-    with checkpointer(settings.runs_dir()) as saver:
+    with checkpointer(settings.runs_dir(), run_id) as saver:
         return saver.get_tuple({"configurable": {"thread_id": run_id}}) is not None
 
 

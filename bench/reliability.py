@@ -477,8 +477,8 @@ def _steps(d: Path, n: int) -> bool:
     """Whether a run under ``d`` has at least ``n`` checkpoints."""
     import sqlite3
 
-    db = d / "data" / "runs" / "checkpoints.sqlite"
-    if not db.exists():
+    db = next(iter((d / "data" / "runs").glob("*/checkpoints.sqlite")), None)  # the run's own database
+    if db is None:
         return False
     try:
         with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as c:

@@ -241,7 +241,7 @@ def test_disk_full_is_one_line_and_resume_completes(tmp_path, monkeypatch, fault
     assert not (tmp_path / "out" / "report.json").exists()
     assert load_run(settings, "full")["status"] == "failed"
     monkeypatch.setattr(SqliteSaver, "put", real_put)
-    with sqlite3.connect(settings.runs_dir() / "checkpoints.sqlite") as c:
+    with sqlite3.connect(settings.runs_dir() / "full" / "checkpoints.sqlite") as c:
         assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert ranking(resume_run("full", settings, make(tmp_path)[1])) == reference
 
@@ -340,15 +340,14 @@ def test_patient_data_stays_private_and_inside_the_run(tmp_path, shared_data, sc
     assert diplotype and samples and rsids
     assert diplotype in (out / "report.json").read_text()  # the grep below is not vacuous
 
+    # the run's own folder (record and checkpoints) and its out dir: nowhere else
     allowed = {data / "runs" / run_id, out}
-    db = data / "runs" / "checkpoints.sqlite"
+    db = data / "runs" / run_id / "checkpoints.sqlite"
     for path in sorted(p for p in tmp_path.rglob("*") if p != vcf):
         if path.is_dir():
             assert _mode(path) == 0o700, f"{path} is {oct(_mode(path))}"
             continue
         assert _mode(path) == 0o600, f"{path} is {oct(_mode(path))}"
-        if path.name.startswith("checkpoints.sqlite") and path.parent == db.parent:
-            continue  # the private checkpoint store: holds each run's state by design
         if any(a == path or a in path.parents for a in allowed):
             continue
         blob = path.read_bytes()
@@ -358,15 +357,23 @@ def test_patient_data_stays_private_and_inside_the_run(tmp_path, shared_data, sc
         p.read_bytes() for p in db.parent.glob("checkpoints.sqlite-wal"))
 
 
-def test_checkpoint_database_made_by_an_older_version_becomes_private(tmp_path):
+def test_checkpoint_database_made_by_an_older_version_is_still_read_and_becomes_private(tmp_path, monkeypatch):
+    from hypoforge.agents import run as run_mod
+
     settings, deps = make(tmp_path)
     runs = settings.runs_dir()
-    runs.mkdir(parents=True)
-    db = runs / "checkpoints.sqlite"
-    sqlite3.connect(db).close()
-    os.chmod(db, 0o644)
+    legacy = runs / "checkpoints.sqlite"
+    # an older version: every run's checkpoints in the one shared database, made 0644
+    monkeypatch.setattr(run_mod, "checkpoint_db", lambda runs_dir, run_id: runs_dir / "checkpoints.sqlite")
     start_run(GOAL, settings, deps, run_id="old")
-    assert _mode(db) == 0o600 and all(_mode(p) == 0o600 for p in runs.glob("checkpoints.sqlite*"))
+    monkeypatch.undo()
+    os.chmod(legacy, 0o644)
+    assert run_mod.checkpoint_db(runs, "old") == legacy and run_mod.has_checkpoint(settings, "old")
+    assert _mode(legacy) == 0o600 and all(_mode(p) == 0o600 for p in runs.glob("checkpoints.sqlite*"))
+    # a new run gets its own database in its own folder
+    start_run(GOAL, settings, make(tmp_path)[1], run_id="new")
+    assert run_mod.checkpoint_db(runs, "new") == runs / "new" / "checkpoints.sqlite"
+    assert _mode(runs / "new" / "checkpoints.sqlite") == 0o600
 
 
 def test_response_cache_is_private(tmp_path):
@@ -417,9 +424,10 @@ def test_two_runs_on_one_data_dir_do_not_corrupt_each_other(tmp_path):
         assert p.returncode == 0 and "Traceback" not in err, err[-2000:]
         assert [tuple(x) for x in json.loads(out)] == reference[rid]
     settings = Settings(data_dir=data)
-    with sqlite3.connect(settings.runs_dir() / "checkpoints.sqlite") as c:
-        assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
-        assert c.execute("pragma journal_mode").fetchone()[0] == "wal"
+    for rid in ("ref", "twin"):
+        with sqlite3.connect(settings.runs_dir() / rid / "checkpoints.sqlite") as c:
+            assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
+            assert c.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert {r["run_id"]: r["status"] for r in list_runs(settings)} == {"ref": "complete", "twin": "complete"}
 
 

@@ -44,7 +44,7 @@ def read_state(settings: Settings, run_id: str) -> dict[str, Any] | None:
     """The run's latest checkpointed state (None when nothing was checkpointed yet)."""
     from hypoforge.agents.graph import build_graph
 
-    with checkpointer(settings.runs_dir()) as saver:
+    with checkpointer(settings.runs_dir(), run_id) as saver:
         values = build_graph(saver).get_state(_config(run_id)).values
     return dict(values) if values else None
 
@@ -53,7 +53,7 @@ def write_state(settings: Settings, run_id: str, update: dict[str, Any]) -> None
     """Apply an update to a finished run's state through the graph's reducers (new checkpoint)."""
     from hypoforge.agents.graph import build_graph
 
-    with checkpointer(settings.runs_dir()) as saver:
+    with checkpointer(settings.runs_dir(), run_id) as saver:
         build_graph(saver).update_state(_config(run_id), update)
 
 
