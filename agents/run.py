@@ -216,6 +216,7 @@ def start_run(
     out = check_writable(out_dir or settings.runs_dir() / run_id)
     inputs: dict[str, Any] = {"goal": goal, "run_id": run_id, "round": 0}
     if patient is not None:
+        without_shared_cache(deps)
         extra, constraints = _patient_inputs(patient, deps)
         inputs.update(extra)
         if constraints:
@@ -321,6 +322,8 @@ def resume_run(run_id: str, settings: Settings, deps: Deps, *, out_dir: Path | N
     if out_dir is not None:
         meta["out_dir"] = str(out.resolve())
         write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
+    if meta.get("patient"):
+        without_shared_cache(deps)
     inputs: dict[str, Any] | None = None
     if not has_checkpoint(settings, run_id):
         inputs = {"goal": meta["goal"], "run_id": run_id, "round": 0}
@@ -328,6 +331,14 @@ def resume_run(run_id: str, settings: Settings, deps: Deps, *, out_dir: Path | N
             extra, _ = _patient_inputs(PatientInput.model_validate(meta["patient"]), deps)  # constraints are in the settings
             inputs.update(extra)
     return execute(run_id, inputs, settings, deps, out)
+
+
+def without_shared_cache(deps: Deps) -> None:
+    """A run with a patient does not use the on-disk response cache (``--cache``): the cache is shared
+    by every run, and a model's answer may repeat the patient's genotype, which must stay in the run's
+    own folder."""
+    if getattr(deps.llm, "cache", None) is not None:
+        deps.llm.cache = None  # type: ignore[attr-defined]
 
 
 def has_checkpoint(settings: Settings, run_id: str) -> bool:

@@ -464,3 +464,21 @@ def test_instructions_inside_a_record_trigger_no_tool_and_no_foreign_citation(tm
     assert "PMID:1" not in offered and "PMID:1" not in cited and cited <= offered
     base_cited = {c.key for p in baseline.report.proposals for c in p.citations}
     assert cited - {HOSTILE.key} <= base_cited | {r.key for r in RECORDS}
+
+
+def test_a_patient_run_does_not_use_the_shared_response_cache(tmp_path, shared_data):
+    """The response cache is shared by every run; a model's answer may repeat a genotype, so a run
+    with a patient (started or resumed) turns it off."""
+    from hypoforge.agents.llm import ResponseCache
+    from hypoforge.agents.patient import PatientInput
+    from hypoforge.tools.registry import ToolRegistry
+
+    vcf = sorted((shared_data / "vcf_pharmcat" / "haplotype_tests" / "TPMT").glob("s3a*.vcf"))[0]
+    settings, deps = make(tmp_path, tools=ToolRegistry.from_entry_points())
+    deps.llm.cache = ResponseCache(tmp_path / "cache")
+    start_run(GOAL, settings, deps, run_id="pat", patient=PatientInput(vcf=vcf))
+    assert deps.llm.cache is None
+    plain_settings, plain = make(tmp_path / "plain")
+    plain.llm.cache = cache = ResponseCache(tmp_path / "cache2")
+    start_run(GOAL, plain_settings, plain, run_id="plain")
+    assert plain.llm.cache is cache, "a run without a patient keeps its cache"
