@@ -98,9 +98,7 @@ def key_sentence(goal: str, passage: str, embed=None) -> str:
     if not whole:
         return ""
     if embed is not None and len(whole) > 1:
-        v = np.asarray(embed([goal, *whole]), dtype=np.float32)
-        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-        best = whole[int(np.argmax(v[1:] @ v[0]))]
+        best = whole[int(np.argmax(q.cosines(embed, goal, whole)))]
     else:
         terms = q.content_terms(goal)
         best = max(whole, key=lambda s: len(q.content_terms(s) & terms))

@@ -312,7 +312,7 @@ def grounded_share(text: str, sources: Iterable[str]) -> tuple[float, list[str]]
     pool: set[str] = set()
     for s in sources:
         pool |= biomedical_terms(s) | content_terms(s)
-    missing = sorted(t for t in terms if t not in pool and norm(t) not in pool)
+    missing = sorted(terms - pool)
     return (len(terms) - len(missing)) / len(terms), missing
 
 
@@ -325,8 +325,14 @@ def grounded(text: str, sources: Iterable[str], *, minimum: float = GROUNDED_MIN
 
 
 # Words that set the scene of most goals in this field rather than ask the question.
-_CONTEXT = frozenset(norm(w) for w in "rheumatoid arthritis disease diseases patient patients people subjects cohort".split())
-_VAGUE = frozenset(norm(w) for w in "third half some many most reason reasons explain happen cause causes why".split())
+_CONTEXT_WORDS = "rheumatoid arthritis disease diseases patient patients people subjects cohort"
+_VAGUE_WORDS = "third half some many most reason reasons explain happen cause causes why"
+
+
+@lru_cache(maxsize=1)
+def _setting_terms() -> tuple[frozenset[str], frozenset[str]]:
+    """The normalised setting and vague words (stemmed on first use, not at import)."""
+    return frozenset(map(norm, _CONTEXT_WORDS.split())), frozenset(map(norm, _VAGUE_WORDS.split()))
 
 
 def focus_terms(goal: str) -> set[str]:
@@ -336,10 +342,18 @@ def focus_terms(goal: str) -> set[str]:
     proposal about rituximab pharmacokinetics in RA shares the setting but not the question. A goal
     with no entity beyond the setting falls back to its other content words.
     """
-    entities = biomedical_terms(goal) - _CONTEXT
+    context, vague = _setting_terms()
+    entities = biomedical_terms(goal) - context
     if entities:
         return entities
-    return content_terms(goal) - _CONTEXT - _VAGUE
+    return content_terms(goal) - context - vague
+
+
+def cosines(embed: Callable[[list[str]], np.ndarray], query: str, texts: Sequence[str]) -> np.ndarray:
+    """Cosine similarity of ``query`` to each of ``texts`` under ``embed`` (one batch)."""
+    v = np.asarray(embed([query, *texts]), dtype=np.float32)
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    return v[1:] @ v[0]
 
 
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
@@ -348,9 +362,7 @@ def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]
     if focus and not ((content_terms(text) | biomedical_terms(text)) & focus):
         return [Failure(check="on_goal", field="statement", detail="shares no key term with the research goal; answer the goal's question")]
     if embed is not None:
-        v = np.asarray(embed([goal, text]), dtype=np.float32)
-        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-        cos = float(v[0] @ v[1])
+        cos = float(cosines(embed, goal, [text])[0])
         if cos < minimum:
             return [Failure(check="on_goal", field="statement", detail=f"drifts from the research goal (similarity {cos:.2f})")]
     return []
@@ -377,48 +389,46 @@ def testable(field: str, prediction: str) -> list[Failure]:
     return []
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _bad_keys(sentence: str, records: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(key as written, why it is wrong) for each key in ``sentence`` that is not a run key, or whose
+    record shares no biomedical term with the sentence's claim."""
+    claim_terms = biomedical_terms(KEY_IN_TEXT.sub(" ", sentence))
+    out = []
+    for m in KEY_IN_TEXT.finditer(sentence):
+        key = _canonical(m.group(0), records)
+        if key is None:
+            out.append((m.group(0), f"{m.group(0)} is not a record of this run"))
+        elif claim_terms and not claim_terms & (biomedical_terms(records[key]) | content_terms(records[key])):
+            out.append((m.group(0), f"{key} is cited for a claim its record does not make"))
+    return out
+
+
 def keys_in_text(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
     """Every key written in ``text`` is a run key, and its record shares a biomedical term with the sentence.
 
     ``records`` maps each run key to the text of its record (title, passage, reading).
     """
-    out = []
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
-        for m in KEY_IN_TEXT.finditer(sentence):
-            key = _canonical(m.group(0), records)
-            if key is None:
-                out.append(Failure(check="keys_in_text", field=field, detail=f"{m.group(0)} is not a record of this run"))
-                continue
-            claim = KEY_IN_TEXT.sub(" ", sentence)
-            if biomedical_terms(claim) and not (biomedical_terms(claim) & (biomedical_terms(records[key]) | content_terms(records[key]))):
-                out.append(Failure(check="keys_in_text", field=field, detail=f"{key} is cited for a claim its record does not make"))
-    return out
+    return [Failure(check="keys_in_text", field=field, detail=why)
+            for sentence in _SENTENCE.split(text) for _, why in _bad_keys(sentence, records)]
 
 
 def _canonical(written: str, records: Mapping[str, str]) -> str | None:
-    w = written.replace(" ", "")
-    for k in records:
-        if k.lower() == w.lower():
-            return k
-    return None
+    w = written.replace(" ", "").lower()
+    return next((k for k in records if k.lower() == w), None)
 
 
 def strip_bad_keys(text: str, records: Mapping[str, str]) -> tuple[str, list[str]]:
     """Remove keys that fail :func:`keys_in_text` from free text; returns the text and the removed keys."""
     removed: list[str] = []
-    sentences = re.split(r"(?<=[.!?])\s+", text)
     fixed = []
-    for sentence in sentences:
-        bad = {f.detail.split(" ")[0] for f in keys_in_text("text", sentence, records)}
+    for sentence in _SENTENCE.split(text):
+        bad = {written for written, _ in _bad_keys(sentence, records)}
         if bad:
-            def drop(m: re.Match[str]) -> str:
-                key = _canonical(m.group(0), records) or m.group(0)
-                if key in bad or m.group(0) in bad:
-                    removed.append(m.group(0))
-                    return ""
-                return m.group(0)
-
-            sentence = KEY_IN_TEXT.sub(drop, sentence)
+            removed += [m.group(0) for m in KEY_IN_TEXT.finditer(sentence) if m.group(0) in bad]
+            sentence = KEY_IN_TEXT.sub(lambda m: "" if m.group(0) in bad else m.group(0), sentence)
             sentence = re.sub(r"\(\s*[,;]?\s*\)|\[\s*\]", "", sentence)
             sentence = re.sub(r"\b(as shown|as reported|as found) (in|by) (the study by |the study )?(?=[.,;])", "", sentence)
             sentence = re.sub(r"\s+([.,;])", r"\1", re.sub(r"\s{2,}", " ", sentence)).strip()

@@ -140,7 +140,6 @@ def main() -> None:
     details: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     for n, goal in enumerate(GOALS[: args.goals], start=1):
-        deps.llm.stats.calls = deps.llm.stats.calls  # counters accumulate across goals
         res = start_run(goal, settings, deps, out_dir=args.work / "reports" / f"goal{n:02d}")
         state = res.state
         ev_all = evidence(state)

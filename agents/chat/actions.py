@@ -183,11 +183,10 @@ def addressing(deps: Deps, question: str, passages: list[Passage]) -> list[Passa
         return []
     emb = deps.embedder
     if emb is not None and getattr(emb, "semantic", False):
-        import numpy as np
+        from hypoforge.agents.quality import cosines
 
-        v = np.asarray(emb.embed([question, *(f"{p.title}. {p.text}" for p in passages)]), dtype=np.float32)
-        v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-        return [p for p, c in zip(passages, v[1:] @ v[0]) if c >= ANSWER_COSINE]
+        return [p for p, c in zip(passages, cosines(emb.embed, question, [f"{p.title}. {p.text}" for p in passages]))
+                if c >= ANSWER_COSINE]
     q = content_words(question)
     need = min(2, len(q))
     return [p for p in passages if need and len(q & content_words(p.title + " " + p.text)) >= need]
