@@ -59,7 +59,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, p in enumerate(h.predictions, start=1):
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))
-    out += q.distinct_items("predictions", h.predictions)
+    out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.adds_to(h.statement, h.mechanism)
     for o in others:
@@ -107,7 +107,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         deps.emit("revision", id=id, failures=[str(f) for f in failures])
         revised, still = make(tally.ask(
             state,
-            prompts.render("revise", failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile, example=False)),
+            prompts.render("revise", goal=goal, failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile, example=False)),
             schema, keys=keys, max_tokens=480,
         ))
         first = sorted({f.check for f in failures})

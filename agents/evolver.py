@@ -23,6 +23,7 @@ def evolve_one(tally: Tally, state: State, deps: Deps, parents: list[Hypothesis]
     """One evolved hypothesis from ``parents`` with ``strategy``, citing any evidence of the run (checked, revised once)."""
     user = prompts.render(
         "evolve",
+        goal=state["goal"],
         strategy=strategy,
         parents=[{"text": p.brief(), "weaknesses": "; ".join([*(r.weaknesses for r in p.reviews), *p.flags]) or "none"} for p in parents],
         lessons=state.get("lessons") or [],

@@ -162,6 +162,7 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
         partner, shared = bridge_partner(anchor, [e for e in read if e.relevant], state["goal"])
         user = prompts.render(
             "generate",
+            goal=state["goal"],
             anchor={"key": anchor.key, "title": anchor.title, "passage": anchor.passage[:ANCHOR_CHARS]},
             partner={"key": partner.key, "title": partner.title, "passage": partner.passage[:ANCHOR_CHARS]} if partner else None,
             shared=shared,

@@ -175,10 +175,22 @@ def readings_schema(n: int, profile_name: str = "compact") -> type[BaseModel]:
     return create_model("EvidenceReadings", __base__=_Draft, **{f"p{i}": (reading, ...) for i in range(1, n + 1)})
 
 
+#: Words a comparison may open with as written; any other opening gets "in" (a group of people or samples).
+COMPARISON_OPENERS = frozenset(
+    """in among than after before at with without when while during compared versus vs for on under within across
+    between from of relative following once if where by over per upon""".split()
+)
+
+
 def render_prediction(pred: Any) -> str:
     """A structured prediction as one sentence: what is measured, which way, against what."""
     readout = str(pred.readout).strip().rstrip(".")
-    text = f"{readout[:1].upper()}{readout[1:]} is {pred.direction} {str(pred.comparison).strip().rstrip('.')}."
+    comparison = str(pred.comparison).strip().rstrip(".")
+    # Small models often write the group alone ("patients with ATIC 347GG than those without"):
+    # it reads as a sentence once the missing "in" is added.
+    if comparison.split(" ", 1)[0].lower() not in COMPARISON_OPENERS:
+        comparison = f"in {comparison}"
+    text = f"{readout[:1].upper()}{readout[1:]} is {pred.direction} {comparison}."
     experiment = str(getattr(pred, "experiment", "") or "").strip()
     return f"{text} Test: {experiment.rstrip('.')}." if experiment else text
 

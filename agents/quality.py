@@ -86,7 +86,8 @@ _GENERIC = frozenset(
     examine examined imagine determine determined fine line mine nine wine pine shine whine spine doctrine
     response responses patient patients study studies trial trials data result results effect effects level levels
     treatment therapy outcome outcomes group groups change changes factor factors role roles mechanism mechanisms
-    evidence analysis association activity activities function functions process processes state states""".split()
+    evidence analysis association activity activities function functions process processes state states
+    correlate correlates correlated""".split()
 )
 
 _BIO_SUFFIX = re.compile(
@@ -280,6 +281,21 @@ def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
         for j in range(i):
             if items[i].strip().lower() == items[j].strip().lower() or jaccard(items[i], items[j]) >= JACCARD_MAX:
                 out.append(Failure(check="distinct", field=f"{field}[{i + 1}]", detail=f"repeats {field}[{j + 1}] ({items[j][:60]!r})"))
+                break
+    return out
+
+
+def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
+    """Predictions must measure different things: their readouts differ (token Jaccard below
+    :data:`JACCARD_MAX`). Two readouts compared in the same group are two predictions; one readout
+    written twice is one. Predictions not in the rendered form are compared whole."""
+    readouts = [m.group("readout") if (m := _RENDERED.match(p.strip())) else p for p in predictions]
+    out = []
+    for i in range(len(readouts)):
+        for j in range(i):
+            if readouts[i].strip().lower() == readouts[j].strip().lower() or jaccard(readouts[i], readouts[j]) >= JACCARD_MAX:
+                out.append(Failure(check="distinct", field=f"predictions[{i + 1}]",
+                                   detail=f"measures what predictions[{j + 1}] measures ({readouts[j][:60]!r}); measure something else"))
                 break
     return out
 

@@ -39,7 +39,7 @@ def session(llm: LlamaCppLLM, calls: int) -> None:
     keys = [e["key"] for e in ev]
     system = prompts.render("system", goal="Why do a third of RA patients not respond to methotrexate?", constraints=[], focus=["drug transport"], evidence=ev)
     users = [
-        (prompts.render("generate", anchor={**ev[0], "passage": ev[0]["bearing"]}, partner=None, shared="", existing=[], lessons=[],
+        (prompts.render("generate", goal="Why do a third of RA patients not respond to methotrexate?", anchor={**ev[0], "passage": ev[0]["bearing"]}, partner=None, shared="", existing=[], lessons=[],
                         form=form(PROFILES["compact"])), m.HypothesisDraft, keys, 200),
         (prompts.render("review", hypothesis="Title: ABCB1 efflux\nStatement: efflux lowers intracellular drug", passages=[], flags=[]),
          m.ReviewDraft, keys[:1], 120),

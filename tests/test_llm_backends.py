@@ -197,3 +197,18 @@ def test_response_cache_round_trip(tmp_path):
     cache.put(key, json.dumps(GOOD))
     assert json.loads(cache.get(key)) == GOOD
     assert key != ResponseCache.key("model", 8, [{"role": "user", "content": "x"}], {"type": "object"})
+
+
+def test_saved_prefix_states_are_bounded_and_drop_their_logits():
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (it is in the base install)")
+    from types import SimpleNamespace
+
+    from hypoforge.agents.llm.states import PrefixStates
+
+    cache = PrefixStates(max_states=2)
+    for i in range(3):
+        cache[(1, 2, i)] = SimpleNamespace(scores=np.ones((512, 10), dtype=np.float32), llama_state_size=100)
+    assert list(cache.cache_state) == [(1, 2, 1), (1, 2, 2)]  # the oldest went first
+    assert all(v.scores.shape == (1, 10) for v in cache.cache_state.values())
+    assert cache[(1, 2, 2, 7)] is cache.cache_state[(1, 2, 2)]  # the longest shared prefix wins

@@ -74,6 +74,33 @@ def test_three_identical_predictions_are_not_distinct():
     assert "repeats predictions[1]" in fails[0].detail
 
 
+def test_predictions_are_distinct_by_what_they_measure():
+    same_group = "in patients with ATIC 347GG than in those without"
+    two = [f"Erythrocyte MTX polyglutamate level is lower {same_group}.", f"DAS28 improvement at six months is lower {same_group}."]
+    assert q.distinct_predictions(two) == []  # one group, two readouts: two predictions
+    twice = ["DAS28 improvement at six months is lower in ATIC 347GG carriers.", "DAS28 improvement at 6 months is lower in smokers."]
+    fails = q.distinct_predictions(twice)
+    assert [f.field for f in fails] == ["predictions[2]"] and "measures what predictions[1] measures" in fails[0].detail
+    pred = "DAS28 score is higher in patients with low polyglutamate than in others."
+    assert [f.field for f in q.distinct_predictions([pred, pred, pred])] == ["predictions[2]", "predictions[3]"]
+
+
+def test_a_bare_group_comparison_is_rendered_with_in():
+    from hypoforge.agents.models import render_prediction
+
+    class P:
+        readout, direction = "Methotrexate side-effect frequency", "higher"
+        comparison = "patients with ATIC 347GG than those without"
+
+    assert render_prediction(P()) == "Methotrexate side-effect frequency is higher in patients with ATIC 347GG than those without."
+    P.comparison = "than in non-carriers"
+    assert render_prediction(P()) == "Methotrexate side-effect frequency is higher than in non-carriers."
+
+
+def test_generic_verbs_with_a_biomedical_suffix_are_not_terms():
+    assert q.biomedical_terms("ATIC variants correlate with toxicity") == {q.norm("ATIC"), q.norm("variants"), q.norm("toxicity")}
+
+
 def test_mechanism_that_restates_the_statement_fails():
     h = good()
     copy = h.model_copy(update={"mechanism": h.statement})

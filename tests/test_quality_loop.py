@@ -49,7 +49,7 @@ def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
     assert len(drafts) == 2, "one draft, one revision"
     revise = drafts[1].messages[-1]["content"]
     assert "failed these automatic checks" in revise
-    assert "dangling word 'with'" in revise and "repeats predictions[1]" in revise and "restates the statement" in revise
+    assert "dangling word 'with'" in revise and "measures what predictions[1] measures" in revise and "restates the statement" in revise
     p = report.proposals[0]
     assert p.revised == ["complete", "distinct"] and p.flags == []
     assert p.title != "Methotrexate Non-Response Combined with"

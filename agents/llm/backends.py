@@ -148,7 +148,7 @@ class LlamaCppLLM:
         self.cache = cache
         self.stats = LLMStats()
         self.remote = False  # runs in this process: prompts never leave the machine
-        self.prefix_reuse = True
+        self.prefix_reuse = True  # the live KV prefix and saved states of recent calls (llm/states.py)
         self.grammar_prefilter = True  # see hypoforge.agents.llm.prefilter
         self._llama: Any = None
         self._evaluated = 0  # tokens passed to llama.eval, prompt and generated alike
@@ -174,6 +174,10 @@ class LlamaCppLLM:
                     f"could not load GGUF model {self.model_path}: {exc}; check the file is a complete GGUF model"
                 ) from exc
             self._instrument(self._llama)
+            if self.prefix_reuse:
+                from hypoforge.agents.llm.states import PrefixStates
+
+                self._llama.set_cache(PrefixStates())
             if self.grammar_prefilter:
                 from hypoforge.agents.llm.prefilter import install
 
@@ -206,6 +210,7 @@ class LlamaCppLLM:
         self._set_threads(llama)
         if not self.prefix_reuse:
             llama.reset()
+            llama.set_cache(None)
         t0 = time.perf_counter()
         evals_before = self._evaluated
         out = llama.create_chat_completion(
