@@ -178,10 +178,10 @@ class _resumable:
         return None
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        from hypoforge.agents.run import run_meta_path
+        from hypoforge.agents.run import is_recorded
         from hypoforge.errors import UserError
 
-        if kind is None or not run_meta_path(self.settings, self.run_id).is_file():
+        if kind is None or not is_recorded(self.settings, self.run_id):
             return False
         how = _resume_cmd(self.args, self.run_id)
         if issubclass(kind, KeyboardInterrupt):

@@ -10,7 +10,7 @@ from chat_fake_deps import make_deps
 from rich.console import Console
 
 from hypoforge.agents.chat import actions
-from hypoforge.agents.chat.runner import read_state
+from hypoforge.agents.run import read_state
 from hypoforge.agents.chat.session import ChatSession
 from hypoforge.agents.chat.slash import COMMANDS, Chat, parse
 from hypoforge.agents.settings import LoopSettings, Settings

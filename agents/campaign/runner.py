@@ -105,7 +105,7 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
     ``task`` is JSON-clean (see :meth:`CampaignRunner._task`); ``sink`` has ``put(item)`` (a queue)
     or is None. Runs in a worker process or a Ray task.
     """
-    from hypoforge.agents.run import has_checkpoint, resume_run, run_meta_path, start_run
+    from hypoforge.agents.run import has_checkpoint, is_recorded, resume_run, start_run
     from hypoforge.agents.settings import Settings
 
     t0 = time.time()
@@ -123,7 +123,7 @@ def run_goal(task: dict[str, Any], sink: Any = None) -> dict[str, Any]:
         settings = Settings.model_validate(task["settings"])
         run_id = task["run_id"]
         deps = load_factory(task["deps_factory"])(settings, goal, on_event, task.get("deps_options") or {})
-        recorded = run_meta_path(settings, run_id).is_file()
+        recorded = is_recorded(settings, run_id)
         resumed = recorded and has_checkpoint(settings, run_id)
         if recorded:  # resume_run starts again from the goal when the goal was killed before its first checkpoint
             result = resume_run(run_id, settings, deps)

@@ -193,7 +193,7 @@ class Chat:
         return words
 
     def _state(self, cmd: str, *, writable: bool = False) -> dict[str, Any]:
-        from hypoforge.agents.chat.runner import read_state, run_is_complete
+        from hypoforge.agents.run import read_state, run_is_complete
 
         if not self.session.run_id:
             raise UserError(f"/{cmd}: no run yet; set a goal and /run first")
@@ -244,7 +244,8 @@ class Chat:
         self._reply(f"Goal set: {goal}\nType /run to generate, review and rank hypotheses.")
 
     def cmd_run(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat.runner import drive, read_state
+        from hypoforge.agents.chat.runner import drive
+        from hypoforge.agents.run import read_state
 
         words = self._args(parsed, 0, 1)
         try:
@@ -306,7 +307,7 @@ class Chat:
 
     def cmd_evolve(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat.actions import EVOLVE_STRATEGIES, evolve
-        from hypoforge.agents.chat.runner import write_state
+        from hypoforge.agents.run import write_state
         from hypoforge.agents.state import dump
 
         words = self._args(parsed, 1, 2)
@@ -333,7 +334,7 @@ class Chat:
 
     def cmd_debate(self, parsed: Parsed) -> None:
         from hypoforge.agents.chat.actions import debate
-        from hypoforge.agents.chat.runner import write_state
+        from hypoforge.agents.run import write_state
 
         a_word, b_word = self._args(parsed, 2, 2)
         a, b = self._number(a_word, "debate"), self._number(b_word, "debate")
@@ -354,7 +355,7 @@ class Chat:
 
     def _answer(self, question: str, *, about_proposals: bool) -> None:
         from hypoforge.agents.chat.actions import answer
-        from hypoforge.agents.chat.runner import read_state
+        from hypoforge.agents.run import read_state
 
         state = read_state(self.settings, self.session.run_id) if self.session.run_id else None
         with self._live(None):
