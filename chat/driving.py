@@ -28,7 +28,7 @@ from hypoforge.agents.deps import Deps
 from hypoforge.agents.report import Report, build_report
 from hypoforge.agents.run import RunResult, continue_run, load_run, new_run_id, read_state, resume_run, start_run
 from hypoforge.agents.settings import Settings
-from hypoforge.agents.chat.session import ChatSession
+from hypoforge.chat.session import ChatSession
 from hypoforge.errors import UserError
 
 How = Literal["started", "resumed", "continued"]
