@@ -31,6 +31,15 @@ def test_agents_never_import_a_front_end():
     assert not bad
 
 
+def test_tools_and_knowledge_never_import_the_loop_or_a_front_end():
+    files = sorted([*(ROOT / "tools").rglob("*.py"), *(ROOT / "knowledge").rglob("*.py"), *(ROOT / "prompts").rglob("*.py")])
+    assert files
+    upper = (["hypoforge", "agents"], ["hypoforge", "chat"], ["hypoforge", "campaign"], ["hypoforge", "cli"])
+    bad = {f"{f.relative_to(ROOT)}: {n}" for f in files for n in imported(f) if n.split(".")[:2] in upper}
+    # the knowledge CLI command reads the layered settings, as every command does
+    assert bad == {"knowledge/commands.py: hypoforge.agents.settings"}
+
+
 def test_front_ends_leave_a_runs_stored_state_to_agents_run():
     files = sorted([*(ROOT / "chat").rglob("*.py"), *(ROOT / "campaign").rglob("*.py")])
     assert files
