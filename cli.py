@@ -26,10 +26,10 @@ if __name__ == "__main__" and __package__ in (None, ""):  # `python cli.py` from
 # Modules that each add one or more sub-commands. Order is the order shown in --help.
 COMMAND_MODULES: list[str] = [
     "hypoforge.agents.commands",
-    "hypoforge.agents.chat.commands",
+    "hypoforge.chat.commands",
     "hypoforge.tools.commands",
     "hypoforge.tools.genomics.commands",
-    "hypoforge.agents.campaign.commands",
+    "hypoforge.campaign.commands",
     "hypoforge.knowledge.commands",
     "hypoforge.agents.config_commands",
 ]

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,43 +57,117 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     mp.set_defaults(func=cmd_models_pull)
 
 
+@dataclass(frozen=True)
+class LoopFlag:
+    """A command-line flag that sets one field of :class:`~hypoforge.agents.settings.Settings`.
+
+    Its help is the field's description and default, read from the model; ``note`` adds what only
+    the command line needs to say. Its type (and ``append`` for a list) comes from the field too.
+    """
+
+    flag: str
+    path: tuple[str, ...]
+    note: str = ""
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+
+# The loop flags of run, chat, config show (and the settings they write), in --help order.
+LOOP_FLAGS: tuple[LoopFlag, ...] = (
+    LoopFlag("--model", ("llm", "model"), "See 'hypoforge models list'."),
+    LoopFlag("--llm-url", ("llm", "url"), "The key is read from $HYPOFORGE_LLM_API_KEY."),
+    LoopFlag("--rounds", ("loop", "rounds")),
+    LoopFlag("--hypotheses", ("loop", "hypotheses")),
+    LoopFlag("--max-llm-calls", ("loop", "max_llm_calls")),
+    LoopFlag("--max-seconds", ("loop", "max_seconds")),
+    LoopFlag("--constraint", ("loop", "constraints"), "One constraint per flag (repeatable)."),
+    LoopFlag("--seed", ("llm", "seed")),
+    LoopFlag("--index", ("index", "dir")),
+    LoopFlag("--data-dir", ("data_dir",)),
+    LoopFlag("--cache", ("llm", "cache_dir")),
+    LoopFlag("--threads", ("llm", "n_threads"), "Also $HYPOFORGE_THREADS.", metavar="N"),
+)
+
+
+def settings_field(path: tuple[str, ...]) -> Any:
+    """The pydantic ``FieldInfo`` of a settings path such as ``("loop", "rounds")``."""
+    from hypoforge.agents.settings import Settings
+
+    model: Any = Settings
+    for name in path[:-1]:
+        model = model.model_fields[name].annotation
+    return model.model_fields[path[-1]]
+
+
+def default_text(value: Any) -> str | None:
+    """A field's default as the help shows it (None and empty lists: the description says it)."""
+    if value is None or value == []:
+        return None
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def flag_help(flag: LoopFlag) -> str:
+    field = settings_field(flag.path)
+    default = default_text(field.get_default(call_default_factory=True))
+    return " ".join(x for x in (field.description, f"Default: {default}." if default else "", flag.note) if x)
+
+
+def _flag_type(annotation: Any) -> tuple[Any, bool]:
+    """The argparse type of a field (``X | None`` -> X) and whether it is a list (append)."""
+    import types
+    import typing
+
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if typing.get_origin(annotation) is list:
+        return typing.get_args(annotation)[0], True
+    return annotation, False
+
+
+def preset_help() -> str:
+    from hypoforge.agents.settings import PRESETS, flatten
+
+    def one(name: str) -> str:
+        changes = flatten(PRESETS[name])
+        return f"{name} ({', '.join(f'{k}={v}' for k, v in changes.items())})" if changes else f"{name} (the defaults)"
+
+    return "named budget preset: " + "; ".join(one(n) for n in PRESETS) + "; flags given with it win"
+
+
 def add_loop_args(p: argparse.ArgumentParser) -> None:
+    """The model and budget flags, one per row of :data:`LOOP_FLAGS`, plus ``--preset`` and ``--esm-model``."""
+    from hypoforge.agents.settings import PRESETS
+
     g = p.add_argument_group("model and budget")
-    g.add_argument("--model", help="named model (see 'hypoforge models list') or a path to a .gguf file; default: best installed")
-    g.add_argument("--llm-url", help="OpenAI-compatible endpoint base URL instead of the embedded model (key from $HYPOFORGE_LLM_API_KEY)")
-    g.add_argument("--preset", choices=["fast", "default", "thorough"], help="named budget preset")
-    g.add_argument("--rounds", type=int, help="tournament rounds (default 2)")
-    g.add_argument("--hypotheses", type=int, help="hypotheses generated in the first round (default 3)")
-    g.add_argument("--max-llm-calls", type=int, help="stop after this many LLM calls (default 200)")
-    g.add_argument("--max-seconds", type=float, help="stop after this much wall time (default 3600)")
-    g.add_argument("--constraint", action="append", default=None, help="a constraint for the research plan (repeatable)")
-    g.add_argument("--seed", type=int, help="seed for sampling and every random choice (default 7)")
-    g.add_argument("--index", type=Path, help="literature index directory (default: the user data dir's index)")
-    g.add_argument("--data-dir", type=Path, help="data directory for runs and checkpoints (default: the user data dir)")
-    g.add_argument("--cache", type=Path, help="on-disk LLM response cache directory (off by default)")
-    g.add_argument("--threads", type=int, metavar="N",
-                   help="CPU threads for the embedded model (default: automatic, the cores other processes leave idle; $HYPOFORGE_THREADS)")
+    g.add_argument("--preset", choices=list(PRESETS), help=preset_help())
+    for flag in LOOP_FLAGS:
+        kind, many = _flag_type(settings_field(flag.path).annotation)
+        g.add_argument(flag.flag, type=kind, action="append" if many else "store", default=None,
+                       metavar=flag.metavar, help=flag_help(flag))
     from hypoforge.tools.commands import add_esm_model_arg
 
     add_esm_model_arg(g)
 
 
 def loop_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The settings the loop flags (:func:`add_loop_args`) give; None values leave a setting alone."""
+    """The settings the loop flags (:data:`LOOP_FLAGS`) give, as a nested dict; None values leave a
+    setting alone."""
     from hypoforge.files import strip_controls
 
-    return {
-        "llm": {"model": args.model, "url": args.llm_url, "seed": args.seed, "cache_dir": args.cache, "n_threads": args.threads},
-        "index": {"dir": args.index},
-        "loop": {
-            "rounds": args.rounds,
-            "hypotheses": args.hypotheses,
-            "max_llm_calls": args.max_llm_calls,
-            "max_seconds": args.max_seconds,
-            "constraints": [strip_controls(c) for c in args.constraint] if args.constraint else None,
-        },
-        "data_dir": args.data_dir,
-    }
+    out: dict[str, Any] = {}
+    for flag in LOOP_FLAGS:
+        value = getattr(args, flag.dest)
+        if isinstance(value, list):
+            value = [strip_controls(v) for v in value]
+        section = out
+        for name in flag.path[:-1]:
+            section = section.setdefault(name, {})
+        section[flag.path[-1]] = value
+    return out
 
 
 def valid_settings(build: Callable[[], Any]) -> Any:
@@ -178,10 +253,10 @@ class _resumable:
         return None
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        from hypoforge.agents.run import run_meta_path
+        from hypoforge.agents.run import is_recorded
         from hypoforge.errors import UserError
 
-        if kind is None or not run_meta_path(self.settings, self.run_id).is_file():
+        if kind is None or not is_recorded(self.settings, self.run_id):
             return False
         how = _resume_cmd(self.args, self.run_id)
         if issubclass(kind, KeyboardInterrupt):

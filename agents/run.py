@@ -12,6 +12,12 @@ model, out dir), so a bad invocation writes nothing; a run that fails before any
 removes its record again. A run that fails later is marked ``failed`` (``interrupted`` on Ctrl-C)
 and stays resumable from its last checkpoint. A full or read-only disk is one line, never a
 traceback, and the last checkpoint stays intact (SQLite commits are atomic).
+
+This module is the one owner of a run's stored state; the front ends (``hypoforge chat``,
+campaigns) go through it and never open a checkpoint database or write ``run.json`` themselves:
+:func:`load_run`/:func:`save_run` and :func:`is_recorded` (the record), :func:`has_checkpoint`,
+:func:`read_state`/:func:`write_state` (the checkpointed graph state) and :func:`continue_run`
+(more rounds on a finished run).
 """
 
 from __future__ import annotations
@@ -108,6 +114,11 @@ def checkpoint_db(runs_dir: Path, run_id: str) -> Path:
     return own
 
 
+def thread_config(run_id: str) -> dict[str, Any]:
+    """The LangGraph config of ``run_id``'s thread (one thread per run, in its checkpoint database)."""
+    return {"configurable": {"thread_id": run_id}, "recursion_limit": 1000}
+
+
 @contextmanager
 def checkpointer(runs_dir: Path, run_id: str) -> Iterator[Any]:
     """The SQLite checkpointer of one run (:func:`checkpoint_db`): private files, WAL, and a busy timeout."""
@@ -136,6 +147,16 @@ class RunResult:
 
 def run_meta_path(settings: Settings, run_id: str) -> Path:
     return settings.runs_dir() / check_run_id(run_id) / "run.json"
+
+
+def is_recorded(settings: Settings, run_id: str) -> bool:
+    """Whether ``run_id`` has a run record (it was started, whether or not it checkpointed)."""
+    return run_meta_path(settings, run_id).is_file()
+
+
+def save_run(settings: Settings, run_id: str, meta: dict[str, Any]) -> None:
+    """Write ``run_id``'s run record atomically."""
+    write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
 
 
 def _set_status(meta_path: Path, status: str, error: str | None = None) -> None:
@@ -167,7 +188,7 @@ def execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, deps
     from hypoforge.agents.graph import build_graph
 
     meta_path = run_meta_path(settings, run_id)
-    config = {"configurable": {"thread_id": run_id}, "recursion_limit": 1000}
+    config = thread_config(run_id)
     try:
         with checkpointer(settings.runs_dir(), run_id) as saver:
             graph = build_graph(saver)
@@ -178,7 +199,7 @@ def execute(run_id: str, inputs: dict[str, Any] | None, settings: Settings, deps
         js, md = write_report(report, out_dir)
         meta = json.loads(meta_path.read_text("utf-8"))
         meta.update(status="complete", finished=time.time(), error=None)
-        write_atomic(meta_path, json.dumps(meta, indent=2))
+        save_run(settings, run_id, meta)
     except KeyboardInterrupt:
         _set_status(meta_path, "interrupted")
         raise
@@ -237,7 +258,7 @@ def start_run(
     }
     try:
         prepare_out(out)  # inputs are valid: the out dir may exist from now on
-        write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
+        save_run(settings, run_id, meta)
     except OSError as exc:
         line = _fault_line(exc, run_id)
         raise (UserError(line) if line else exc) from None
@@ -321,7 +342,7 @@ def resume_run(run_id: str, settings: Settings, deps: Deps, *, out_dir: Path | N
     out = check_writable(out_dir) if out_dir is not None else run_out_dir(settings, run_id, meta)
     if out_dir is not None:
         meta["out_dir"] = str(out.resolve())
-        write_atomic(run_meta_path(settings, run_id), json.dumps(meta, indent=2))
+        save_run(settings, run_id, meta)
     if meta.get("patient"):
         without_shared_cache(deps)
     inputs: dict[str, Any] | None = None
@@ -341,9 +362,40 @@ def without_shared_cache(deps: Deps) -> None:
         deps.llm.cache = None  # type: ignore[attr-defined]
 
 
+def continue_run(run_id: str, settings: Settings, deps: Deps) -> RunResult:
+    """Continue a finished run for more rounds: record ``settings`` (the raised ``loop.rounds`` and
+    budgets) as the run's own, then re-enter its checkpointed thread with ``stop_reason`` cleared,
+    so the supervisor goes on with the same tournament. The report goes to the recorded out dir."""
+    meta = load_run(settings, run_id)
+    meta.update(settings=settings.model_dump(mode="json"), status="running")
+    save_run(settings, run_id, meta)
+    return execute(run_id, {"stop_reason": None}, settings, deps, Path(meta["out_dir"]))
+
+
+def run_is_complete(settings: Settings, run_id: str) -> bool:
+    return load_run(settings, run_id).get("status") == "complete"
+
+
 def has_checkpoint(settings: Settings, run_id: str) -> bool:
     with checkpointer(settings.runs_dir(), run_id) as saver:
-        return saver.get_tuple({"configurable": {"thread_id": run_id}}) is not None
+        return saver.get_tuple(thread_config(run_id)) is not None
+
+
+def read_state(settings: Settings, run_id: str) -> dict[str, Any] | None:
+    """The run's latest checkpointed state (None when nothing was checkpointed yet)."""
+    from hypoforge.agents.graph import build_graph
+
+    with checkpointer(settings.runs_dir(), run_id) as saver:
+        values = build_graph(saver).get_state(thread_config(run_id)).values
+    return dict(values) if values else None
+
+
+def write_state(settings: Settings, run_id: str, update: dict[str, Any]) -> None:
+    """Apply an update to a finished run's state through the graph's reducers (a new checkpoint)."""
+    from hypoforge.agents.graph import build_graph
+
+    with checkpointer(settings.runs_dir(), run_id) as saver:
+        build_graph(saver).update_state(thread_config(run_id), update)
 
 
 def _alive(pid: Any) -> bool:

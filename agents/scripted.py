@@ -1,6 +1,6 @@
 """Deterministic drafts for scripted LLMs: :func:`responder`, the one scripted answer to every draft
 schema, used by the test fakes (``tests/fakes.py``) and the scripted campaign factory
-(:mod:`hypoforge.agents.campaign.testing`, whose spawned workers cannot import ``tests/``).
+(:mod:`hypoforge.campaign.scripted`, whose spawned workers cannot import ``tests/``).
 
 They build answers from the prompt alone (so a resumed run replays exactly) and from the records
 named in it, so that a scripted hypothesis is complete, grounded in what it cites, distinct from its

@@ -1,8 +1,9 @@
 """One layered settings model: defaults < settings files < preset < environment < command-line flags.
 
-Every field has a description (the reference for settings files and ``HYPOFORGE_*`` variables;
-the command-line flags in :mod:`hypoforge.agents.commands` still write their own help) and unknown
-keys are rejected (``extra="forbid"``), so a typo in a config is an error, not a silent default.
+Every field has a description: the reference for settings files and ``HYPOFORGE_*`` variables,
+and shown by ``hypoforge run --help``, whose model and budget flags are built from these fields
+(description and default, :data:`hypoforge.agents.commands.LOOP_FLAGS`). Unknown keys are
+rejected (``extra="forbid"``), so a typo in a config is an error, not a silent default.
 
 Settings files are TOML with the sections of the campaign spec's ``settings`` (``[llm]``,
 ``[index]``, ``[loop]``) and a top-level ``data_dir``. Two are read when present: the user's
@@ -48,7 +49,7 @@ class LLMSettings(_Strict):
 
 
 class IndexSettings(_Strict):
-    dir: Path | None = Field(None, description="On-disk index directory; None = the user data dir.")
+    dir: Path | None = Field(None, description="On-disk index directory; None = index/ in the data dir.")
     collection: str = Field("literature", description="Chroma collection name.")
     chroma_url: str | None = Field(None, description="URL of a shared 'chroma run' server instead of a local index.")
     k: int = Field(6, ge=1, le=8, description="Passages retrieved per query for the generator.")

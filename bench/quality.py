@@ -162,7 +162,7 @@ def main() -> None:
         print(f"[{n}/{args.goals}] {goal[:70]}: top-3 pass {sum(r['all'] for r in sets['loop top-3'])}/{len(sets['loop top-3'])}, "
               f"single {sum(r['all'] for r in sets['single call'])}/{len(sets['single call'])} ({time.perf_counter() - t0:.0f} s)", flush=True)
 
-    from hypoforge.agents.chat.actions import answer
+    from hypoforge.chat.actions import answer
 
     answered = []
     for question, key in QUESTIONS:

@@ -1,6 +1,6 @@
 """Ray vs local process pool: wall time of the same fake-LLM campaign. Target: Ray <= 1.10x local.
 
-The workload is the scripted LLM (``hypoforge.agents.campaign.testing``) with a fixed sleep per call
+The workload is the scripted LLM (``hypoforge.campaign.scripted``) with a fixed sleep per call
 standing in for model latency, so both backends do identical, CPU-light work and the difference is
 the backend's own cost: task submission, worker start, progress events, result transfer. The Ray
 cluster is started once (``ray start --head`` on 127.0.0.1, like an existing cluster) and its start-up
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from _common import ROOT, machine, result
 
-FACTORY = "hypoforge.agents.campaign.testing:scripted_deps"
+FACTORY = "hypoforge.campaign.scripted:scripted_deps"
 
 
 def spec_text(n: int) -> str:

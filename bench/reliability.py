@@ -53,7 +53,7 @@ from _common import ROOT, bootstrap, result
 CLI = [sys.executable, str(ROOT / "cli.py")]
 GOAL = "Why do a third of rheumatoid arthritis patients not respond to methotrexate?"
 SMALL = ["--rounds", "1", "--hypotheses", "2"]
-FACTORY = "hypoforge.agents.campaign.testing:scripted_deps"
+FACTORY = "hypoforge.campaign.scripted:scripted_deps"
 
 
 # ------------------------------------------------------------------ the fake endpoint
@@ -122,7 +122,7 @@ class Endpoint:
 
 def answer(body: dict[str, Any], mode: str) -> str:
     from hypoforge.agents.scripted import responder as scripted
-    from hypoforge.agents.campaign.testing import offered_keys, requested_schema
+    from hypoforge.campaign.scripted import offered_keys, requested_schema
 
     fmt = body["response_format"]["json_schema"]
     name = fmt["name"]

@@ -2,7 +2,7 @@
 ``HYPOFORGE_CHAT_DEPS_FACTORY=chat_fake_deps:make_deps`` (with tests/ on PYTHONPATH).
 
 ``chat_responder`` extends the loop's deterministic responder (tests/fakes.py) with the chat's own
-schema, :class:`~hypoforge.agents.chat.actions.AnswerDraft`: it answers "supported" and cites the
+schema, :class:`~hypoforge.chat.actions.AnswerDraft`: it answers "supported" and cites the
 first one or two allowed keys, unless the question contains "UNSUPPORTED" (then it declines).
 ``CHAT_FAKE_DELAY`` (seconds per LLM call) slows the fake down so a test can press Ctrl-C mid-run.
 """

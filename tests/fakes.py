@@ -65,7 +65,7 @@ def cite_tools_responder(messages, schema, keys):
 
 def endpoint_answer(body: dict[str, Any]) -> str:
     """:func:`responder`'s answer to an OpenAI-style request body sent with a JSON-schema format."""
-    from hypoforge.agents.campaign.testing import offered_keys, requested_schema
+    from hypoforge.campaign.scripted import offered_keys, requested_schema
 
     fmt = body["response_format"]["json_schema"]
     return json.dumps(responder(body["messages"], requested_schema(fmt), offered_keys(fmt["schema"])))

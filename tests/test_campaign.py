@@ -1,6 +1,6 @@
 """Campaigns on the scripted LLM: spec errors, parallel run and outputs, failure, kill-then-resume, status, Ray.
 
-Goals run in spawned worker processes with :func:`hypoforge.agents.campaign.testing.scripted_deps`
+Goals run in spawned worker processes with :func:`hypoforge.campaign.scripted.scripted_deps`
 (deterministic answers from the prompt alone, in-memory index), so results are reproducible across
 processes, resumes and backends.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib
 import importlib.util
 import json
 import os
@@ -22,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from hypoforge.agents.campaign.spec import load_spec
+from hypoforge.campaign.spec import load_spec
 from hypoforge.cli import main
 from hypoforge.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
-FACTORY = "hypoforge.agents.campaign.testing:scripted_deps"
+FACTORY = "hypoforge.campaign.scripted:scripted_deps"
 
 SPEC = """\
 id: t
@@ -250,6 +251,41 @@ def test_killed_campaign_resumes_without_rerunning_finished_goals(tmp_path):
     assert "quick" in (out / "summary.md").read_text() and "slow" in (out / "summary.md").read_text()
     assert main(["campaign", "resume", str(out), "--quiet"]) == 0  # nothing left: reruns nothing
     assert quick_report.stat().st_mtime_ns == mtime
+
+
+# ----------------------------------------------------------------------------- campaigns of older versions
+
+
+@pytest.mark.parametrize("old, new", [
+    ("hypoforge.agents.campaign.runner:settings_deps", "hypoforge.campaign.worker:settings_deps"),
+    ("hypoforge.agents.campaign.testing:scripted_deps", "hypoforge.campaign.scripted:scripted_deps"),
+])
+def test_a_factory_stored_before_the_move_out_of_agents_loads(tmp_path, old, new):
+    from hypoforge.agents.deps import load_factory
+    from hypoforge.campaign.driver import load_state
+
+    state = {"id": "o", "spec": {"goals": []}, "spec_path": str(tmp_path / "spec.yaml"), "deps_factory": old, "goals": {}}
+    (tmp_path / "campaign.json").write_text(json.dumps(state))
+    loaded = load_state(tmp_path)
+    assert loaded.deps_factory == new
+    module, _, name = new.partition(":")
+    assert load_factory(loaded.deps_factory) is getattr(importlib.import_module(module), name)
+
+
+def test_campaign_written_before_the_move_resumes(tmp_path):
+    spec = write(tmp_path, "id: o\nsettings:\n  loop: {rounds: 1, hypotheses: 2}\ngoals:\n"
+                           "  - id: a\n    goal: Why does methotrexate fail in some RA patients?\n")
+    out = tmp_path / "out"
+    assert main(["campaign", "run", str(spec), "--out", str(out), "--workers", "1", "--quiet", "--deps-factory", FACTORY]) == 0
+    path = out / "campaign.json"
+    state = json.loads(path.read_text())
+    state["deps_factory"] = "hypoforge.agents.campaign.testing:scripted_deps"  # as an older version stored it
+    state["status"], state["goals"]["a"]["status"] = "running", "running"  # killed before the driver saw it end
+    path.write_text(json.dumps(state))
+    assert main(["campaign", "resume", str(out), "--quiet"]) == 0
+    state = json.loads(path.read_text())
+    assert state["status"] == "complete" and state["goals"]["a"]["status"] == "complete"
+    assert state["deps_factory"] == FACTORY
 
 
 # ----------------------------------------------------------------------------- Ray

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from hypoforge.agents.campaign.spec import load_spec
+from hypoforge.campaign.spec import load_spec
 from hypoforge.cli import main
 from hypoforge.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
-FACTORY = "hypoforge.agents.campaign.testing:scripted_deps"
+FACTORY = "hypoforge.campaign.scripted:scripted_deps"
 
 
 def alias_bomb(levels: int = 9, fan: int = 9) -> str:

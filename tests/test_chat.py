@@ -9,10 +9,10 @@ import pytest
 from chat_fake_deps import make_deps
 from rich.console import Console
 
-from hypoforge.agents.chat import actions
-from hypoforge.agents.chat.runner import read_state
-from hypoforge.agents.chat.session import ChatSession
-from hypoforge.agents.chat.slash import COMMANDS, Chat, parse
+from hypoforge.chat import actions
+from hypoforge.agents.run import read_state
+from hypoforge.chat.session import ChatSession
+from hypoforge.chat.slash import COMMANDS, Chat, parse
 from hypoforge.agents.settings import LoopSettings, Settings
 from hypoforge.errors import NotFound, UserError
 from hypoforge.tools.base import ToolResult

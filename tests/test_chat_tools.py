@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_chat import make_chat
 
-from hypoforge.agents.chat import render_tools
+from hypoforge.chat import render_tools
 from hypoforge.tools.base import ToolResult
 
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"

@@ -7,7 +7,7 @@ import json
 from fakes import FakeEmbedder, FakeRetriever, responder
 
 from hypoforge.agents import models as m
-from hypoforge.agents.chat import actions
+from hypoforge.chat import actions
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import ScriptedLLM
 from hypoforge.agents.run import start_run

@@ -107,3 +107,57 @@ def test_runs_reads_the_data_dir_from_a_settings_file(dirs, capsys):
     assert main(["runs", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [r["run_id"] for r in listed] == ["r1"]
+
+
+# ----------------------------------------------------------------------------- the flags come from the settings
+
+
+def _subcommand(name: str):
+    from hypoforge.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return sub.choices[name]
+
+
+def test_every_loop_flag_shows_its_settings_description_and_default():
+    from hypoforge.agents.commands import LOOP_FLAGS, settings_field
+
+    assert len(LOOP_FLAGS) == 12
+    for command in ("run", "chat", "config"):
+        parser = _subcommand(command)
+        if command == "config":
+            parser = next(a for a in parser._actions if a.dest == "config_command").choices["show"]
+        helps = {s: a.help for a in parser._actions for s in a.option_strings}
+        for flag in LOOP_FLAGS:
+            field = settings_field(flag.path)
+            assert field.description and field.description in helps[flag.flag], (command, flag.flag)
+            default = field.get_default(call_default_factory=True)
+            if default not in (None, []):
+                assert f"Default: {default:g}." in helps[flag.flag], (command, flag.flag)
+    text = _subcommand("run").format_help()
+    for shown in ("Default: 2.", "Default: 3.", "Default: 200.", "Default: 3600.", "Default: 7."):
+        assert shown in " ".join(text.split())
+    assert "fast (loop.rounds=1" in " ".join(text.split())
+
+
+def test_loop_flags_land_on_their_settings_paths(tmp_path):
+    from hypoforge.agents.commands import loop_overrides
+    from hypoforge.agents.settings import merge_settings
+
+    args = _subcommand("run").parse_args([
+        "a goal", "--model", "m.gguf", "--llm-url", "http://h:1", "--rounds", "5", "--hypotheses", "4",
+        "--max-llm-calls", "9", "--max-seconds", "12.5", "--constraint", "no\x07 biologics", "--constraint", "oral",
+        "--seed", "3", "--index", str(tmp_path / "i"), "--data-dir", str(tmp_path / "d"), "--cache", str(tmp_path / "c"),
+        "--threads", "2",
+    ])
+    data: dict = {}
+    merge_settings(data, loop_overrides(args))
+    s = Settings.model_validate(data)
+    assert (s.llm.model, s.llm.url, s.llm.seed, s.llm.cache_dir, s.llm.n_threads) == ("m.gguf", "http://h:1", 3, tmp_path / "c", 2)
+    assert (s.loop.rounds, s.loop.hypotheses, s.loop.max_llm_calls, s.loop.max_seconds) == (5, 4, 9, 12.5)
+    assert s.loop.constraints == ["no biologics", "oral"] and s.index.dir == tmp_path / "i" and s.data_dir == tmp_path / "d"
+    unset = loop_overrides(_subcommand("run").parse_args(["a goal"]))
+    assert set(unset) == {"llm", "loop", "index", "data_dir"}
+    data = {}
+    merge_settings(data, unset)
+    assert Settings.model_validate(data) == Settings()  # flags not given leave every setting alone

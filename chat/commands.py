@@ -48,9 +48,9 @@ def deps_factory() -> Any:
 def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from hypoforge.agents.chat.app import history_path, live_progress, repl
-    from hypoforge.agents.chat.session import ChatSession
-    from hypoforge.agents.chat.slash import Chat
+    from hypoforge.chat.app import history_path, live_progress, repl
+    from hypoforge.chat.session import ChatSession
+    from hypoforge.chat.slash import Chat
     from hypoforge.agents.commands import loop_overrides, settings_from_args, valid_settings
     from hypoforge.agents.settings import Settings, merge_settings
 

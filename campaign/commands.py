@@ -94,8 +94,8 @@ def _workers(n: int | None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from hypoforge.agents.campaign.runner import DEFAULT_FACTORY, CampaignRunner, new_state, preflight
-    from hypoforge.agents.campaign.spec import load_spec
+    from hypoforge.campaign.driver import DEFAULT_FACTORY, CampaignRunner, new_state, preflight
+    from hypoforge.campaign.spec import load_spec
     from hypoforge.agents.run import check_writable
     from hypoforge.errors import UserError
 
@@ -122,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from hypoforge.agents.campaign.runner import CampaignRunner, load_state, preflight
+    from hypoforge.campaign.driver import CampaignRunner, load_state, preflight
 
     state = load_state(args.dir)
     if args.workers is not None:
@@ -150,7 +150,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def _executor(ray: str | None, workers: int) -> Any:
     """The pool for the goals; a Ray pool joins its cluster now, so failures come before anything is written."""
-    from hypoforge.agents.campaign.runner import LocalPool, RayPool
+    from hypoforge.campaign.pools import LocalPool, RayPool
 
     if ray:
         pool = RayPool(ray, workers)
@@ -180,7 +180,7 @@ def _report(state: Any, out: Path) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from hypoforge.agents.campaign.runner import load_state
+    from hypoforge.campaign.driver import load_state
 
     state = load_state(args.dir)
     if args.json:
@@ -188,7 +188,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
 
-    from hypoforge.agents.campaign.status import status_table
+    from hypoforge.campaign.status import status_table
 
     Console(width=max(100, Console().width)).print(status_table(state))
     return 0

@@ -15,50 +15,23 @@ What ``/run [ROUNDS]`` does, in order of precedence:
    top ranking has converged; the report's ``stop_reason`` says so.
 
 The state of a run is read from (and, for ``/evolve`` and ``/debate``, written to) the same
-LangGraph SQLite checkpoints the loop uses, so ``hypoforge resume`` and the chat agree.
+LangGraph SQLite checkpoints the loop uses, through :mod:`hypoforge.agents.run` (the one owner of
+a run's stored state), so ``hypoforge resume`` and the chat agree.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
 from typing import Any, Literal
 
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.report import Report, build_report
-from hypoforge.files import write_atomic
-from hypoforge.agents.run import RunResult, execute, checkpointer, load_run, new_run_id, run_meta_path, start_run
+from hypoforge.agents.run import RunResult, continue_run, load_run, new_run_id, read_state, resume_run, start_run
 from hypoforge.agents.settings import Settings
-from hypoforge.agents.chat.session import ChatSession
+from hypoforge.chat.session import ChatSession
 from hypoforge.errors import UserError
 
 How = Literal["started", "resumed", "continued"]
-
-
-def _config(run_id: str) -> dict[str, Any]:
-    return {"configurable": {"thread_id": run_id}, "recursion_limit": 1000}
-
-
-def read_state(settings: Settings, run_id: str) -> dict[str, Any] | None:
-    """The run's latest checkpointed state (None when nothing was checkpointed yet)."""
-    from hypoforge.agents.graph import build_graph
-
-    with checkpointer(settings.runs_dir(), run_id) as saver:
-        values = build_graph(saver).get_state(_config(run_id)).values
-    return dict(values) if values else None
-
-
-def write_state(settings: Settings, run_id: str, update: dict[str, Any]) -> None:
-    """Apply an update to a finished run's state through the graph's reducers (new checkpoint)."""
-    from hypoforge.agents.graph import build_graph
-
-    with checkpointer(settings.runs_dir(), run_id) as saver:
-        build_graph(saver).update_state(_config(run_id), update)
-
-
-def run_is_complete(settings: Settings, run_id: str) -> bool:
-    return load_run(settings, run_id).get("status") == "complete"
 
 
 def snapshot(settings: Settings, run_id: str, deps: Deps) -> Report | None:
@@ -89,8 +62,6 @@ def drive(session: ChatSession, settings: Settings, deps: Deps, rounds: int | No
     recorded = Settings.model_validate(meta["settings"])
     recorded.data_dir = settings.data_dir
     if meta.get("status") != "complete":
-        from hypoforge.agents.run import resume_run
-
         return "resumed", resume_run(session.run_id, recorded, dataclasses.replace(deps, settings=recorded))
 
     state = read_state(settings, session.run_id) or {}
@@ -104,6 +75,4 @@ def drive(session: ChatSession, settings: Settings, deps: Deps, rounds: int | No
     )
     if s.loop.rounds <= done_rounds:
         raise UserError(f"run {session.run_id} already has {done_rounds} rounds, the most one run may have; set a new /goal to start another")
-    meta.update(settings=s.model_dump(mode="json"), status="running")
-    write_atomic(run_meta_path(settings, session.run_id), json.dumps(meta, indent=2))
-    return "continued", execute(session.run_id, {"stop_reason": None}, s, dataclasses.replace(deps, settings=s), Path(meta["out_dir"]))
+    return "continued", continue_run(session.run_id, s, dataclasses.replace(deps, settings=s))

@@ -23,8 +23,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from hypoforge.agents.chat.session import ChatSession
-from hypoforge.agents.chat.slash import Chat
+from hypoforge.chat.session import ChatSession
+from hypoforge.chat.slash import Chat
 
 PROMPT = "hypoforge> "
 HISTORY_LINES = 2000

@@ -25,9 +25,9 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
-from hypoforge.agents.chat import capabilities as cap
-from hypoforge.agents.chat import render
-from hypoforge.agents.chat.session import ChatSession, Critique
+from hypoforge.chat import capabilities as cap
+from hypoforge.chat import render
+from hypoforge.chat.session import ChatSession, Critique
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.settings import Settings
 from hypoforge.errors import UserError
@@ -193,7 +193,7 @@ class Chat:
         return words
 
     def _state(self, cmd: str, *, writable: bool = False) -> dict[str, Any]:
-        from hypoforge.agents.chat.runner import read_state, run_is_complete
+        from hypoforge.agents.run import read_state, run_is_complete
 
         if not self.session.run_id:
             raise UserError(f"/{cmd}: no run yet; set a goal and /run first")
@@ -205,7 +205,7 @@ class Chat:
         return state
 
     def _refresh_report(self) -> None:
-        from hypoforge.agents.chat.runner import snapshot
+        from hypoforge.chat.driving import snapshot
 
         if self.session.run_id:
             report = snapshot(self.settings, self.session.run_id, self.deps)
@@ -244,7 +244,8 @@ class Chat:
         self._reply(f"Goal set: {goal}\nType /run to generate, review and rank hypotheses.")
 
     def cmd_run(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat.runner import drive, read_state
+        from hypoforge.chat.driving import drive
+        from hypoforge.agents.run import read_state
 
         words = self._args(parsed, 0, 1)
         try:
@@ -294,7 +295,7 @@ class Chat:
         self.session.say("assistant", f"citations of proposal {p['rank']}: {', '.join(c['key'] for c in p['citations'])}")
 
     def cmd_critique(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat.actions import critique
+        from hypoforge.chat.actions import critique
 
         p = self._number(self._args(parsed, 1, 1)[0], "critique")
         state = self._state("critique")
@@ -305,8 +306,8 @@ class Chat:
         self.session.say("assistant", f"critique of {p['id']}: {review.verdict}; weakness: {review.weaknesses}")
 
     def cmd_evolve(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat.actions import EVOLVE_STRATEGIES, evolve
-        from hypoforge.agents.chat.runner import write_state
+        from hypoforge.chat.actions import EVOLVE_STRATEGIES, evolve
+        from hypoforge.agents.run import write_state
         from hypoforge.agents.state import dump
 
         words = self._args(parsed, 1, 2)
@@ -332,8 +333,8 @@ class Chat:
         self._reply(f"Evolved {h.id} ({strategy}) from {', '.join(parents)}; it is reviewed and ranked at the next /run.")
 
     def cmd_debate(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat.actions import debate
-        from hypoforge.agents.chat.runner import write_state
+        from hypoforge.chat.actions import debate
+        from hypoforge.agents.run import write_state
 
         a_word, b_word = self._args(parsed, 2, 2)
         a, b = self._number(a_word, "debate"), self._number(b_word, "debate")
@@ -353,8 +354,8 @@ class Chat:
         self._answer(parsed.arg, about_proposals=False)
 
     def _answer(self, question: str, *, about_proposals: bool) -> None:
-        from hypoforge.agents.chat.actions import answer
-        from hypoforge.agents.chat.runner import read_state
+        from hypoforge.chat.actions import answer
+        from hypoforge.agents.run import read_state
 
         state = read_state(self.settings, self.session.run_id) if self.session.run_id else None
         with self._live(None):
@@ -375,7 +376,7 @@ class Chat:
         return self._tools
 
     def _show_results(self, results: list[Any], *, as_json: bool = False) -> None:
-        from hypoforge.agents.chat import render_tools
+        from hypoforge.chat import render_tools
 
         for r in results:
             if r.ok:
@@ -406,7 +407,7 @@ class Chat:
         self._show_results(cap.protein(self._registry(), words[0], muts), as_json=as_json)
 
     def cmd_patient(self, parsed: Parsed) -> None:
-        from hypoforge.agents.chat import render_tools
+        from hypoforge.chat import render_tools
 
 
         as_json, parsed = _json_flag(parsed)

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from hypoforge.agents.chat.actions import Answer, Debate
+from hypoforge.chat.actions import Answer, Debate
 from hypoforge.agents.report import ReportProposal, proposal_lines, review_line
 
 

@@ -7,7 +7,7 @@ a campaign needs live here, inside the package. The answers come from
 prompt alone (so a resumed goal replays exactly); used by the campaign tests and
 ``bench/ray_overhead.py``:
 
-    hypoforge campaign run spec.yaml --deps-factory hypoforge.agents.campaign.testing:scripted_deps
+    hypoforge campaign run spec.yaml --deps-factory hypoforge.campaign.scripted:scripted_deps
 
 ``options`` (``--deps-options JSON``) tune the fake workload per goal:
 ``delay`` (seconds slept per LLM call, to stand in for model latency), ``fail`` (``{goal_id: n}``:
@@ -99,7 +99,7 @@ class _Responder:
 
 
 def scripted_deps(settings: Settings, goal: Any, on_event: Event | None, options: dict[str, Any]) -> Deps:
-    """Deps factory (see :mod:`hypoforge.agents.campaign.runner`): scripted LLM, in-memory index."""
+    """Deps factory (see :mod:`hypoforge.campaign`): scripted LLM, in-memory index."""
     delay = float((options.get("delay_for") or {}).get(goal.id, options.get("delay", 0.0)))
     fail_at = (options.get("fail") or {}).get(goal.id)
     llm = ScriptedLLM(responder=_Responder(delay, fail_at))

@@ -1,8 +1,0 @@
-"""``hypoforge chat``: a Rich terminal conversation with the co-scientist loop.
-
-Modules: :mod:`.session` (the persisted conversation), :mod:`.runner` (runs, continuation and the
-checkpointed state), :mod:`.actions` (critique, evolve, debate and grounded answers on chosen
-proposals), :mod:`.capabilities` (tools, molecules, proteins, patients; optional), :mod:`.slash`
-(parsing and dispatch of slash commands), :mod:`.app` (the REPL and live display) and
-:mod:`.commands` (the CLI entry). Only :mod:`.commands` is imported by ``hypoforge --help``.
-"""
