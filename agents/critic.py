@@ -22,7 +22,7 @@ from hypoforge.agents.drafting import record_texts
 from hypoforge.agents.models import CRITERIA, REVIEW_TEXT_CHARS, Review, ReviewDraft
 from hypoforge.agents.quality import strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, dump, evidence, hypotheses
-from hypoforge.agents.tooluse import mentions_computable, request_and_run
+from hypoforge.agents.tooluse import request_and_run
 
 
 def review(state: State, runtime: Runtime[Deps]) -> dict:
@@ -35,12 +35,9 @@ def review(state: State, runtime: Runtime[Deps]) -> dict:
     for h in hypotheses(state, active_only=True).values():
         if h.reviews:
             continue
-        # A tool request costs a call; the critic asks only when the hypothesis names a molecule or
-        # a sequence that a tool could compute on.
-        tool_ev, tool_results = (
-            request_and_run(tally, state, deps, f"to check the hypothesis '{h.title}'")
-            if mentions_computable(h.brief()) else ({}, {})
-        )
+        # A tool request costs a call: asked only when some tool applies to the hypothesis (a
+        # written-out molecule or sequence for the built-in tools).
+        tool_ev, tool_results = request_and_run(tally, state, deps, f"to check the hypothesis '{h.title}'", context=h.brief())
         if tool_ev:
             state = {**state, "evidence": {**(state.get("evidence") or {}), **tool_ev}}
         new_evidence.update(tool_ev)

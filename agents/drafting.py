@@ -17,7 +17,7 @@ from hypoforge import prompts
 from hypoforge.agents import quality as q
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.models import PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, hypothesis_draft
+from hypoforge.agents.models import PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, hypothesis_draft, hypothesis_fix
 from hypoforge.agents.state import State, evidence
 
 
@@ -87,6 +87,36 @@ def draft_text(h: Hypothesis) -> str:
     return h.brief()
 
 
+#: Checks whose failure means the idea itself is wrong (off the goal, a twin of another): rewrite it all.
+WHOLE_DRAFT_CHECKS = frozenset({"on_goal"})
+
+
+def fields_to_rewrite(failures: Sequence[q.Failure], fields: Sequence[str]) -> tuple[str, ...]:
+    """The draft fields a revision rewrites: those the failures name, in schema order; all of them
+    when the idea itself failed (off the goal, or saying what another hypothesis says).
+
+    ``chain[i]`` is the i-th step's slot, ``mechanism`` every step, ``predictions[i]`` (or one of
+    its parts) the i-th prediction.
+    """
+    roles = [f for f in fields if f in STEP_ROLES]
+    preds = [f for f in fields if f.startswith("prediction")]
+    wanted: set[str] = set()
+    for f in failures:
+        name, _, index = f.field.partition("[")
+        i = int(index.split("]")[0]) - 1 if index else None
+        if f.check in WHOLE_DRAFT_CHECKS or (f.check == "distinct" and name == "statement"):
+            return tuple(fields)
+        if name in ("title", "statement"):
+            wanted.add(name)
+        elif name in ("mechanism", "chain"):
+            wanted.update(roles if i is None or i >= len(roles) else [roles[i]])
+        elif name == "predictions":
+            wanted.update(preds if i is None or i >= len(preds) else [preds[i]])
+        else:
+            return tuple(fields)
+    return tuple(f for f in fields if f in wanted)
+
+
 def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *, keys: Sequence[str], id: str, origin: str,
                      round: int, others: Sequence[Hypothesis], parents: list[str] | None = None,
                      focus: set[str] | None = None) -> Hypothesis:
@@ -102,14 +132,19 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
         return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
 
-    h, failures = make(tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480))
+    draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
+    h, failures = make(draft)
     if failures:
         deps.emit("revision", id=id, failures=[str(f) for f in failures])
-        revised, still = make(tally.ask(
+        fields = fields_to_rewrite(failures, list(schema.model_fields))
+        partial = len(fields) < len(schema.model_fields)
+        fix = tally.ask(
             state,
-            prompts.render("revise", goal=goal, failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile, example=False)),
-            schema, keys=keys, max_tokens=480,
-        ))
+            prompts.render("revise", goal=goal, failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile, example=False),
+                           fields=list(fields) if partial else []),
+            hypothesis_fix(profile.name, fields) if partial else schema, keys=keys, max_tokens=480,
+        )
+        revised, still = make(draft.model_copy(update={f: getattr(fix, f) for f in fields}) if partial else fix)
         first = sorted({f.check for f in failures})
         if len(still) <= len(failures):
             h, failures = revised, still

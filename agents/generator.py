@@ -106,10 +106,25 @@ def key_sentence(goal: str, passage: str, embed=None) -> str:
 
 
 def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[str]]:
-    """Relevant passages (by the reading) that share a focus term with the goal, best first; and the focus terms."""
+    """Relevant passages (by the reading) that share a focus term with the goal and, when the goal asks
+    whether a drug works or harms, do not report only on the other question; and the focus terms.
+
+    For "why do patients not respond to methotrexate?" a methotrexate study that reports only side
+    effects is context, not an anchor (a study of drug efflux that names neither question may anchor): a small model writes about whatever its anchor reports. The
+    anchors come in order of the candidate causes they name (genes, alleles, markers: ATIC,
+    KIR2DS4), then in retrieval order: a trial that reports an outcome explains less than a study
+    that ties the outcome to a factor.
+    """
     focus = q.focus_terms(goal)
-    ok = [e for e in read if e.relevant and (not focus or q.content_terms(f"{e.title} {e.passage}") & focus)]
-    return ok, focus
+    asked = q.question_kinds(goal)
+
+    def anchors(e: Evidence) -> bool:
+        text = f"{e.title} {e.passage}"
+        reports = q.question_kinds(text)
+        other_question = bool(asked and reports and not asked & reports)
+        return bool(e.relevant and (not focus or q.content_terms(text) & focus) and not other_question)
+
+    return sorted((e for e in read if anchors(e)), key=lambda e: -len(q.factors(f"{e.title} {e.passage}"))), focus
 
 
 def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:
@@ -139,7 +154,8 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     read = read_evidence(tally, state, deps, found)
     ev = {e.key: e.model_dump(mode="json") for e in read}
     state = {**state, "evidence": {**(state.get("evidence") or {}), **ev}}
-    tool_ev, tool_results = request_and_run(tally, state, deps, "to ground new hypotheses")
+    context = "\n".join([state["goal"], *deps.settings.loop.constraints, *(f"{e.title}. {e.passage}" for e in read)])
+    tool_ev, tool_results = request_and_run(tally, state, deps, "to ground new hypotheses", context=context)
     ev.update(tool_ev)
     state = {**state, "evidence": {**state["evidence"], **tool_ev}}
     keys = sorted(state["evidence"])
@@ -166,6 +182,7 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
             anchor={"key": anchor.key, "title": anchor.title, "passage": anchor.passage[:ANCHOR_CHARS]},
             partner={"key": partner.key, "title": partner.title, "passage": partner.passage[:ANCHOR_CHARS]} if partner else None,
             shared=shared,
+            entities=record_entities([anchor, partner] if partner else [anchor]),
             form=form(profile),
             existing=[o.title for o in others],
             lessons=state.get("lessons") or [],
@@ -177,6 +194,18 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
         others.append(h)
         deps.emit("hypothesis", id=h.id, title=h.title)
     return tally.update(evidence=ev, tool_results=tool_results, hypotheses=new, notes=notes, done={f"generate:{rnd}": True})
+
+
+def record_entities(records: list[Evidence], limit: int = 14) -> list[str]:
+    """The biomedical entities the records name, as written, beyond the goal's setting: the words a
+    grounded chain is built from (a small model told them uses them instead of inventing others)."""
+    context, _ = q.setting_terms()
+    words: dict[str, str] = {}
+    for e in records:
+        for stem, raw in q.biomedical_words(f"{e.title}. {e.passage}").items():
+            if stem not in context:
+                words.setdefault(stem, raw)
+    return list(words.values())[:limit]
 
 
 def describe_bridge(h: Hypothesis, anchor: Evidence, partner: Evidence | None, shared: str) -> str | None:

@@ -144,6 +144,14 @@ def hypothesis_draft(profile_name: str = "compact") -> type[BaseModel]:
     return create_model("HypothesisDraft", __base__=_Draft, **fields)
 
 
+@lru_cache(maxsize=None)
+def hypothesis_fix(profile_name: str, fields: tuple[str, ...]) -> type[BaseModel]:
+    """Only ``fields`` of the profile's hypothesis schema, with the same bounds: a targeted revision
+    rewrites what failed a check and keeps the rest of the draft (fewer tokens, one task at a time)."""
+    full = hypothesis_draft(profile_name).model_fields
+    return create_model("HypothesisFix", __base__=_Draft, **{f: (full[f].annotation, full[f]) for f in fields})
+
+
 def draft_steps(draft: BaseModel) -> list[Any]:
     """The chain steps of a hypothesis draft, in order."""
     return [getattr(draft, r) for r in STEP_ROLES if r in type(draft).model_fields]

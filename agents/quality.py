@@ -171,6 +171,18 @@ def _is_gene_like(token: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", core)) and (any(c.isdigit() for c in core) or len(core) >= 3)
 
 
+# Capitalised abbreviations of scores, scales, study designs and drug classes: not factors.
+_NOT_FACTORS = frozenset("""ra das das28 acr acr20 acr50 acr70 eular haq cdai sdai dmard dmards csdmard bdmard tsdmard mtx nsaid nsaids
+rct rcts ci or hr iqr sd bmi usa uk fda ema who phase""".split())
+
+
+def factors(text: str) -> set[str]:
+    """Gene, protein, allele and marker symbols ``text`` names (ATIC, KIR2DS4, HLA-C, IL-6), not
+    score or study abbreviations (DAS28, ACR20, DMARD): the candidate causes a passage reports."""
+    return {raw.upper() for raw in re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", text)
+            if _is_gene_like(raw) and raw.lower() not in _NOT_FACTORS}
+
+
 def biomedical_terms(text: str) -> set[str]:
     """Normalised biomedical terms: gene/protein symbols, drug and cell names, domain nouns.
 
@@ -179,16 +191,19 @@ def biomedical_terms(text: str) -> set[str]:
     ends with a biomedical suffix (-ase, -itis, -cyte, -mab, -nib, -ine, -ate...) and is not a
     generic word (determine, response). Validated on hand-labelled sentences in the tests.
     """
+    return set(biomedical_words(text))
+
+
+def biomedical_words(text: str) -> dict[str, str]:
+    """Each biomedical term of ``text`` (normalised, as :func:`biomedical_terms`) with the word as first written."""
     text = expand(text)
-    out: set[str] = set()
+    out: dict[str, str] = {}
     for raw in re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", text):
         low = raw.lower()
         if low in STOPWORDS or low in _GENERIC:
             continue
-        if _is_gene_like(raw):
-            out.add(norm(low))
-        elif low in _BIO_WORDS or (len(low) >= 6 and _BIO_SUFFIX.search(low) and low not in common_words()):
-            out.add(norm(low))
+        if _is_gene_like(raw) or low in _BIO_WORDS or (len(low) >= 6 and _BIO_SUFFIX.search(low) and low not in common_words()):
+            out.setdefault(norm(low), raw)
     return out
 
 
@@ -321,14 +336,14 @@ def not_copied(field: str, text: str, sources: Mapping[str, str], *, limit: int 
 
 
 def grounded_share(text: str, sources: Iterable[str]) -> tuple[float, list[str]]:
-    """Share of ``text``'s biomedical terms found in ``sources``, and the terms not found."""
-    terms = biomedical_terms(text)
+    """Share of ``text``'s biomedical terms found in ``sources``, and the terms not found (as written in ``text``)."""
+    terms = biomedical_words(text)
     if not terms:
         return 0.0, []
     pool: set[str] = set()
     for s in sources:
         pool |= biomedical_terms(s) | content_terms(s)
-    missing = sorted(terms - pool)
+    missing = sorted(raw for stem, raw in terms.items() if stem not in pool)
     return (len(terms) - len(missing)) / len(terms), missing
 
 
@@ -346,7 +361,7 @@ _VAGUE_WORDS = "third half some many most reason reasons explain happen cause ca
 
 
 @lru_cache(maxsize=1)
-def _setting_terms() -> tuple[frozenset[str], frozenset[str]]:
+def setting_terms() -> tuple[frozenset[str], frozenset[str]]:
     """The normalised setting and vague words (stemmed on first use, not at import)."""
     return frozenset(map(norm, _CONTEXT_WORDS.split())), frozenset(map(norm, _VAGUE_WORDS.split()))
 
@@ -358,7 +373,7 @@ def focus_terms(goal: str) -> set[str]:
     proposal about rituximab pharmacokinetics in RA shares the setting but not the question. A goal
     with no entity beyond the setting falls back to its other content words.
     """
-    context, vague = _setting_terms()
+    context, vague = setting_terms()
     entities = biomedical_terms(goal) - context
     if entities:
         return entities
@@ -372,11 +387,30 @@ def cosines(embed: Callable[[list[str]], np.ndarray], query: str, texts: Sequenc
     return v[1:] @ v[0]
 
 
+# Two questions this field's goals ask about a drug, easily swapped by a small model: does it work
+# (response) and does it harm (toxicity). "Side effects" and "adverse effects" are harm, not effect.
+_QUESTIONS = {
+    "response": re.compile(r"respon|efficac|\beffective|resist|\bfail|remission|benefit|improve|refractor|inadequate"),
+    "toxicity": re.compile(r"toxic|\btolerat|intoleran|tolerabil|injur|damage|adverse|side[- ]effect|hepatitis|cytopeni|haemoly|hemoly|bleed|retinopath"),
+}
+
+
+def question_kinds(text: str) -> set[str]:
+    """Which of the questions (response, toxicity) ``text`` is about."""
+    low = text.lower()
+    return {kind for kind, pattern in _QUESTIONS.items() if pattern.search(low)}
+
+
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
             minimum: float = ON_GOAL_COSINE) -> list[Failure]:
-    """Shares a focus term with the goal and, given a semantic embedder, has cosine >= ``minimum``."""
+    """Shares a focus term with the goal, does not answer the other drug question (toxicity for a
+    response goal, or the reverse) and, given a semantic embedder, has cosine >= ``minimum``."""
     if focus and not ((content_terms(text) | biomedical_terms(text)) & focus):
         return [Failure(check="on_goal", field="statement", detail="shares no key term with the research goal; answer the goal's question")]
+    asked, answered = question_kinds(goal), question_kinds(text)
+    if asked and answered and not asked & answered:
+        return [Failure(check="on_goal", field="statement",
+                        detail=f"is about {' and '.join(sorted(answered))} but the goal asks about {' and '.join(sorted(asked))}")]
     if embed is not None:
         cos = float(cosines(embed, goal, [text])[0])
         if cos < minimum:

@@ -1,7 +1,7 @@
 """The ranker: an Elo tournament of LLM-judged pairwise comparisons.
 
 Which pairs to judge is decided by :func:`hypoforge.agents.tournament.choose_pairs` (pure; see its
-docstring and ``bench/tournament.py``). Pairs inside the current top set get a multi-turn debate
+docstring and ``bench/tournament.py``), less any pair already judged in the run. Pairs inside the current top set get a multi-turn debate
 (an argument for each side, then the judgement); the others a single-turn judgement. ``choose_pairs`` returns each pair in a seeded random order, which is the
 order the judge reads them in, so position bias does not systematically favour either side.
 """
@@ -42,6 +42,11 @@ def rank_step(state: State, runtime: Runtime[Deps]) -> dict:
         pairs = choose_pairs(
             ids, matches, n_pairs=n_pairs, top_k=loop.top_k, similarity=similarity_pairs(state), new_ids=fresh, seed=seed, round=rnd
         )
+        # A judged pair is not judged again: hypotheses do not change once written, and the judge,
+        # given the same prompt and seed, gives the same verdict, so a rematch costs calls and adds
+        # nothing (with two active hypotheses the policy has no other pair to offer).
+        judged = {frozenset((m.a, m.b)) for m in matches}
+        pairs = [(a, b) for a, b in pairs if frozenset((a, b)) not in judged]
         debates = debate_pairs(pairs, fit_ratings(ids, matches), loop.debate_top) if loop.debate else set()
         for a, b in pairs:
             ha, hb = hs[a].short(), hs[b].short()

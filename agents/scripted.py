@@ -109,6 +109,10 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
     if schema.__name__ == "HypothesisDraft":
         n = user.count("\n- ") + 1
         return hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema)
+    if schema.__name__ == "HypothesisFix":  # a targeted revision: the named fields only
+        rich = any(n == "consequence" or "experiment" in getattr(f.annotation, "model_fields", {}) for n, f in schema.model_fields.items())
+        full = hypothesis(messages, keys, title=f"Idea R q{h % 97:02d}", salt=h, schema=m.hypothesis_draft("rich" if rich else "compact"))
+        return {f: full[f] for f in schema.model_fields}
     if schema is m.ReviewDraft:
         return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
                 "strengths": "clear", "weaknesses": "needs data", "unsupported": [], "verdict": "revise"}

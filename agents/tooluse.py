@@ -21,7 +21,6 @@ results, failed ones included, are kept in the state's ``tool_results`` for the 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
@@ -53,11 +52,24 @@ def _available(tool: Any) -> bool:
         return False
 
 
-def callable_tools(deps: Deps) -> list[Any]:
+def _applies(tool: Any, context: str) -> bool:
+    """A tool's ``applies_to(context)``; a plugin without it applies, one whose check raises does not."""
+    check = getattr(tool, "applies_to", None)
+    if check is None:
+        return True
+    try:
+        return bool(check(context))
+    except Exception:  # noqa: BLE001 - a broken plugin check is a tool the agents do not get
+        return False
+
+
+def callable_tools(deps: Deps, context: str | None = None) -> list[Any]:
+    """The tools the agents may request: agent-callable, available and, given a ``context``, applying to it."""
     reg = deps.tools
     if reg is None or deps.settings.loop.tool_calls <= 0:
         return []
-    return [t for t in map(reg.get, reg.names()) if getattr(t, "agent_callable", True) and _available(t)]
+    return [t for t in map(reg.get, reg.names())
+            if getattr(t, "agent_callable", True) and (context is None or _applies(t, context)) and _available(t)]
 
 
 def bound_schema(node: Any) -> Any:
@@ -128,34 +140,18 @@ def request_schema(tools: list[Any], max_calls: int) -> type[BaseModel]:
     )
 
 
-# Something a tool could compute on: a SMILES-like token (atom letters plus ring closures, bonds or
-# branches) or a protein-like run of amino-acid letters. Plain numbers (PMIDs) do not count.
-_SMILES_CHARS = set("BCNOPSFIHclbrnops0123456789@+-[]()=#/\\.%")
-_PROTEIN = re.compile(r"\b[ACDEFGHIKLMNPQRSTVWY]{20,}\b")
-
-
-def _smiles_like(token: str) -> bool:
-    if len(token) < 6 or not set(token) <= _SMILES_CHARS:
-        return False
-    atoms = sum(ch in "CNOSPFIcnops" for ch in token)
-    structure = any(ch in "=#()[]" for ch in token) or re.search(r"[a-zA-Z]\d", token) is not None
-    return atoms >= 3 and structure
-
-
-def mentions_computable(text: str) -> bool:
-    """Whether ``text`` names a molecule or a sequence explicitly (worth a critic's tool call)."""
-    tokens = (t.strip(".,;:'\"") for t in re.split(r"[\s,;'\"]+", text))
-    return any(_smiles_like(t) for t in tokens) or bool(_PROTEIN.search(text))
-
-
 def describe(result: Any) -> str:
     args = json.dumps(result.inputs, sort_keys=True, separators=(",", ":"))
     return f"{result.tool} v{result.version} on {args}"[:200]
 
 
-def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Ask the LLM which tool calls would help, run them, return (evidence, tool_results) updates."""
-    tools = callable_tools(deps)
+def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str, context: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Ask the LLM which tool calls would help, run them, return (evidence, tool_results) updates.
+
+    Only tools that apply to ``context`` (the text the step works on) are offered; when none does,
+    the LLM is not asked at all (a step with nothing to compute on costs no call).
+    """
+    tools = callable_tools(deps, context)
     if not tools:
         return {}, {}
     schema = request_schema(tools, deps.settings.loop.tool_calls)

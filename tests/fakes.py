@@ -56,7 +56,7 @@ def with_tool_request(calls: list[dict[str, Any]]):
 def cite_tools_responder(messages, schema, keys):
     """Like :func:`responder`, but hypotheses rest their first step on computed (TOOL:) evidence when there is some."""
     out = responder(messages, schema, keys)
-    if schema.__name__ == "HypothesisDraft":
+    if schema.__name__ in ("HypothesisDraft", "HypothesisFix") and "cause" in out:
         tool_keys = [k for k in keys or [] if k.startswith("TOOL:")]
         if tool_keys:
             out["cause"]["key"] = tool_keys[0]

@@ -174,16 +174,27 @@ def test_patient_data_stays_out_of_remote_prompts(tmp_path, tpmt_vcf, allow):
         assert not [v for v in [*samples, *rsids] if v in sent], "a sample name or rsID reached the endpoint"
 
 
-def test_critic_requests_tools_only_for_computable_claims(tmp_path):
-    reg = ToolRegistry([LengthTool()])
+class MoleculeLengthTool(LengthTool):
+    """Applies only where a molecule is written out, as the built-in chemistry tools do."""
+
+    name: ClassVar[str] = "text.molecule_length"
+
+    def applies_to(self, text):
+        from hypoforge.tools.mentions import smiles_in
+
+        return smiles_in(text)
+
+
+def test_agents_ask_for_tools_only_when_one_applies(tmp_path):
+    reg = ToolRegistry([MoleculeLengthTool()])
 
     def respond(messages, schema, keys):
         out = responder(messages, schema, keys)
         if schema.__name__ == "HypothesisDraft":
-            out["statement"] = "Tofacitinib CC1CCN(CC1N(C)c1ncnc2[nH]ccc12)C(=O)CC#N lowers synovial JAK signalling"
+            out["statement"] = "Tofacitinib CC1CCN(CC1N(C)c1ncnc2[nH]ccc12)C(=O)CC#N lowers synovial JAK signalling in methotrexate non-responders."
         if schema.__name__ == "ToolRequests":
             critic = "to check the hypothesis" in messages[-1]["content"]
-            return {"calls": [{"tool": "text.length", "args": {"text": "critic"}}] if critic else []}
+            return {"calls": [{"tool": "text.molecule_length", "args": {"text": "critic"}}] if critic else []}
         return out
 
     settings, deps = make(tmp_path, respond, reg)
@@ -194,8 +205,13 @@ def test_critic_requests_tools_only_for_computable_claims(tmp_path):
 
     settings, deps = make(tmp_path / "plain", responder, reg)
     start_run(GOAL, settings, deps, out_dir=tmp_path / "plain" / "out", run_id="t6")
+    assert not [c for c in deps.llm.calls if c.schema == "ToolRequests"]  # no molecule anywhere: nobody asked
+
+    goal = "Is CC1CCN(CC1N(C)c1ncnc2[nH]ccc12)C(=O)CC#N a better JAK inhibitor scaffold for methotrexate non-responders?"
+    settings, deps = make(tmp_path / "smiles", responder, reg)
+    start_run(goal, settings, deps, out_dir=tmp_path / "smiles" / "out", run_id="t7")
     asks = [c for c in deps.llm.calls if c.schema == "ToolRequests"]
-    assert len(asks) == 1  # the generator asked; the critic saw nothing computable and did not
+    assert asks and "to ground new hypotheses" in asks[0].messages[-1]["content"]  # the goal writes one out
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -207,9 +223,9 @@ def test_critic_requests_tools_only_for_computable_claims(tmp_path):
     ("CYP2C9*3 and HLA-DRB1*04:01; IL-6, CD20+ B cells, ACR20 at week 24", False),
 ])
 def test_what_counts_as_computable(text, expected):
-    from hypoforge.agents.tooluse import mentions_computable
+    from hypoforge.tools.mentions import protein_in, smiles_in
 
-    assert mentions_computable(text) is expected
+    assert (smiles_in(text) or protein_in(text)) is expected
 
 
 def test_tool_request_schema_stays_small_whatever_the_tools_allow():
@@ -249,3 +265,10 @@ def test_a_broken_availability_check_means_not_offered(tmp_path):
     settings = Settings(data_dir=tmp_path, loop=LoopSettings(tool_calls=1))
     deps = Deps(llm=ScriptedLLM(), retriever=FakeRetriever(), settings=settings, tools=ToolRegistry([LengthTool(), Broken()]))
     assert [t.name for t in callable_tools(deps)] == [LengthTool.name]
+
+
+def test_built_in_tools_apply_only_to_their_written_out_input():
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    chem, esm = reg.get("chem.describe"), reg.get("esm.validate")
+    assert chem.applies_to("methotrexate CC1=CC(=O)NC(=O)N1 binds DHFR") and not chem.applies_to("methotrexate binds DHFR")
+    assert esm.applies_to("TPMT MKTAYIAKQRQISFVKSHFSRQLEER variant") and not esm.applies_to("TPMT*3A lowers TPMT activity")

@@ -230,3 +230,12 @@ def test_bad_goals(tmp_path, goal, msg):
     settings, deps = make(tmp_path)
     with pytest.raises(UserError, match=msg):
         start_run(goal, settings, deps, out_dir=tmp_path / "out")
+
+
+def test_a_judged_pair_is_not_judged_again_in_a_later_round(tmp_path):
+    llm = ScriptedLLM(responder=responder)
+    settings, deps = make(tmp_path, llm, rounds=2, hypotheses=2, evolve_per_round=0, debate=False)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="rematch")
+    judged = [c for c in llm.calls if c.schema == "JudgementDraft"]
+    assert len(judged) == 1, "round 1 has the same two hypotheses: the pair judged in round 0 is not judged again"
+    assert result.report.stats["rounds"] == 2 and result.report.stats["matches"] == 1

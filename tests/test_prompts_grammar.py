@@ -18,8 +18,8 @@ SAMPLE = {
     "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
     "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
     "tools": [{"name": "chem.describe", "description": "d"}], "purpose": "p", "question": "q",
-    "words": 20, "partner": {"key": "PMID:2", "title": "t2", "passage": "x2"}, "shared": "ABCB1", "form": "f", "flags": ["x"],
-    "must_answer": True, "profile": m.PROFILES["rich"], "roles": [{"name": "cause", "text": "c"}, {"name": "effect", "text": "e"}], "example": "e", "failures": ["f"], "draft": "d", "too_long": ["p1"], "write": True,
+    "words": 20, "partner": {"key": "PMID:2", "title": "t2", "passage": "x2"}, "shared": "ABCB1", "form": "f", "flags": ["x"], "entities": ["ABCB1"],
+    "must_answer": True, "profile": m.PROFILES["rich"], "roles": [{"name": "cause", "text": "c"}, {"name": "effect", "text": "e"}], "example": "e", "failures": ["f"], "draft": "d", "fields": ["title"], "too_long": ["p1"], "write": True,
 }
 
 

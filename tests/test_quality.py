@@ -136,12 +136,26 @@ LABELLED = [
     ("Could JAK inhibitors help patients who fail TNF inhibitors?", "Interferon signatures predict JAK inhibitor response after TNF failure.", True),
     ("Could JAK inhibitors help patients who fail TNF inhibitors?", "Hydroxychloroquine retinopathy risk rises with dose.", False),
     ("Does TPMT genotype predict azathioprine toxicity in RA?", "TPMT*3A carriers accumulate thioguanine nucleotides and develop myelotoxicity on azathioprine.", True),
+    # the demo's ATIC proposal: a real lead, but about side effects, not about response
+    (GOAL, "Patients with specific ATIC polymorphisms have a higher risk of side effects from methotrexate.", False),
+    ("Does TPMT genotype predict azathioprine toxicity in RA?", "TPMT activity predicts the clinical response to azathioprine.", False),
+    ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
+     "Obesity and alcohol add to methotrexate polyglutamate in hepatocytes, driving liver fibrosis.", True),
+    ("How does cigarette smoking promote citrullination and the onset of rheumatoid arthritis?",
+     "Smoking raises PAD2 in lung macrophages, citrullinating proteins that break tolerance in shared-epitope carriers.", True),
 ]
 
 
 def test_on_goal_rule_agrees_with_hand_labels():
     agree = sum((not q.on_goal(g, s, q.focus_terms(g))) == label for g, s, label in LABELLED)
     assert agree / len(LABELLED) >= 0.9, agree
+
+
+def test_a_toxicity_answer_to_a_response_goal_is_off_goal():
+    fails = q.on_goal(GOAL, "ATIC 347GG carriers have more methotrexate side effects and stop early.", q.focus_terms(GOAL))
+    assert fails and "is about toxicity but the goal asks about response" in fails[0].detail
+    assert q.on_goal(GOAL, "ATIC 347GG lowers AICAR-driven adenosine release, so methotrexate works less well: non-response.",
+                     q.focus_terms(GOAL)) == []
 
 
 def test_copied_passage_or_example_fails():

@@ -45,24 +45,41 @@ def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
     llm = ScriptedLLM(responder=script)
     settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
     report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1").report
-    drafts = [c for c in llm.calls if c.schema == "HypothesisDraft"]
-    assert len(drafts) == 2, "one draft, one revision"
+    drafts = [c for c in llm.calls if c.schema in ("HypothesisDraft", "HypothesisFix")]
+    assert [c.schema for c in drafts] == ["HypothesisDraft", "HypothesisFix"], "one draft, one targeted revision"
     revise = drafts[1].messages[-1]["content"]
     assert "failed these automatic checks" in revise
     assert "dangling word 'with'" in revise and "measures what predictions[1] measures" in revise and "restates the statement" in revise
+    # only what failed is rewritten: the title, the chain (it restates the statement), the repeated prediction
+    assert "Rewrite only these fields: title, cause, intermediate, effect, prediction2" in revise
     p = report.proposals[0]
     assert p.revised == ["complete", "distinct"] and p.flags == []
     assert p.title != "Methotrexate Non-Response Combined with"
+    assert p.statement == bad_draft(["PMID:1"])["statement"], "the statement passed its checks and was kept"
+
+
+def test_fields_to_rewrite_follow_the_failures():
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.drafting import fields_to_rewrite
+
+    fields = list(m.hypothesis_draft("compact").model_fields)
+    fail = lambda check, field: q.Failure(check=check, field=field, detail="x")  # noqa: E731
+    assert fields_to_rewrite([fail("complete", "predictions[1].comparison")], fields) == ("prediction1",)
+    assert fields_to_rewrite([fail("distinct", "chain[3]"), fail("complete", "title")], fields) == ("title", "effect")
+    assert fields_to_rewrite([fail("grounded", "mechanism")], fields) == ("cause", "intermediate", "effect")
+    assert fields_to_rewrite([fail("on_goal", "statement")], fields) == tuple(fields), "an off-goal idea is rewritten whole"
+    assert fields_to_rewrite([fail("distinct", "statement")], fields) == tuple(fields), "so is a twin of another hypothesis"
 
 
 def test_a_draft_still_failing_is_flagged_not_accepted_and_never_ranked_first(tmp_path):
     state = {"n": 0}
 
     def script(messages, schema, keys):
-        if schema.__name__ == "HypothesisDraft":
+        if schema.__name__ in ("HypothesisDraft", "HypothesisFix"):
             state["n"] += 1
-            if state["n"] <= 2:  # the first hypothesis fails both times
-                return {**bad_draft(sorted(keys)), "title": "Idea 1 q99 Combined with"}
+            if state["n"] <= 2:  # the first hypothesis fails both times (its draft and its targeted revision)
+                bad = {**bad_draft(sorted(keys)), "title": "Idea 1 q99 Combined with"}
+                return {f: bad[f] for f in schema.model_fields}
         if schema is m.ReviewDraft:
             return {"alignment": 5, "plausibility": 5, "novelty": 5, "testability": 5, "safety": 5,
                     "strengths": "s", "weaknesses": "w", "unsupported": [], "verdict": "accept"}

@@ -47,6 +47,16 @@ class Tool:
     def setup(self) -> None:
         """Load heavy resources. Called once, on first use."""
 
+    def applies_to(self, text: str) -> bool:
+        """Whether ``text`` (a goal and its passages, a hypothesis) gives this tool something to compute on.
+
+        The agents ask the LLM for tool calls only when at least one offered tool applies, so a step
+        with nothing to compute costs no LLM call; the request lists only the tools that apply. The
+        default offers the tool always; the built-in chemistry and protein tools say yes only when a
+        SMILES or a protein sequence is written out (:mod:`hypoforge.tools.mentions`).
+        """
+        return True
+
     # Optional: ``def available(self) -> bool`` telling whether the tool can run here (e.g. its
     # weights are on disk). Tools that say False are not offered to the agents.
 

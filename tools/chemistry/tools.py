@@ -13,6 +13,7 @@ from typing import ClassVar
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from hypoforge.tools.base import Tool
+from hypoforge.tools.mentions import smiles_in
 from hypoforge.tools.chemistry.core import (
     MORGAN_BITS,
     MORGAN_RADIUS,
@@ -44,6 +45,9 @@ class _RDKitTool(Tool):
 
     timeout_s: ClassVar[float] = 30.0
     isolate: ClassVar[bool] = True
+
+    def applies_to(self, text: str) -> bool:
+        return smiles_in(text)
 
     def setup(self) -> None:
         profile("c1ccccc1O")  # filter catalogs, the SA-score fragment table, descriptor modules

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from hypoforge.errors import UserError
 from hypoforge.tools.base import Tool, ToolInputError
+from hypoforge.tools.mentions import protein_in
 from hypoforge.tools.protein.esmc import ENV_MODEL, ENV_WEIGHTS, EsmRuntime, EsmScorer, default_runtime, resolve_weights
 from hypoforge.tools.protein.variants import EXTRA_AA, MAX_RESIDUES, Variant, clean_esm_sequence, parse_variant
 
@@ -89,6 +90,9 @@ class _EsmTool(Tool):
 
     def __init__(self, runtime: EsmRuntime | None = None) -> None:
         self.runtime = runtime or default_runtime(os.environ.get(ENV_MODEL), os.environ.get(ENV_WEIGHTS))
+
+    def applies_to(self, text: str) -> bool:
+        return protein_in(text)
 
     def available(self) -> bool:
         """Offered to the agents only when weights are on disk (nothing is ever downloaded)."""

@@ -1,0 +1,34 @@
+"""Spotting a tool's input in free text: SMILES-like tokens and protein sequences.
+
+The agents ask the LLM for tool calls only when some offered tool applies to the text at hand
+(:meth:`hypoforge.tools.base.Tool.applies_to`): the chemistry tools need a molecule written out as
+SMILES, the protein tools a sequence. A name ("baricitinib") is not an input: a model asked for its
+SMILES would write one from memory, which is invented data. Plain numbers (PMIDs), gene and allele
+names (CYP2C9*3, HLA-DRB1*04:01) do not count.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SMILES_CHARS = set("BCNOPSFIHclbrnops0123456789@+-[]()=#/\\.%")
+_PROTEIN = re.compile(r"\b[ACDEFGHIKLMNPQRSTVWY]{20,}\b")
+
+
+def _smiles_like(token: str) -> bool:
+    if len(token) < 6 or not set(token) <= _SMILES_CHARS:
+        return False
+    atoms = sum(ch in "CNOSPFIcnops" for ch in token)
+    structure = any(ch in "=#()[]" for ch in token) or re.search(r"[a-zA-Z]\d", token) is not None
+    return atoms >= 3 and structure
+
+
+def smiles_in(text: str) -> bool:
+    """Whether ``text`` writes out a molecule as a SMILES-like token."""
+    tokens = (t.strip(".,;:'\"") for t in re.split(r"[\s,;'\"]+", text))
+    return any(_smiles_like(t) for t in tokens)
+
+
+def protein_in(text: str) -> bool:
+    """Whether ``text`` holds a run of 20 or more amino-acid letters."""
+    return bool(_PROTEIN.search(text))
