@@ -214,19 +214,23 @@ def jaccard(a: str, b: str) -> float:
 
 def longest_shared_run(a: str, b: str) -> int:
     """Length in words of the longest run of consecutive words that ``a`` and ``b`` share."""
+    return len(shared_run(a, b))
+
+
+def shared_run(a: str, b: str) -> list[str]:
+    """The longest run of consecutive words that ``a`` and ``b`` share (normalised words)."""
     wa, wb = words(a), words(b)
-    if not wa or not wb:
-        return 0
-    best = 0
+    best, end = 0, 0
     prev = [0] * (len(wb) + 1)
-    for x in wa:
+    for i, x in enumerate(wa):
         cur = [0] * (len(wb) + 1)
         for j, y in enumerate(wb, start=1):
             if x == y:
                 cur[j] = prev[j - 1] + 1
-                best = max(best, cur[j])
+                if cur[j] > best:
+                    best, end = cur[j], i + 1
         prev = cur
-    return best
+    return wa[end - best:end]
 
 
 # ---------------------------------------------------------------- the checks
@@ -329,9 +333,10 @@ def adds_to(statement: str, mechanism: str) -> list[Failure]:
 def not_copied(field: str, text: str, sources: Mapping[str, str], *, limit: int = COPY_RUN) -> list[Failure]:
     """No run of ``limit`` words (default :data:`COPY_RUN`) shared with any source passage or prompt example."""
     for name, src in sources.items():
-        run = longest_shared_run(text, src)
-        if run >= limit:
-            return [Failure(check="not_copied", field=field, detail=f"copies {run} consecutive words from {name}; say it in your own words")]
+        run = shared_run(text, src)
+        if len(run) >= limit:
+            return [Failure(check="not_copied", field=field,
+                            detail=f"copies {len(run)} consecutive words from {name} ('{' '.join(run)}'); say it in your own words")]
     return []
 
 
@@ -390,8 +395,10 @@ def cosines(embed: Callable[[list[str]], np.ndarray], query: str, texts: Sequenc
 # Two questions this field's goals ask about a drug, easily swapped by a small model: does it work
 # (response) and does it harm (toxicity). "Side effects" and "adverse effects" are harm, not effect.
 _QUESTIONS = {
-    "response": re.compile(r"respon|efficac|\beffective|resist|\bfail|remission|benefit|improve|refractor|inadequate"),
-    "toxicity": re.compile(r"toxic|\btolerat|intoleran|tolerabil|injur|damage|adverse|side[- ]effect|hepatitis|cytopeni|haemoly|hemoly|bleed|retinopath"),
+    "response": re.compile(r"respon|efficac|\beffective|resist|\bfail|remission|benefit|improve|refractor|inadequate|outcome"
+                           r"|(?<!side )(?<!side-)(?<!adverse )\beffects?\b"),
+    "toxicity": re.compile(r"toxic|\btolerat|intoleran|tolerabil|injur|damage|adverse|side[- ]effect|hepatitis|cytopeni|haemoly|hemoly"
+                           r"|bleed|retinopath|fibrosis|cirrhosis|steatosis|myelosuppress"),
 }
 
 
@@ -403,14 +410,17 @@ def question_kinds(text: str) -> set[str]:
 
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
             minimum: float = ON_GOAL_COSINE) -> list[Failure]:
-    """Shares a focus term with the goal, does not answer the other drug question (toxicity for a
-    response goal, or the reverse) and, given a semantic embedder, has cosine >= ``minimum``."""
+    """Shares a focus term with the goal, speaks to the goal's drug question (a goal asking why a drug
+    fails is answered by a statement about response, not about side effects or about preventing the
+    disease) and, given a semantic embedder, has cosine >= ``minimum``."""
     if focus and not ((content_terms(text) | biomedical_terms(text)) & focus):
         return [Failure(check="on_goal", field="statement", detail="shares no key term with the research goal; answer the goal's question")]
     asked, answered = question_kinds(goal), question_kinds(text)
-    if asked and answered and not asked & answered:
-        return [Failure(check="on_goal", field="statement",
-                        detail=f"is about {' and '.join(sorted(answered))} but the goal asks about {' and '.join(sorted(asked))}")]
+    if asked and not asked & answered:
+        want = " or ".join(sorted(asked))
+        detail = (f"is about {' and '.join(sorted(answered))} but the goal asks about {want}" if answered
+                  else f"does not speak to {want}, which the goal asks about")
+        return [Failure(check="on_goal", field="statement", detail=f"{detail}; answer the goal's question")]
     if embed is not None:
         cos = float(cosines(embed, goal, [text])[0])
         if cos < minimum:

@@ -272,3 +272,8 @@ def test_built_in_tools_apply_only_to_their_written_out_input():
     chem, esm = reg.get("chem.describe"), reg.get("esm.validate")
     assert chem.applies_to("methotrexate CC1=CC(=O)NC(=O)N1 binds DHFR") and not chem.applies_to("methotrexate binds DHFR")
     assert esm.applies_to("TPMT MKTAYIAKQRQISFVKSHFSRQLEER variant") and not esm.applies_to("TPMT*3A lowers TPMT activity")
+    assert reg.get("seq.protparam").applies_to("MKTAYIAKQRQISFVKSHFSRQLEER") and not reg.get("seq.protparam").applies_to("TPMT")
+    assert reg.get("seq.translate").applies_to("ATGGCCATTGTAATGGGCCGC") and not reg.get("seq.translate").applies_to("ACGT repeats")
+    goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate (PMID:17530705, ATIC 347GG)?"
+    assert not [t.name for t in map(reg.get, reg.names()) if t.agent_callable and t.applies_to(goal)], \
+        "no built-in tool applies to the demo goal: the generator is not asked for tools"

@@ -138,6 +138,8 @@ LABELLED = [
     ("Does TPMT genotype predict azathioprine toxicity in RA?", "TPMT*3A carriers accumulate thioguanine nucleotides and develop myelotoxicity on azathioprine.", True),
     # the demo's ATIC proposal: a real lead, but about side effects, not about response
     (GOAL, "Patients with specific ATIC polymorphisms have a higher risk of side effects from methotrexate.", False),
+    # the demo's prevention proposal: methotrexate in the statement, but not the goal's question
+    (GOAL, "Early methotrexate treatment reduces the development of definite RA in patients with high ACPA titres.", False),
     ("Does TPMT genotype predict azathioprine toxicity in RA?", "TPMT activity predicts the clinical response to azathioprine.", False),
     ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
      "Obesity and alcohol add to methotrexate polyglutamate in hepatocytes, driving liver fibrosis.", True),
@@ -154,6 +156,8 @@ def test_on_goal_rule_agrees_with_hand_labels():
 def test_a_toxicity_answer_to_a_response_goal_is_off_goal():
     fails = q.on_goal(GOAL, "ATIC 347GG carriers have more methotrexate side effects and stop early.", q.focus_terms(GOAL))
     assert fails and "is about toxicity but the goal asks about response" in fails[0].detail
+    fails = q.on_goal(GOAL, "Early methotrexate lowers the incidence of definite RA in ACPA-positive arthritis.", q.focus_terms(GOAL))
+    assert fails and "does not speak to response, which the goal asks about" in fails[0].detail
     assert q.on_goal(GOAL, "ATIC 347GG lowers AICAR-driven adenosine release, so methotrexate works less well: non-response.",
                      q.focus_terms(GOAL)) == []
 

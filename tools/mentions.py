@@ -1,4 +1,4 @@
-"""Spotting a tool's input in free text: SMILES-like tokens and protein sequences.
+"""Spotting a tool's input in free text: SMILES-like tokens, protein and nucleotide sequences.
 
 The agents ask the LLM for tool calls only when some offered tool applies to the text at hand
 (:meth:`hypoforge.tools.base.Tool.applies_to`): the chemistry tools need a molecule written out as
@@ -13,6 +13,7 @@ import re
 
 _SMILES_CHARS = set("BCNOPSFIHclbrnops0123456789@+-[]()=#/\\.%")
 _PROTEIN = re.compile(r"\b[ACDEFGHIKLMNPQRSTVWY]{20,}\b")
+_NUCLEOTIDES = re.compile(r"\b(?:[ACGTU]{18,}|[acgtu]{18,})\b")
 
 
 def _smiles_like(token: str) -> bool:
@@ -32,3 +33,8 @@ def smiles_in(text: str) -> bool:
 def protein_in(text: str) -> bool:
     """Whether ``text`` holds a run of 20 or more amino-acid letters."""
     return bool(_PROTEIN.search(text))
+
+
+def nucleotides_in(text: str) -> bool:
+    """Whether ``text`` holds a DNA or RNA run of 18 or more bases (six codons)."""
+    return bool(_NUCLEOTIDES.search(text))

@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from hypoforge.tools.base import Tool, ToolInputError
+from hypoforge.tools.mentions import nucleotides_in, protein_in
 
 PROTEIN_LETTERS = frozenset("ACDEFGHIKLMNPQRSTVWY")
 NUCLEOTIDE_LETTERS = frozenset("ACGTUN") | frozenset("RYKMSWBDHV")  # IUPAC ambiguity codes allowed
@@ -170,6 +171,9 @@ class ProtParamTool(Tool):
     Input: ClassVar[type[BaseModel]] = ProtParamInput
     Output: ClassVar[type[BaseModel]] = ProteinProperties
 
+    def applies_to(self, text: str) -> bool:
+        return protein_in(text)
+
     def run(self, inp: ProtParamInput) -> ProteinProperties:
         return protparam(inp.sequence)
 
@@ -195,6 +199,9 @@ class TranslateTool(Tool):
     timeout_s: ClassVar[float] = 30.0
     Input: ClassVar[type[BaseModel]] = TranslateInput
     Output: ClassVar[type[BaseModel]] = TranslateOutput
+
+    def applies_to(self, text: str) -> bool:
+        return nucleotides_in(text)
 
     def run(self, inp: TranslateInput) -> TranslateOutput:
         protein, trailing = translate(inp.sequence, table=inp.table, frame=inp.frame, to_stop=inp.to_stop)
