@@ -1,7 +1,9 @@
 """The meta-reviewer: recurring critiques each round, fed back into later prompts.
 
 This is the co-scientist's "learning without backprop": the weaknesses that reviewers keep finding
-become ``lessons`` that the generator and evolver prompts must avoid in the next round. The last
+become ``lessons`` that the generator and evolver prompts must avoid in the next round. The
+deterministic checks that two or more hypotheses still fail become lessons too, first
+(:func:`hypoforge.agents.quality.recurring_check_lessons`). The last
 meta-review's overview is the run's research overview.
 """
 
@@ -14,7 +16,7 @@ from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import record_texts
 from hypoforge.agents.models import LESSON_CHARS, OVERVIEW_CHARS, MetaReviewDraft
-from hypoforge.agents.quality import strip_bad_keys, trim_to_boundary
+from hypoforge.agents.quality import recurring_check_lessons, strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 
@@ -40,6 +42,12 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     # Free text that ran to its cap is trimmed back to a clause boundary, never kept mid-word.
     overview, dropped = strip_bad_keys(trim_to_boundary(draft.overview, OVERVIEW_CHARS), records)
     recurring = [strip_bad_keys(trim_to_boundary(r, LESSON_CHARS), records)[0] for r in draft.recurring]
-    lessons = list(dict.fromkeys([*(state.get("lessons") or []), *recurring]))[-6:]
+    # The checks that several hypotheses still fail are the most reliable recurring weakness: measured,
+    # not judged. They come before the meta-reviewer's own lessons and outlast them.
+    measured = recurring_check_lessons([h.flags for h in hs.values()])
+    older = [x for x in state.get("lessons") or [] if x not in measured]
+    rest = list(dict.fromkeys([*older, *recurring]))
+    keep = 6 - len(measured)
+    lessons = [*measured, *(rest[-keep:] if keep > 0 else [])][:6]
     return tally.update(lessons=lessons, overview=overview, done={f"metareview:{rnd}": True},
                         counts={"text_keys_dropped": len(dropped)} if dropped else {})

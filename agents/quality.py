@@ -40,6 +40,27 @@ ON_GOAL_COSINE = 0.35  # with a semantic embedder (MiniLM), minimum goal-proposa
 KEY_IN_TEXT = re.compile(r"\b(?:PMID:\s?\d+|DOI:10\.\S+[^\s.,;:)\]]|H:[0-9a-f]{16}|TOOL:[\w.]+:[0-9a-f]+)", re.IGNORECASE)
 
 
+#: What a check failing on several hypotheses teaches the next drafts (the meta-review's lessons).
+CHECK_LESSONS = {
+    "complete": "Fields ran past their word limit and were cut off: keep every field well inside it.",
+    "distinct": "Chains restated the statement or repeated themselves: each step must add a new mechanism.",
+    "on_goal": "Statements drifted from the goal's question: answer exactly what the goal asks.",
+    "grounded": "Chains named entities their cited records do not: build each step from its record.",
+    "not_copied": "Statements copied sentences from the records: say it in your own words.",
+    "testable": "Predictions lacked a measurable readout and a direction: name both.",
+    "keys_in_text": "Keys were written for claims their records do not make: cite only through the chain.",
+}
+
+
+def recurring_check_lessons(flags_per_hypothesis: Sequence[Sequence[str]], *, at_least: int = 2) -> list[str]:
+    """Lessons for the checks that at least ``at_least`` hypotheses still fail (flags read "check (field): ...")."""
+    counts: dict[str, int] = {}
+    for flags in flags_per_hypothesis:
+        for check in {f.split(" ", 1)[0] for f in flags}:
+            counts[check] = counts.get(check, 0) + 1
+    return [CHECK_LESSONS[c] for c in CHECK_LESSONS if counts.get(c, 0) >= at_least]
+
+
 class Failure(BaseModel):
     """One failed check: which, on which field, and what exactly (fed back to the model)."""
 

@@ -111,7 +111,7 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
         return hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema)
     if schema.__name__ == "HypothesisFix":  # a targeted revision: the named fields only
         rich = any(n == "consequence" or "experiment" in getattr(f.annotation, "model_fields", {}) for n, f in schema.model_fields.items())
-        full = hypothesis(messages, keys, title=f"Idea R q{h % 97:02d}", salt=h, schema=m.hypothesis_draft("rich" if rich else "compact"))
+        full = hypothesis(messages, keys, title=f"Idea 0 q{h % 97:02d}", salt=h, schema=m.hypothesis_draft("rich" if rich else "compact"))
         return {f: full[f] for f in schema.model_fields}
     if schema is m.ReviewDraft:
         return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,

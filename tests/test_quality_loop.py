@@ -223,3 +223,23 @@ def test_rich_profile_readings_at_the_cap_are_asked_again_then_trimmed(tmp_path)
     bearings = [e["bearing"] for e in result.state["evidence"].values()]
     # cut back to a word boundary and closed, never stored mid-word or at the cap
     assert bearings and all(b.endswith(" word.") and len(b) < cap - 1 for b in bearings)
+
+
+def test_checks_that_several_hypotheses_fail_become_the_first_lessons(tmp_path):
+    from hypoforge.agents.quality import CHECK_LESSONS, recurring_check_lessons
+
+    assert recurring_check_lessons([["grounded (mechanism): x", "complete (title): y"], ["grounded (mechanism): z"], []]) == [
+        CHECK_LESSONS["grounded"]]
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ in ("HypothesisDraft", "HypothesisFix") and "title" in out:
+            out["title"] = out["title"] + " Combined with"  # every draft and revision ends on a dangling word
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=2, hypotheses=2, evolve_per_round=1)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q6")
+    assert result.state["lessons"][0] == CHECK_LESSONS["complete"]
+    evolve = next(c for c in llm.calls if c.schema == "HypothesisDraft" and "Strategy:" in c.messages[-1]["content"])
+    assert CHECK_LESSONS["complete"] in evolve.messages[-1]["content"]
