@@ -454,7 +454,8 @@ _READOUT = re.compile(
     r"das28|cdai|sdai|acr20|acr50|acr70|haq|crp|esr|response|remission|frequency|proportion|abundance|signature|load|"
     r"accumulation|exposure|auc|clearance|half-life|phosphorylation|methylation|production|secretion|infiltration|"
     r"erosion|progression|incidence|risk|odds|hazard|survival|uptake|efflux|binding|occupancy|density|size|number|amount|"
-    r"flux|release|transcript|transcripts|mrna|protein|marker|markers|biomarker|biomarkers)\b", re.IGNORECASE)
+    r"flux|release|transcript|transcripts|mrna|protein|marker|markers|biomarker|biomarkers|efficacy|improvement|toxicity|"
+    r"adverse events?|side effects?|mortality|disability|swelling|inflammation|damage|tenderness|pain)\b", re.IGNORECASE)
 _DIRECTION = re.compile(
     r"\b(higher|lower|increase[sd]?|decrease[sd]?|reduce[sd]?|reduction|elevated|raised|rises?|falls?|more|less|greater|"
     r"fewer|than|versus|vs|compared|relative|correlates?|predicts?|associated|restores?|abolishe[sd]|blocks?|prevents?|"

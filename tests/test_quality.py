@@ -191,6 +191,8 @@ def test_biomedical_terms_heuristic_on_labelled_words():
     ("DAS28 score falls more with folic acid.", True),
     ("Methotrexate is important for patients.", False),
     ("Polyglutamate levels matter.", False),
+    ("Methotrexate efficacy is lower in ATIC 347GG carriers than in non-carriers.", True),
+    ("Synovial inflammation on ultrasound is higher at six months in non-responders.", True),
 ])
 def test_testable(pred, ok):
     assert (q.testable("p", pred) == []) == ok
