@@ -190,6 +190,13 @@ COMPARISON_OPENERS = frozenset(
 )
 
 
+def _plural(readout: str) -> bool:
+    """Whether a readout's head noun is plural ("transaminase levels", not "DAS28 score" or "fibrosis")."""
+    head = readout.split(" of ", 1)[0].split(" in ", 1)[0].split()
+    last = head[-1].lower() if head else ""
+    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "sis", "ics"))
+
+
 def render_prediction(pred: Any) -> str:
     """A structured prediction as one sentence: what is measured, which way, against what."""
     readout = str(pred.readout).strip().rstrip(".")
@@ -198,7 +205,7 @@ def render_prediction(pred: Any) -> str:
     # it reads as a sentence once the missing "in" is added.
     if comparison.split(" ", 1)[0].lower() not in COMPARISON_OPENERS:
         comparison = f"in {comparison}"
-    text = f"{readout[:1].upper()}{readout[1:]} is {pred.direction} {comparison}."
+    text = f"{readout[:1].upper()}{readout[1:]} {'are' if _plural(readout) else 'is'} {pred.direction} {comparison}."
     experiment = str(getattr(pred, "experiment", "") or "").strip()
     return f"{text} Test: {experiment.rstrip('.')}." if experiment else text
 

@@ -287,12 +287,12 @@ def trim_to_boundary(text: str, cap: int) -> str:
     return " ".join(words_[:-1]).rstrip(",;: ") + "." if len(words_) > 1 else text
 
 
-_RENDERED = re.compile(r"^(?P<readout>.+) is (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
+_RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
 _RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
 
 
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
-    """A prediction rendered as "<readout> is higher|lower <comparison>." has whole parts.
+    """A prediction rendered as "<readout> is|are higher|lower <comparison>." has whole parts.
 
     Each part is checked with :func:`complete` against its own cap; the readout must name only what
     is measured (a readout that states the result, "X is lower in ...", reads twice once rendered).
@@ -455,7 +455,8 @@ _READOUT = re.compile(
     r"accumulation|exposure|auc|clearance|half-life|phosphorylation|methylation|production|secretion|infiltration|"
     r"erosion|progression|incidence|risk|odds|hazard|survival|uptake|efflux|binding|occupancy|density|size|number|amount|"
     r"flux|release|transcript|transcripts|mrna|protein|marker|markers|biomarker|biomarkers|efficacy|improvement|toxicity|"
-    r"adverse events?|side effects?|mortality|disability|swelling|inflammation|damage|tenderness|pain)\b", re.IGNORECASE)
+    r"adverse events?|side effects?|mortality|disability|swelling|inflammation|damage|tenderness|pain|percentage|severity|"
+    r"duration|time to)\b", re.IGNORECASE)
 _DIRECTION = re.compile(
     r"\b(higher|lower|increase[sd]?|decrease[sd]?|reduce[sd]?|reduction|elevated|raised|rises?|falls?|more|less|greater|"
     r"fewer|than|versus|vs|compared|relative|correlates?|predicts?|associated|restores?|abolishe[sd]|blocks?|prevents?|"

@@ -95,6 +95,12 @@ def test_a_bare_group_comparison_is_rendered_with_in():
     assert render_prediction(P()) == "Methotrexate side-effect frequency is higher in patients with ATIC 347GG than those without."
     P.comparison = "than in non-carriers"
     assert render_prediction(P()) == "Methotrexate side-effect frequency is higher than in non-carriers."
+    P.readout = "Transaminase levels"
+    assert render_prediction(P()) == "Transaminase levels are higher than in non-carriers."
+    P.readout = "Grade of liver fibrosis"
+    assert render_prediction(P()).startswith("Grade of liver fibrosis is higher")
+    parts = q.prediction_parts("p", "Transaminase levels are higher in C677T carriers.", readout_cap=80, comparison_cap=80)
+    assert parts == []
 
 
 def test_generic_verbs_with_a_biomedical_suffix_are_not_terms():
@@ -193,6 +199,8 @@ def test_biomedical_terms_heuristic_on_labelled_words():
     ("Polyglutamate levels matter.", False),
     ("Methotrexate efficacy is lower in ATIC 347GG carriers than in non-carriers.", True),
     ("Synovial inflammation on ultrasound is higher at six months in non-responders.", True),
+    ("Percentage of patients responding to methotrexate is lower with folinic acid.", True),
+    ("Liver biopsy specimens are higher in C677T carriers.", False),
 ])
 def test_testable(pred, ok):
     assert (q.testable("p", pred) == []) == ok
