@@ -76,8 +76,10 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     ids = sorted(active)
     matches = matches_among(state, active)
     ratings = fit_ratings(ids, matches)
-    # A proposal that still fails a quality check is marked, and ranked after every one that passes.
-    order = sorted(order_by_rating(ids, ratings), key=lambda i: bool(active[i].flags))
+    # A proposal that still fails a quality check is marked, and ranked after every one that passes;
+    # flagged ones come in order of how many checks they fail (off the goal and cut off is worse than
+    # one restated step), then by rating.
+    order = sorted(order_by_rating(ids, ratings), key=lambda i: len({f.split(" ", 1)[0] for f in active[i].flags}))
     ev = evidence(state)
     tools_used = [ToolResult.model_validate(v) for v in (state.get("tool_results") or {}).values()]
     tool_results = {t.id: t for t in tools_used if t.error is None}

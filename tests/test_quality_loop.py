@@ -243,3 +243,22 @@ def test_checks_that_several_hypotheses_fail_become_the_first_lessons(tmp_path):
     assert result.state["lessons"][0] == CHECK_LESSONS["complete"]
     evolve = next(c for c in llm.calls if c.schema == "HypothesisDraft" and "Strategy:" in c.messages[-1]["content"])
     assert CHECK_LESSONS["complete"] in evolve.messages[-1]["content"]
+
+
+def test_flagged_proposals_rank_by_how_many_checks_they_fail(tmp_path):
+    state = {"n": 0}
+
+    def script(messages, schema, keys):
+        if schema.__name__ in ("HypothesisDraft", "HypothesisFix"):
+            state["n"] += 1
+            if state["n"] <= 2:  # the first hypothesis fails complete and distinct, draft and revision
+                bad = {**bad_draft(sorted(keys)), "title": "Idea 1 q99 Combined with"}
+                return {f: bad[f] for f in schema.model_fields}
+            out = responder(messages, schema, keys)  # the second only ends its title on a dangling word
+            return {**out, "title": "Idea 2 q01 Combined with"} if "title" in out else out
+        return responder(messages, schema, keys)
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=script), rounds=1, hypotheses=2, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q7").report
+    assert [p.title[:10] for p in report.proposals] == ["Idea 2 q01", "Idea 1 q99"], "one failed check before two, whatever the rating"
+    assert report.proposals[1].elo > report.proposals[0].elo

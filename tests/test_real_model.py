@@ -129,8 +129,8 @@ def qwen():
 def test_qwen_writes_a_proposal_that_passes_every_quality_check(tmp_path, starter_index, qwen):
     """The demo model on one small goal: the top proposal passes every deterministic check.
 
-    Deselected by default (marker ``quality_target``): on 2026-11-29 it fails (a prediction ending
-    on 'without', a mechanism grounded at 0.64), which is where issue 10 stands.
+    Deselected by default (marker ``quality_target``): on 2026-11-29 it failed (a prediction ending
+    on 'without', a mechanism grounded at 0.64), later only on ``testable``; issue 10 stands there.
     """
     from hypoforge.agents import quality as q
     from hypoforge.agents.drafting import check, profile_for, record_texts, semantic_embed
