@@ -57,6 +57,8 @@ def requested_schema(fmt: dict[str, Any]) -> type:
         return m.readings_schema(len(fmt["schema"]["properties"]), "rich")
     if name == "HypothesisDraft":
         return m.hypothesis_draft("rich")
+    if name == "HypothesisFix":  # a targeted revision: the fields the request names
+        return m.hypothesis_fix("rich", tuple(fmt["schema"]["properties"]))
     return getattr(m, name, None) or type(name, (), {})  # ToolRequests is built per run
 
 

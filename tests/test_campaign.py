@@ -365,3 +365,22 @@ def test_ray_run_matches_the_local_run(local_campaign, ray_cluster, tmp_path):
         assert strip(ray_reps[gid]) == strip(local_reps[gid])
         assert json.loads((out / "goals" / gid / "elo.json").read_text()) == json.loads((local_out / "goals" / gid / "elo.json").read_text())
     assert state["goals"]["mtx"]["steps"] > 0  # step events travelled back from the Ray workers
+
+
+def test_the_scripted_endpoint_answers_a_targeted_revision():
+    """A fake OpenAI-compatible endpoint (bench/reliability, endpoint tests) must answer a
+    HypothesisFix request with exactly the fields it names."""
+    import json as _json
+
+    from fakes import endpoint_answer
+
+    from hypoforge.agents import models as m
+    from hypoforge.campaign.scripted import requested_schema
+
+    schema = m.hypothesis_fix("rich", ("title", "effect", "prediction2"))
+    fmt = {"name": "HypothesisFix", "schema": schema.model_json_schema()}
+    assert list(requested_schema(fmt).model_fields) == ["title", "effect", "prediction2"]
+    body = {"messages": [{"role": "system", "content": "- PMID:1: A title"}, {"role": "user", "content": "fix it"}],
+            "response_format": {"type": "json_schema", "json_schema": fmt}}
+    answer = schema.model_validate(_json.loads(endpoint_answer(body)))
+    assert answer.title and answer.prediction2.experiment
