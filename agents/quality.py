@@ -52,11 +52,16 @@ CHECK_LESSONS = {
 }
 
 
+def flag_check(flag: str) -> str:
+    """The check a stored flag names (flags read "check (field): detail", as ``str(Failure)``)."""
+    return flag.split(" ", 1)[0]
+
+
 def recurring_check_lessons(flags_per_hypothesis: Sequence[Sequence[str]], *, at_least: int = 2) -> list[str]:
     """Lessons for the checks that at least ``at_least`` hypotheses still fail (flags read "check (field): ...")."""
     counts: dict[str, int] = {}
     for flags in flags_per_hypothesis:
-        for check in {f.split(" ", 1)[0] for f in flags}:
+        for check in set(map(flag_check, flags)):
             counts[check] = counts.get(check, 0) + 1
     return [CHECK_LESSONS[c] for c in CHECK_LESSONS if counts.get(c, 0) >= at_least]
 
@@ -192,6 +197,9 @@ def _is_gene_like(token: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", core)) and (any(c.isdigit() for c in core) or len(core) >= 3)
 
 
+# A term as written: a letter, then letters and digits, with inner hyphens (IL-6, HLA-DRB1, anti-TNF).
+_TERM_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+
 # Capitalised abbreviations of scores, scales, study designs and drug classes: not factors.
 _NOT_FACTORS = frozenset("""ra das das28 acr acr20 acr50 acr70 eular haq cdai sdai dmard dmards csdmard bdmard tsdmard mtx nsaid nsaids
 rct rcts ci or hr iqr sd bmi usa uk fda ema who phase""".split())
@@ -200,7 +208,7 @@ rct rcts ci or hr iqr sd bmi usa uk fda ema who phase""".split())
 def factors(text: str) -> set[str]:
     """Gene, protein, allele and marker symbols ``text`` names (ATIC, KIR2DS4, HLA-C, IL-6), not
     score or study abbreviations (DAS28, ACR20, DMARD): the candidate causes a passage reports."""
-    return {raw.upper() for raw in re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", text)
+    return {raw.upper() for raw in _TERM_TOKEN.findall(text)
             if _is_gene_like(raw) and raw.lower() not in _NOT_FACTORS}
 
 
@@ -219,7 +227,7 @@ def biomedical_words(text: str) -> dict[str, str]:
     """Each biomedical term of ``text`` (normalised, as :func:`biomedical_terms`) with the word as first written."""
     text = expand(text)
     out: dict[str, str] = {}
-    for raw in re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", text):
+    for raw in _TERM_TOKEN.findall(text):
         low = raw.lower()
         if low in STOPWORDS or low in _GENERIC:
             continue
@@ -314,15 +322,22 @@ def unread(readings: Mapping[str, str]) -> list[Failure]:
     return [Failure(check="read", field=key, detail="retrieved passage has no reading") for key, r in readings.items() if not r.strip()]
 
 
-def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
-    """Items of one list must differ (token Jaccard below :data:`JACCARD_MAX`); names the duplicate."""
+def repeats(items: Sequence[str]) -> list[tuple[int, int]]:
+    """(i, j) for each item i that says what an earlier item j says (identical, or token Jaccard at
+    least :data:`JACCARD_MAX`); the first such j only."""
     out = []
     for i in range(len(items)):
         for j in range(i):
             if items[i].strip().lower() == items[j].strip().lower() or jaccard(items[i], items[j]) >= JACCARD_MAX:
-                out.append(Failure(check="distinct", field=f"{field}[{i + 1}]", detail=f"repeats {field}[{j + 1}] ({items[j][:60]!r})"))
+                out.append((i, j))
                 break
     return out
+
+
+def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
+    """Items of one list must differ (token Jaccard below :data:`JACCARD_MAX`); names the duplicate."""
+    return [Failure(check="distinct", field=f"{field}[{i + 1}]", detail=f"repeats {field}[{j + 1}] ({items[j][:60]!r})")
+            for i, j in repeats(items)]
 
 
 def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
@@ -330,14 +345,9 @@ def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
     :data:`JACCARD_MAX`). Two readouts compared in the same group are two predictions; one readout
     written twice is one. Predictions not in the rendered form are compared whole."""
     readouts = [m.group("readout") if (m := _RENDERED.match(p.strip())) else p for p in predictions]
-    out = []
-    for i in range(len(readouts)):
-        for j in range(i):
-            if readouts[i].strip().lower() == readouts[j].strip().lower() or jaccard(readouts[i], readouts[j]) >= JACCARD_MAX:
-                out.append(Failure(check="distinct", field=f"predictions[{i + 1}]",
-                                   detail=f"measures what predictions[{j + 1}] measures ({readouts[j][:60]!r}); measure something else"))
-                break
-    return out
+    return [Failure(check="distinct", field=f"predictions[{i + 1}]",
+                    detail=f"measures what predictions[{j + 1}] measures ({readouts[j][:60]!r}); measure something else")
+            for i, j in repeats(readouts)]
 
 
 def adds_to(statement: str, mechanism: str) -> list[Failure]:
