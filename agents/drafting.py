@@ -1,9 +1,11 @@
-"""Write a hypothesis well: draft, check deterministically, revise once with the failing check named.
+"""Write a hypothesis well: draft, check deterministically, revise with the failing checks named.
 
 The generator, the evolver and chat's /evolve all write hypotheses through :func:`write_hypothesis`.
 Small models handle a targeted revision ("the mechanism restates the statement") far better than
 open-ended critique, so every draft is checked with :mod:`hypoforge.agents.quality` and, if a check
-fails, asked for once more with the failures listed. What still fails after that is recorded on the
+fails, asked for again with the failures listed: only the fields they name are rewritten, and a
+second revision is asked for only when the first changed what fails (it fixed a prediction by
+copying another, say). What still fails after that is recorded on the
 hypothesis as ``flags``: the critic may not accept it, the judge sees it, and the report never ranks
 it first.
 """
@@ -59,6 +61,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, p in enumerate(h.predictions, start=1):
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))
+    out += q.specific(goal, h.statement)
     out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.adds_to(h.statement, h.mechanism)
@@ -86,6 +89,9 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
 def draft_text(h: Hypothesis) -> str:
     return h.brief()
 
+
+#: At most this many revisions per draft; the second only when the first changed what fails.
+REVISIONS = 2
 
 #: Checks whose failure means the idea itself is wrong (off the goal, a twin of another): rewrite it all.
 WHOLE_DRAFT_CHECKS = frozenset({"on_goal"})
@@ -120,7 +126,7 @@ def fields_to_rewrite(failures: Sequence[q.Failure], fields: Sequence[str]) -> t
 def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *, keys: Sequence[str], id: str, origin: str,
                      round: int, others: Sequence[Hypothesis], parents: list[str] | None = None,
                      focus: set[str] | None = None) -> Hypothesis:
-    """Draft, check, and revise once if a check fails; the result carries ``revised`` and ``flags``."""
+    """Draft, check, and revise if a check fails (see :data:`REVISIONS`); the result carries ``revised`` and ``flags``."""
     profile = profile_for(deps)
     schema = hypothesis_draft(profile.name)
     ev = evidence(state)
@@ -134,7 +140,15 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures = make(draft)
-    if failures:
+    first = sorted({f.check for f in failures})
+    tried: set[tuple[str, str]] = set()
+    for _ in range(REVISIONS):
+        # A revision is asked for again only when the last one changed what fails (fixed one
+        # thing and broke or left another): the same failure named twice is rarely fixed.
+        what = {(f.check, f.field) for f in failures}
+        if not failures or what <= tried:
+            break
+        tried |= what
         deps.emit("revision", id=id, failures=[str(f) for f in failures])
         fields = fields_to_rewrite(failures, list(schema.model_fields))
         partial = len(fields) < len(schema.model_fields)
@@ -144,9 +158,10 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
                            fields=list(fields) if partial else []),
             hypothesis_fix(profile.name, fields) if partial else schema, keys=keys, max_tokens=480,
         )
-        revised, still = make(draft.model_copy(update={f: getattr(fix, f) for f in fields}) if partial else fix)
-        first = sorted({f.check for f in failures})
+        candidate = draft.model_copy(update={f: getattr(fix, f) for f in fields}) if partial else fix
+        revised, still = make(candidate)
         if len(still) <= len(failures):
-            h, failures = revised, still
+            draft, h, failures = candidate, revised, still
+    if first:
         h = h.model_copy(update={"revised": first})
     return h.model_copy(update={"flags": [str(f) for f in failures]})

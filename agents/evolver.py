@@ -20,7 +20,7 @@ STRATEGIES = ("refine", "combine", "simplify", "bolder")
 
 
 def evolve_one(tally: Tally, state: State, deps: Deps, parents: list[Hypothesis], strategy: str, *, id: str, round: int) -> Hypothesis:
-    """One evolved hypothesis from ``parents`` with ``strategy``, citing any evidence of the run (checked, revised once)."""
+    """One evolved hypothesis from ``parents`` with ``strategy``, citing any evidence of the run (checked and revised)."""
     user = prompts.render(
         "evolve",
         goal=state["goal"],

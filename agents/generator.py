@@ -10,7 +10,7 @@ Each hypothesis starts from a different anchor. Where another relevant record sh
 entity with the anchor, it is offered as a bridge (Swanson's ABC model of literature-based
 discovery): a causal chain resting one step on each record links two papers that do not make the
 link themselves, and the report names that step. Drafts go through
-:func:`hypoforge.agents.drafting.write_hypothesis` (check, revise once). Citation keys are
+:func:`hypoforge.agents.drafting.write_hypothesis` (check, revise). Citation keys are
 constrained to the retrieved records, so an unretrieved citation cannot be generated.
 """
 

@@ -1,10 +1,15 @@
-"""The meta-reviewer: recurring critiques each round, fed back into later prompts.
+"""The meta-reviewer: recurring critiques each round, fed back into later prompts, and the overview.
 
 This is the co-scientist's "learning without backprop": the weaknesses that reviewers keep finding
 become ``lessons`` that the generator and evolver prompts must avoid in the next round. The
-deterministic checks that two or more hypotheses still fail become lessons too, first
-(:func:`hypoforge.agents.quality.recurring_check_lessons`). The last
-meta-review's overview is the run's research overview.
+deterministic checks that two or more hypotheses still fail become lessons first
+(:func:`hypoforge.agents.quality.recurring_check_lessons`); then the weaknesses the meta-reviewer
+picks from a fixed menu (:data:`hypoforge.agents.models.WEAKNESSES`), each with its written lesson.
+
+The last meta-review's overview is the run's research overview. It names the most promising
+hypothesis of the run (the model picks its number among those that pass every check, or among all
+when none does), says why and what experiment would test it first: an overview built on a
+hypothesis of the run cannot praise an off-goal study, as the free-text overview did.
 """
 
 from __future__ import annotations
@@ -14,11 +19,28 @@ from langgraph.runtime import Runtime
 from hypoforge import prompts
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.drafting import record_texts
-from hypoforge.agents.models import LESSON_CHARS, OVERVIEW_CHARS, MetaReviewDraft
+from hypoforge.agents.drafting import profile_for, record_texts
+from hypoforge.agents.models import META_WORDS, WEAKNESSES, Hypothesis, metareview_schema
 from hypoforge.agents.quality import recurring_check_lessons, strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: trimmed, capitalised, ending with a full stop."""
+    t = " ".join(text.split()).rstrip(",;: ")
+    if not t:
+        return ""
+    t = t[:1].upper() + t[1:]
+    return t if t[-1] in ".!?" else t + "."
+
+
+def overview_text(lead: Hypothesis, why: str, next_step: str, *, flagged: bool) -> str:
+    """The research overview: the most promising hypothesis, why, and the first experiment."""
+    head = f"Most promising: {lead.title}."
+    if flagged:
+        head += " (No hypothesis passes every automatic check yet; this one is marked in the report.)"
+    return " ".join(x for x in (head, sentence(why), f"Next step: {sentence(next_step)}" if sentence(next_step) else "") if x)
 
 
 def metareview(state: State, runtime: Runtime[Deps]) -> dict:
@@ -32,22 +54,36 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
             if r.round == rnd:
                 flag = f" Unsupported citations: {', '.join(r.unsupported)}." if r.unsupported else ""
                 reviews.append(f"{h.title}: {r.weaknesses}{flag}")
-    ranking = [hs[i].title for i in rank(sorted(hs), matches_among(state, hs))]
-    if not reviews and not ranking:
+    ranked = rank(sorted(hs), matches_among(state, hs))
+    if not ranked:
         return tally.update(done={f"metareview:{rnd}": True})
-    draft = tally.ask(state, prompts.render("metareview", reviews=reviews, ranking=ranking), MetaReviewDraft, keys=None, max_tokens=260)
+    # The lead is chosen among the hypotheses that pass every check; among all when none does.
+    candidates = [hs[i] for i in ranked if not hs[i].flags][:5] or [hs[i] for i in ranked][:5]
+    profile = profile_for(deps)
+    words = META_WORDS[profile.name]
+    schema = metareview_schema(len(candidates), profile.name)
+    draft = tally.ask(state, prompts.render("metareview", goal=state["goal"], reviews=reviews,
+                                            weaknesses=[(n, d) for n, (d, _) in WEAKNESSES.items()],
+                                            candidates=[{"title": c.title, "statement": c.statement} for c in candidates],
+                                            words=words),
+                      schema, keys=None, max_tokens=60 + 4 * words)
     # Keys written in free text are checked like citations: a key that is not a run record, or whose
-    # record does not make the claim of its sentence, is removed and counted.
+    # record does not make the claim of its sentence, is removed and counted. Text that ran to its cap
+    # is trimmed back to a clause boundary, never kept mid-word.
     records = record_texts(evidence(state))
-    # Free text that ran to its cap is trimmed back to a clause boundary, never kept mid-word.
-    overview, dropped = strip_bad_keys(trim_to_boundary(draft.overview, OVERVIEW_CHARS), records)
-    recurring = [strip_bad_keys(trim_to_boundary(r, LESSON_CHARS), records)[0] for r in draft.recurring]
+    cap = words * 8 + 8
+    why, dropped = strip_bad_keys(trim_to_boundary(draft.why, cap), records)
+    next_step, dropped_next = strip_bad_keys(trim_to_boundary(draft.next_step, cap), records)
+    lead = candidates[int(draft.lead) - 1]
+    overview = overview_text(lead, why, next_step, flagged=bool(lead.flags))
     # The checks that several hypotheses still fail are the most reliable recurring weakness: measured,
-    # not judged. They come before the meta-reviewer's own lessons and outlast them.
+    # not judged. They come before the meta-reviewer's picks and outlast them.
     measured = recurring_check_lessons([h.flags for h in hs.values()])
+    picked = [WEAKNESSES[n][1] for n in dict.fromkeys(draft.recurring)] if reviews else []
     older = [x for x in state.get("lessons") or [] if x not in measured]
-    rest = list(dict.fromkeys([*older, *recurring]))
+    rest = list(dict.fromkeys([*older, *picked]))
     keep = 6 - len(measured)
     lessons = [*measured, *(rest[-keep:] if keep > 0 else [])][:6]
+    removed = len(dropped) + len(dropped_next)
     return tally.update(lessons=lessons, overview=overview, done={f"metareview:{rnd}": True},
-                        counts={"text_keys_dropped": len(dropped)} if dropped else {})
+                        counts={"text_keys_dropped": removed} if removed else {})

@@ -215,8 +215,6 @@ Score = Literal[1, 2, 3, 4, 5]
 
 
 REVIEW_TEXT_CHARS = 220
-OVERVIEW_CHARS = 700
-LESSON_CHARS = 140
 
 
 class ReviewDraft(_Draft):
@@ -243,9 +241,41 @@ class JudgementDraft(_Draft):
     winner: Literal["A", "B"]
 
 
-class MetaReviewDraft(_Draft):
-    recurring: Annotated[list[Annotated[str, _short(LESSON_CHARS)]], Field(max_length=3)]
-    overview: Annotated[str, _short(OVERVIEW_CHARS)]
+#: Weaknesses the meta-reviewer may find recurring in the reviews: name -> (what the reviews show,
+#: the lesson later prompts get). A fixed menu, because a small model's free-text lessons were
+#: noise ("avoid relying on pharmacogenetic models") that steered later drafts off their evidence.
+WEAKNESSES: dict[str, tuple[str, str]] = {
+    "vague": ("mechanisms name general processes, not molecules, cells or pathways",
+              "Name the molecule, cell or pathway at each step of the chain, not a general process."),
+    "unsupported": ("steps rest on records that do not say them",
+                    "Rest each step on a record that says it; reviewers found steps their records do not back."),
+    "restated": ("hypotheses restate one study's finding instead of explaining it",
+                 "Explain how a finding comes about, or link it to a second record; never restate one study."),
+    "untestable": ("predictions are not measurements someone could take next",
+                   "Make each prediction a measurement someone could take next: the sample, the readout, the direction."),
+    "off_goal": ("hypotheses answer a neighbouring question, not the goal's",
+                 "Answer the goal's own question, not a neighbouring one."),
+    "implausible": ("the biology is wrong (receptors, pathways or drug actions that do not exist)",
+                    "Check the biology: no receptors, pathways or drug actions that do not exist."),
+}
+
+META_WORDS = {"compact": 25, "rich": 45}  # words for the overview's "why" and "next_step", per profile
+
+
+@lru_cache(maxsize=None)
+def metareview_schema(candidates: int, profile_name: str = "compact") -> type[BaseModel]:
+    """The meta-review: recurring weaknesses from :data:`WEAKNESSES`, and the overview as the number
+    of the most promising of ``candidates`` hypotheses, why, and the next experiment (the overview
+    names a hypothesis of the run, so it cannot praise an off-goal study)."""
+    words = META_WORDS[profile_name]
+    text = Annotated[str, Field(min_length=3, max_length=words * 8 + 8, description=f"at most {words} words")]
+    return create_model(
+        "MetaReviewDraft", __base__=_Draft,
+        recurring=(Annotated[list[Literal[tuple(WEAKNESSES)]], Field(max_length=3)], ...),
+        lead=(Literal[tuple(str(i) for i in range(1, candidates + 1))], ...),
+        why=(text, ...),
+        next_step=(text, ...),
+    )
 
 
 # ---------------------------------------------------------------- records of the run

@@ -1,13 +1,15 @@
 """Deterministic quality checks on what the loop writes (the rules are documented in docs/quality.md).
 
 These are pure functions of text: no LLM. The generator and evolver run them on every draft and
-revise once with the failing check named; the critic and the judge see what still fails; the report
+revise with the failing checks named; the critic and the judge see what still fails; the report
 marks it; ``bench/quality.py`` scores runs with the same functions. Each check returns a list of
 :class:`Failure` (empty = pass), so a caller can name exactly what was wrong.
 
-The eight checks (names as in the issue and the bench):
+The nine checks (the issue's eight, and ``specific`` from its title; names as in the bench):
 
 * ``complete``   no field ends mid-word or mid-sentence; no field sits at its character cap.
+* ``specific``   the statement proposes a cause the goal does not already name (a gene, cell,
+                 molecule, exposure), and proposes it: it does not report what a study found.
 * ``distinct``   predictions pairwise distinct; mechanism adds to the statement; proposals differ.
 * ``read``       every retrieved passage has a non-empty reading (checked on evidence, not here).
 * ``on_goal``    the proposal shares a focus term with the goal (and, with a semantic embedder,
@@ -29,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 from pydantic import BaseModel
 
-CHECKS = ("complete", "distinct", "read", "on_goal", "grounded", "not_copied", "testable", "keys_in_text")
+CHECKS = ("complete", "specific", "distinct", "read", "on_goal", "grounded", "not_copied", "testable", "keys_in_text")
 
 GROUNDED_MIN = 0.8  # the issue's target share, used as the per-proposal pass mark
 COPY_RUN = 12  # a shared run of this many words counts as copying
@@ -43,6 +45,7 @@ KEY_IN_TEXT = re.compile(r"\b(?:PMID:\s?\d+|DOI:10\.\S+[^\s.,;:)\]]|H:[0-9a-f]{1
 #: What a check failing on several hypotheses teaches the next drafts (the meta-review's lessons).
 CHECK_LESSONS = {
     "complete": "Fields ran past their word limit and were cut off: keep every field well inside it.",
+    "specific": "Statements restated the goal or reported a study: name the cause you propose (a gene, cell, molecule or exposure).",
     "distinct": "Chains restated the statement or repeated themselves: each step must add a new mechanism.",
     "on_goal": "Statements drifted from the goal's question: answer exactly what the goal asks.",
     "grounded": "Chains named entities their cited records do not: build each step from its record.",
@@ -299,6 +302,36 @@ _RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<compar
 _RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
 
 
+# A statement that reports a study ("A longitudinal study ... found that ...") summarises its
+# anchor instead of proposing an explanation.
+_STUDY_REPORT = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta-analys[ie]s|reviews?|researchers|authors|investigators|paper|we)"
+    r"\b(?:\s+\S+){0,12}?\s+(?:found|find|finds|showed|shown|shows|demonstrated|demonstrates|reported|reports|observed|concluded|revealed)\b"
+    r"|\b(?:has|have|had) been (?:shown|found|reported|demonstrated|proven)\b",
+    re.IGNORECASE)
+
+
+def specific(goal: str, statement: str) -> list[Failure]:
+    """The statement names a candidate cause the goal does not (a biomedical term or a gene, allele or
+    marker symbol beyond the goal's own words and the setting; or a rare word, one not in the
+    embedding model's everyday vocabulary: folinic, thioguanine), and proposes it rather than
+    reporting a study ("a longitudinal study found that a third do not respond" restates the goal)."""
+    if _STUDY_REPORT.search(statement):
+        return [Failure(check="specific", field="statement",
+                        detail="reports what a study found instead of proposing an explanation; state your own claim")]
+    context, _ = setting_terms()
+    known = content_terms(goal) | biomedical_terms(goal) | context
+    common = common_words()
+    named = {**biomedical_words(statement), **{norm(f): f for f in factors(statement)},
+             **{norm(w): w for w in words(expand(statement)) if len(w) >= 5 and w.isalpha() and common and w not in common}}
+    # The outcome (remission, toxicity, response) is what the goal asks about, not a cause.
+    new = {stem for stem, raw in named.items() if stem not in known and not question_kinds(raw)}
+    if not new:
+        return [Failure(check="specific", field="statement",
+                        detail="names no cause beyond the goal's own words; name the gene, cell, molecule or exposure you propose")]
+    return []
+
+
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
     """A prediction rendered as "<readout> is|are higher|lower <comparison>." has whole parts.
 
@@ -476,7 +509,10 @@ _DIRECTION = re.compile(
 def testable(field: str, prediction: str) -> list[Failure]:
     """A prediction names a measurable readout and a direction or comparison."""
     if not _READOUT.search(prediction):
-        return [Failure(check="testable", field=field, detail="names no measurable readout (a level, score, rate, expression...)")]
+        m = _RENDERED.match(prediction.strip())
+        what = f"'{m.group('readout')}' is not a measurement; " if m else ""
+        return [Failure(check="testable", field=field,
+                        detail=f"names no measurable readout ({what}say what is measured: its level, frequency, score or rate, and in which sample)")]
     if not _DIRECTION.search(prediction):
         return [Failure(check="testable", field=field, detail="gives no direction or comparison (higher/lower than...)")]
     return []

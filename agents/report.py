@@ -48,7 +48,7 @@ class ReportProposal(BaseModel):
     chain: list[ReportStep] = Field(default_factory=list, description="The mechanism as causal steps, each with its citation key.")
     bridge: str | None = Field(None, description="The step that links two records no retrieved record links (literature-based discovery).")
     flags: list[str] = Field(default_factory=list, description="Quality checks still failing; a flagged proposal is never ranked first.")
-    revised: list[str] = Field(default_factory=list, description="Checks that failed on the first draft and were revised once.")
+    revised: list[str] = Field(default_factory=list, description="Checks that failed on the first draft, which was then revised.")
     predictions: list[str]
     citations: list[ReportCitation]
     reviews: list[Review]

@@ -121,8 +121,9 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
     if schema is m.JudgementDraft:
         qa, qb = (int(x) for x in re.findall(r"Title: Idea \d+ q(\d+)", user)[:2])
         return {"reason": "stronger evidence", "winner": "A" if qa >= qb else "B"}
-    if schema is m.MetaReviewDraft:
-        return {"recurring": ["needs data"], "overview": "Transport and adenosine ideas lead."}
+    if schema.__name__ == "MetaReviewDraft":
+        return {"recurring": ["vague"], "lead": "1", "why": "Transport and adenosine ideas lead",
+                "next_step": "measure intracellular methotrexate in non-responders"}
     if schema.__name__ == "ToolRequests":
         return {"calls": []}
     raise ValueError(f"the scripted LLM has no answer for {schema.__name__}")

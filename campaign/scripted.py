@@ -59,6 +59,9 @@ def requested_schema(fmt: dict[str, Any]) -> type:
         return m.hypothesis_draft("rich")
     if name == "HypothesisFix":  # a targeted revision: the fields the request names
         return m.hypothesis_fix("rich", tuple(fmt["schema"]["properties"]))
+    if name == "MetaReviewDraft":  # the candidates offered as the lead
+        lead = fmt["schema"]["properties"]["lead"]
+        return m.metareview_schema(len(lead.get("enum") or [lead["const"]]), "rich")
     return getattr(m, name, None) or type(name, (), {})  # ToolRequests is built per run
 
 

@@ -266,3 +266,38 @@ def test_elliptical_endings_are_complete():
     assert q.complete("comparison", "in carriers compared to those without", 200) == []
     assert q.complete("comparison", "after six months than before", 200) == []
     assert q.complete("comparison", "in carriers compared with", 200)
+
+
+# Hand-labelled statements (goal, statement, specific?): a statement must propose a cause the goal
+# does not name, and propose it rather than report a study. The first two are from bench/quality's
+# details on Qwen (2026-11-29), the rest written to probe the rule.
+SPECIFIC = [
+    (GOAL, "A longitudinal study of methotrexate treatment in rheumatoid arthritis patients found that about one-third "
+           "of patients do not respond to the drug.", False),
+    ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
+     "Low-dose methotrexate therapy has been shown to be safe and effective, with minimal liver toxicity.", False),
+    (GOAL, "Patients with rheumatoid arthritis who receive low-dose weekly methotrexate have sustained clinical improvement "
+           "and complete remission.", False),
+    (GOAL, "Methotrexate non-response in rheumatoid arthritis has many causes.", False),
+    ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
+     "TPMT genotype explains why some patients cannot tolerate azathioprine.", False),
+    (GOAL, "Concurrent folinic acid blunts the antifolate effect of methotrexate in rheumatoid arthritis.", True),
+    (GOAL, "Patients with the full-length KIR2DS4 gene are less likely to respond to methotrexate.", True),
+    (GOAL, "Low erythrocyte MTX polyglutamate levels explain non-response.", True),
+    ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
+     "TPMT-deficient patients accumulate thioguanine nucleotides in marrow and develop myelosuppression.", True),
+    ("How does cigarette smoking promote citrullination and the onset of rheumatoid arthritis?",
+     "Smoking raises PAD2 in lung macrophages, citrullinating proteins that break tolerance in shared-epitope carriers.", True),
+]
+
+
+@pytest.mark.parametrize("goal,statement,ok", SPECIFIC)
+def test_specific_needs_a_proposed_cause_beyond_the_goal(goal, statement, ok):
+    fails = q.specific(goal, statement)
+    assert (fails == []) == ok, fails
+
+
+def test_a_study_report_is_named_as_such():
+    fails = q.specific(GOAL, SPECIFIC[0][1])
+    assert fails and "reports what a study found" in fails[0].detail
+    assert "specific" in failing(good().model_copy(update={"statement": SPECIFIC[0][1]}))

@@ -58,6 +58,36 @@ def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
     assert p.statement == bad_draft(["PMID:1"])["statement"], "the statement passed its checks and was kept"
 
 
+def test_a_revision_that_breaks_something_else_is_revised_again_once(tmp_path):
+    """Qwen fixed an unmeasurable prediction by copying the other one: the new failure (distinct) is
+    named in a second targeted revision; a failure named before is not asked for again."""
+    calls = {"n": 0}
+    das28 = {"readout": "DAS28 score", "direction": "higher", "comparison": "in fast metabolisers"}
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ in ("HypothesisDraft", "HypothesisFix"):
+            calls["n"] += 1
+            if calls["n"] == 1:  # the draft: prediction 2 names no readout
+                out.update(prediction1=das28, prediction2={"readout": "the patients", "direction": "lower", "comparison": "than controls"})
+            elif calls["n"] == 2:  # the first revision copies prediction 1's readout into prediction 2
+                out = {"prediction2": {**das28, "comparison": "in slow metabolisers"}}
+            # the second revision (calls["n"] == 3) answers with the responder's own, distinct readout
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1b").report
+    asked = [c for c in llm.calls if c.schema in ("HypothesisDraft", "HypothesisFix")]
+    assert [c.schema for c in asked] == ["HypothesisDraft", "HypothesisFix", "HypothesisFix"]
+    assert "names no measurable readout" in asked[1].messages[-1]["content"]
+    second = asked[2].messages[-1]["content"]
+    assert "measures what predictions[1] measures" in second and "Rewrite only these fields: prediction2" in second
+    p = report.proposals[0]
+    assert p.flags == [] and p.revised == ["testable"]
+    assert len({pred.split(" is ")[0].split(" are ")[0] for pred in p.predictions}) == 2
+
+
 def test_fields_to_rewrite_follow_the_failures():
     from hypoforge.agents import quality as q
     from hypoforge.agents.drafting import fields_to_rewrite
@@ -136,15 +166,44 @@ def test_readings_schema_fixes_count_and_order():
 
 def test_a_misattributed_key_in_the_overview_is_removed_and_counted(tmp_path):
     def script(messages, schema, keys):
-        if schema is m.MetaReviewDraft:
-            return {"recurring": ["needs data"],
-                    "overview": "Hepatitis B virus infection matters, as shown in the study by PMID:1004. Transport ideas lead."}
+        if schema.__name__ == "MetaReviewDraft":
+            return {"recurring": [], "lead": "1", "why": "Hepatitis B virus infection matters, as shown in the study by PMID:1004",
+                    "next_step": "Transport ideas lead"}
         return responder(messages, schema, keys)
 
     settings, deps = make(tmp_path, ScriptedLLM(responder=script), rounds=1, hypotheses=2, evolve_per_round=0)
     report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q4").report
-    assert "PMID:1004" not in report.overview and "Transport ideas lead." in report.overview
+    assert "PMID:1004" not in report.overview and "Next step: Transport ideas lead." in report.overview
     assert report.stats["text_keys_dropped"] == 1
+
+
+def test_the_overview_names_the_lead_the_meta_reviewer_picks_among_hypotheses_that_pass(tmp_path):
+    """The overview is built on a hypothesis of the run: the model picks a number among those passing
+    every check (a flagged one is not offered), says why and the next experiment; its lessons come
+    from a fixed menu of weaknesses, not free text."""
+    state = {"n": 0}
+
+    def script(messages, schema, keys):
+        if schema.__name__ in ("HypothesisDraft", "HypothesisFix"):
+            state["n"] += 1
+            if state["n"] <= 2:  # the first hypothesis fails its checks, draft and revision
+                bad = {**bad_draft(sorted(keys)), "title": "Idea 1 q99 Combined with"}
+                return {f: bad[f] for f in schema.model_fields}
+        if schema.__name__ == "MetaReviewDraft":
+            assert schema.model_json_schema()["properties"]["lead"] == {"const": "1", "title": "Lead", "type": "string"}
+            return {"recurring": ["vague", "vague", "untestable"], "lead": "1", "why": "it names a transporter and a cell",
+                    "next_step": "measure lymphocyte methotrexate in non-responders"}
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=2, evolve_per_round=0)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q4b")
+    passing = next(p for p in result.report.proposals if not p.flags)
+    assert result.report.overview == (f"Most promising: {passing.title}. It names a transporter and a cell. "
+                                      "Next step: Measure lymphocyte methotrexate in non-responders.")
+    prompt = next(c for c in llm.calls if c.schema == "MetaReviewDraft").messages[-1]["content"]
+    assert GOAL in prompt and "1. " + passing.title in prompt and "q99" not in prompt.split("Candidate hypotheses")[1]
+    assert result.state["lessons"] == [m.WEAKNESSES["vague"][1], m.WEAKNESSES["untestable"][1]]
 
 
 def test_bridge_record_is_offered_and_the_new_link_reported(tmp_path):
