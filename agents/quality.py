@@ -17,7 +17,8 @@ The nine checks (the issue's eight, and ``specific`` from its title; names as in
 * ``grounded``   share of the mechanism's biomedical terms found in its cited passages, tool
                  results or the goal.
 * ``not_copied`` no statement or mechanism copies a passage or a prompt example (word run < 12).
-* ``testable``   each prediction names a measurable readout and a direction or comparison.
+* ``testable``   each prediction names a measurable readout and a direction or comparison, and
+                 does not point against its statement (:func:`direction_agrees`).
 * ``keys_in_text`` every evidence key written in free text is a run key whose record shares a
                  biomedical term with the sentence it is written in.
 """
@@ -311,6 +312,21 @@ _STUDY_REPORT = re.compile(
     re.IGNORECASE)
 
 
+def named_entities(text: str) -> dict[str, str]:
+    """What ``text`` names (normalised -> as written): biomedical terms, gene/allele/marker symbols,
+    and rare words (not in the embedding model's everyday vocabulary: folinic, thioguanine)."""
+    common = common_words()
+    return {**biomedical_words(text), **{norm(f): f for f in factors(text)},
+            **{norm(w): w for w in words(expand(text)) if len(w) >= 5 and w.isalpha() and common and w not in common}}
+
+
+def proposed_causes(goal: str, statement: str) -> set[str]:
+    """What the statement names beyond the goal's own words and the setting, outcome words aside
+    (remission, toxicity, response are what the goal asks about, not a cause)."""
+    known = content_terms(goal) | biomedical_terms(goal) | setting_terms()[0]
+    return {stem for stem, raw in named_entities(statement).items() if stem not in known and not question_kinds(raw)}
+
+
 def specific(goal: str, statement: str) -> list[Failure]:
     """The statement names a candidate cause the goal does not (a biomedical term or a gene, allele or
     marker symbol beyond the goal's own words and the setting; or a rare word, one not in the
@@ -319,14 +335,7 @@ def specific(goal: str, statement: str) -> list[Failure]:
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
-    context, _ = setting_terms()
-    known = content_terms(goal) | biomedical_terms(goal) | context
-    common = common_words()
-    named = {**biomedical_words(statement), **{norm(f): f for f in factors(statement)},
-             **{norm(w): w for w in words(expand(statement)) if len(w) >= 5 and w.isalpha() and common and w not in common}}
-    # The outcome (remission, toxicity, response) is what the goal asks about, not a cause.
-    new = {stem for stem, raw in named.items() if stem not in known and not question_kinds(raw)}
-    if not new:
+    if not proposed_causes(goal, statement):
         return [Failure(check="specific", field="statement",
                         detail="names no cause beyond the goal's own words; name the gene, cell, molecule or exposure you propose")]
     return []
@@ -516,6 +525,61 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if not _DIRECTION.search(prediction):
         return [Failure(check="testable", field=field, detail="gives no direction or comparison (higher/lower than...)")]
     return []
+
+
+# Which way a statement says its cause moves the outcome: worse (less response, more harm) or better.
+_WORSE = re.compile(
+    r"less likely to respond|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|poor(?:er)? respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
+    r" (?:the )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical )?(?:respon|efficac|benefit)|resistan|\bfail|inadequate respon"
+    r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)",
+    re.IGNORECASE)
+_BETTER = re.compile(
+    r"more likely to respond|respond better|better respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
+    r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)",
+    re.IGNORECASE)
+# Readouts that are worse when higher (disease activity, harm) and better when higher (response).
+_HARM_READOUT = re.compile(
+    r"das28|\bcdai|\bsdai|\bhaq|\besr\b|\bcrp\b|disease activity|erosi|progression|swell|tender|pain|flare|toxicit|adverse|side effect"
+    r"|injur|transaminase|\balt\b|\bast\b|liver enzyme|myelosuppress|cytopeni|fibrosis|damage|non-?respon|failure|sedimentation",
+    re.IGNORECASE)
+_BENEFIT_READOUT = re.compile(r"(?<!non-)(?<!non)\brespon|remission|improvement|efficacy|acr ?(?:20|50|70)|eular|benefit", re.IGNORECASE)
+# A comparison of the patients who have the cause against those who do not ("in patients with X
+# compared to those without it"), or the other way round.
+_WITH_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:with|carrying|who carry|having|receiving|taking|given|treated with)\b(?P<what>.+?)"
+                         r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:without|non-?carriers|lacking|not (?:receiving|taking|given)"
+                         r"|untreated|placebo)\b", re.IGNORECASE)
+_WITHOUT_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:without|lacking)\b(?P<what>.+?)"
+                            r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:with|carriers|carrying)\b", re.IGNORECASE)
+
+
+def direction_agrees(field: str, goal: str, statement: str, prediction: str) -> list[Failure]:
+    """A prediction that compares patients with the statement's cause against those without it, on a
+    readout whose good direction is plain (disease activity, harm, response), must point the way the
+    statement says the cause moves the outcome. "Patients with KIR2DS4 are less likely to respond"
+    and "ESR is lower in patients with KIR2DS4 than without" contradict each other. No verdict (a
+    pass) when the statement's direction, the readout's meaning or the groups are not plain."""
+    m = _RENDERED.match(prediction.strip())
+    if m is None:
+        return []
+    worse, better = bool(_WORSE.search(statement)), bool(_BETTER.search(statement))
+    readout = m.group("readout")
+    harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
+    comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
+    with_first, without_first = _WITH_FIRST.match(comparison), _WITHOUT_FIRST.match(comparison)
+    if worse == better or harm == benefit or bool(with_first) == bool(without_first):
+        return []
+    group = with_first or without_first
+    if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
+        return []
+    higher = " higher " in f" {prediction} "
+    # +1: the patients with the cause come out worse under this prediction.
+    worse_with = (1 if higher else -1) * (1 if harm else -1) * (1 if with_first else -1)
+    if worse_with == (1 if worse else -1):
+        return []
+    said = "worsens" if worse else "improves"
+    return [Failure(check="testable", field=field,
+                    detail=f"points the wrong way: the statement says its cause {said} the outcome, but this predicts the opposite "
+                           "in patients with it; flip the direction")]
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -301,3 +301,42 @@ def test_a_study_report_is_named_as_such():
     fails = q.specific(GOAL, SPECIFIC[0][1])
     assert fails and "reports what a study found" in fails[0].detail
     assert "specific" in failing(good().model_copy(update={"statement": SPECIFIC[0][1]}))
+
+
+RESPONSE_GOAL = "Why do some rheumatoid arthritis patients not respond to methotrexate?"
+LIVER_GOAL = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
+KIR = "Patients with the full-length KIR2DS4 gene are less likely to respond to methotrexate."
+MTHFR = "The C677T mutation in the MTHFR gene is a genetic risk factor for methotrexate-related elevation of liver enzymes."
+
+
+@pytest.mark.parametrize("goal,statement,prediction,agrees", [
+    # Qwen's, 2026-11-29: the statement says carriers respond worse, the prediction gives them lower ESR
+    (RESPONSE_GOAL, KIR, "Erosive ESR levels are lower in patients with KIR2DS4 gene compared to those without it.", False),
+    (RESPONSE_GOAL, KIR, "ESR levels are higher in patients with KIR2DS4 gene compared to those without it.", True),
+    (RESPONSE_GOAL, KIR, "ACR20 response rate is lower in patients with the full-length KIR2DS4 gene than in those without it.", True),
+    (RESPONSE_GOAL, KIR, "ACR20 response rate is higher in patients without KIR2DS4 than in carriers.", True),
+    (RESPONSE_GOAL, KIR, "ACR20 response rate is lower in patients without KIR2DS4 than in carriers.", False),
+    (LIVER_GOAL, MTHFR, "Transaminase levels are higher in patients with the C677T mutation compared to those without it.", True),
+    (LIVER_GOAL, MTHFR, "Transaminase levels are lower in patients with the C677T mutation compared to those without it.", False),
+    (LIVER_GOAL, "Folic acid supplementation protects the liver from methotrexate injury.",
+     "Liver enzyme levels are lower in patients receiving folic acid compared to those without it.", True),
+    (LIVER_GOAL, "Folic acid supplementation protects the liver from methotrexate injury.",
+     "Liver enzyme levels are higher in patients receiving folic acid compared to those without it.", False),
+    # no verdict: a mechanistic readout (its good direction is not plain), groups that are not with/without the cause
+    (LIVER_GOAL, MTHFR, "MTHFR activity is lower in patients with the C677T mutation compared to those without it.", True),
+    (RESPONSE_GOAL, KIR, "ESR levels are lower in responders than in non-responders.", True),
+    (RESPONSE_GOAL, "A biomarker predicts methotrexate response.", "Response rate is lower in patients with the biomarker than without it.", True),
+])
+def test_a_prediction_must_point_the_way_its_statement_does(goal, statement, prediction, agrees):
+    fails = q.direction_agrees("predictions[1]", goal, statement, prediction)
+    assert (fails == []) == agrees, fails
+    if fails:
+        assert fails[0].check == "testable" and "points the wrong way" in fails[0].detail
+
+
+def test_a_backwards_prediction_fails_the_hypothesis_check():
+    h = good().model_copy(update={"statement": "Patients with ABCB1 efflux variants respond poorly to methotrexate, because less drug is retained.",
+                                  "predictions": [good().predictions[0],
+                                                  "DAS28 score is lower in patients with ABCB1 variants than in those without them."]})
+    fails = check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL))
+    assert [f.field for f in fails if "points the wrong way" in f.detail] == ["predictions[2]"]
