@@ -413,9 +413,19 @@ def not_copied(field: str, text: str, sources: Mapping[str, str], *, limit: int 
     return []
 
 
+# Standard biology the prompt allows without a record: general processes and categories, not the
+# entities (genes, proteins, drugs, cells, pathways, phenotypes) a chain must take from its records.
+GENERAL_BIOLOGY = frozenset(
+    """gene genes protein proteins enzyme enzymes cell cells receptor receptors pathway pathways signal signalling signaling
+    expression transcription metabolism metabolic metabolite metabolites inflammation inflammatory immune immunity
+    activity disease diseases dose doses dosing uptake clearance absorption""".split())
+
+
 def grounded_share(text: str, sources: Iterable[str]) -> tuple[float, list[str]]:
-    """Share of ``text``'s biomedical terms found in ``sources``, and the terms not found (as written in ``text``)."""
-    terms = biomedical_words(text)
+    """Share of ``text``'s biomedical terms found in ``sources``, and the terms not found (as written
+    in ``text``). Words of :data:`GENERAL_BIOLOGY` (metabolism, enzyme, inflammation) are standard
+    biology, not entities a record must name, and are not counted."""
+    terms = {stem: raw for stem, raw in biomedical_words(text).items() if raw.lower() not in GENERAL_BIOLOGY}
     if not terms:
         return 0.0, []
     pool: set[str] = set()

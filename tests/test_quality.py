@@ -340,3 +340,13 @@ def test_a_backwards_prediction_fails_the_hypothesis_check():
                                                   "DAS28 score is lower in patients with ABCB1 variants than in those without them."]})
     fails = check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL))
     assert [f.field for f in fails if "points the wrong way" in f.detail] == ["predictions[2]"]
+
+
+def test_general_biology_needs_no_record_but_entities_do():
+    """Qwen's MTHFR chain failed on 'folate, metabolism': metabolism is standard biology the prompt
+    allows; folate is an entity its record must name."""
+    record = "MTHFR C677T variant and methotrexate liver toxicity. The C677T variant raised transaminases on methotrexate."
+    chain = "MTHFR C677T lowers enzyme activity and slows metabolism -> transaminases rise on methotrexate."
+    assert q.grounded(chain, [record]) == []
+    assert q.grounded_share(chain, [record]) == (1.0, [])
+    assert q.grounded_share(chain.replace("metabolism", "folate metabolism"), [record]) == (0.8, ["folate"])
