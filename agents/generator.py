@@ -124,7 +124,24 @@ def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[st
         other_question = bool(asked and reports and not asked & reports)
         return bool(e.relevant and (not focus or q.content_terms(text) & focus) and not other_question)
 
-    return sorted((e for e in read if anchors(e)), key=lambda e: -len(q.factors(f"{e.title} {e.passage}"))), focus
+    ranked = sorted((e for e in read if anchors(e)), key=lambda e: -len(q.factors(f"{e.title} {e.passage}")))
+    return diverse(ranked), focus
+
+
+def diverse(anchors: list[Evidence]) -> list[Evidence]:
+    """``anchors`` with those naming only factors an earlier anchor names moved to the end.
+
+    Two MTHFR studies as the first two anchors gave two MTHFR hypotheses, the second rewritten
+    as a twin and flagged; an anchor with a factor of its own (TPMT after MTHFR) goes first.
+    Anchors that name no factor keep their place.
+    """
+    seen: set[str] = set()
+    first, later = [], []
+    for e in anchors:
+        names = q.factors(f"{e.title} {e.passage}")
+        (later if names and names <= seen else first).append(e)
+        seen |= names
+    return first + later
 
 
 def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:

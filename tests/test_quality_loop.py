@@ -321,3 +321,20 @@ def test_flagged_proposals_rank_by_how_many_checks_they_fail(tmp_path):
     report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q7").report
     assert [p.title[:10] for p in report.proposals] == ["Idea 2 q01", "Idea 1 q99"], "one failed check before two, whatever the rating"
     assert report.proposals[1].elo > report.proposals[0].elo
+
+
+def test_anchors_with_a_factor_of_their_own_come_before_repeats():
+    from hypoforge.agents.generator import anchors_for
+    from hypoforge.agents.models import Evidence
+
+    goal = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
+
+    def ev(key, text):
+        return Evidence(key=key, title=text.split(".")[0], passage=text, relevant=True)
+
+    read = [ev("PMID:1", "MTHFR C677T and methotrexate liver toxicity. MTHFR C677T and MTHFR A1298C carriers had raised transaminases on methotrexate."),
+            ev("PMID:2", "MTHFR C677T again. Methotrexate hepatotoxicity was commoner in MTHFR C677T carriers."),
+            ev("PMID:3", "ABCC2 and methotrexate liver injury. ABCC2 variants raised liver enzymes on methotrexate."),
+            ev("PMID:4", "Long-term methotrexate liver biopsies. Few patients developed fibrosis on methotrexate.")]
+    anchors, _ = anchors_for(goal, read)
+    assert [a.key for a in anchors] == ["PMID:1", "PMID:3", "PMID:4", "PMID:2"]
