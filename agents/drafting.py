@@ -136,6 +136,8 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
 
     def make(draft: Any) -> tuple[Hypothesis, list[q.Failure]]:
         h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
+        # A statement whose second sentence ran to the cap keeps its whole first sentence.
+        h = h.model_copy(update={"statement": q.whole_sentences(h.statement, profile.cap(profile.statement_words))})
         return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)

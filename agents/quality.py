@@ -299,6 +299,16 @@ def trim_to_boundary(text: str, cap: int) -> str:
     return " ".join(words_[:-1]).rstrip(",;: ") + "." if len(words_) > 1 else text
 
 
+def whole_sentences(text: str, cap: int) -> str:
+    """``text`` if it is under ``cap``; else its whole sentences, when they make up at least 40% of it
+    (a second sentence that ran to the cap is dropped, never kept cut). Otherwise ``text`` unchanged,
+    for :func:`complete` to fail and the model to write it again, shorter."""
+    if len(text) < cap - 1:
+        return text
+    cut = max(text.rfind(m + " ") for m in ".!?")
+    return text[:cut + 1] if cut >= len(text) * 0.4 else text
+
+
 _RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
 _RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
 

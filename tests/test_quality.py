@@ -350,3 +350,16 @@ def test_general_biology_needs_no_record_but_entities_do():
     assert q.grounded(chain, [record]) == []
     assert q.grounded_share(chain, [record]) == (1.0, [])
     assert q.grounded_share(chain.replace("metabolism", "folate metabolism"), [record]) == (0.8, ["folate"])
+
+
+def test_a_second_sentence_cut_at_the_cap_is_dropped_not_kept():
+    # Qwen's TPMT statement (bench/quality, 2026-11-29): its second sentence ran to the 248-character cap
+    text = ("Some patients with rheumatoid arthritis cannot tolerate azathioprine due to reduced TPMT activity, which increases "
+            "the risk of severe myelosuppression. The CPIC guideline for thiopurine dosing based on TPMT and NUDT15 genotypes suggests considering")
+    cap = P.cap(P.statement_words)
+    text = text[:cap]
+    kept = q.whole_sentences(text, cap)
+    assert kept.endswith("severe myelosuppression.") and q.complete("statement", kept, cap, sentence=True) == []
+    assert q.whole_sentences("A short statement. Another.", cap) == "A short statement. Another.", "under the cap: unchanged"
+    one_long = "word " * 60
+    assert q.whole_sentences(one_long, cap) == one_long, "no whole sentence: left for complete to fail"
