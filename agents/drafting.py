@@ -86,8 +86,33 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     return out
 
 
-def draft_text(h: Hypothesis) -> str:
-    return h.brief()
+HIDDEN = "(to rewrite)"
+
+
+def draft_text(h: Hypothesis, hide: Sequence[str] = (), fields: Sequence[str] = ()) -> str:
+    """The draft as the revision prompt shows it, with the fields in ``hide`` replaced by
+    :data:`HIDDEN`. A small model shown its failing text writes it again: Qwen, shown a statement
+    that copied its record, copied it again three times in three; with the statement hidden, it
+    wrote a new one three times (2026-11-29, seeds 7-9). ``fields`` are the draft schema's fields."""
+    if not hide:
+        return h.brief()
+    roles = [f for f in fields if f in STEP_ROLES]
+    preds = [f for f in fields if f.startswith("prediction")]
+    title = HIDDEN if "title" in hide else h.title
+    statement = HIDDEN if "statement" in hide else h.statement
+    chain = "\n".join(f"{i}. {HIDDEN if i <= len(roles) and roles[i - 1] in hide else f'{s.claim} [{s.key}]'}"
+                      for i, s in enumerate(h.chain, start=1))
+    predictions = "; ".join(HIDDEN if i < len(preds) and preds[i] in hide else p for i, p in enumerate(h.predictions))
+    return f"Title: {title}\nStatement: {statement}\nMechanism:\n{chain}\nPredictions: {predictions}"
+
+
+def revision_text(f: q.Failure) -> str:
+    """A failure as the revision prompt names it: as stored, except that a copy is not quoted (the
+    quote was copied back)."""
+    if f.check == "not_copied":
+        source = f.detail.split(" from ", 1)[1].split(" (", 1)[0] if " from " in f.detail else "a record"
+        return f"not_copied ({f.field}): copied the words of {source}; write it anew from your own chain, not from the record"
+    return str(f)
 
 
 #: At most this many revisions per draft; the second only when the first changed what fails.
@@ -156,8 +181,9 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         partial = len(fields) < len(schema.model_fields)
         fix = tally.ask(
             state,
-            prompts.render("revise", goal=goal, failures=[str(f) for f in failures], draft=draft_text(h), form=form(profile, example=False),
-                           fields=list(fields) if partial else []),
+            prompts.render("revise", goal=goal, failures=[revision_text(f) for f in failures],
+                           draft=draft_text(h, hide=fields if partial else (), fields=list(schema.model_fields)),
+                           form=form(profile, example=False), fields=list(fields) if partial else []),
             hypothesis_fix(profile.name, fields) if partial else schema, keys=keys, max_tokens=480,
         )
         candidate = draft.model_copy(update={f: getattr(fix, f) for f in fields}) if partial else fix

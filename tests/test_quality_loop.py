@@ -52,6 +52,11 @@ def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
     assert "dangling word 'with'" in revise and "measures what predictions[1] measures" in revise and "restates the statement" in revise
     # only what failed is rewritten: the title, the chain (it restates the statement), the repeated prediction
     assert "Rewrite only these fields: title, cause, intermediate, effect, prediction2" in revise
+    # the fields to rewrite are hidden in the draft shown (a small model copies back what it sees); the rest is shown
+    shown = revise.split("Draft:", 1)[1]
+    assert "Title: (to rewrite)" in shown and "Combined with" not in shown
+    assert f"Statement: {bad_draft(['PMID:1'])['statement']}" in shown and "1. (to rewrite)" in shown
+    assert "Predictions: DAS28 score is higher in patients with low drug levels.; (to rewrite)" in shown
     p = report.proposals[0]
     assert p.revised == ["complete", "distinct"] and p.flags == []
     assert p.title != "Methotrexate Non-Response Combined with"
@@ -338,3 +343,14 @@ def test_anchors_with_a_factor_of_their_own_come_before_repeats():
             ev("PMID:4", "Long-term methotrexate liver biopsies. Few patients developed fibrosis on methotrexate.")]
     anchors, _ = anchors_for(goal, read)
     assert [a.key for a in anchors] == ["PMID:1", "PMID:3", "PMID:4", "PMID:2"]
+
+
+def test_a_copy_is_named_without_its_words_in_the_revision():
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.drafting import revision_text
+
+    f = q.not_copied("statement", "x " + "a genetic risk factor for methotrexate related elevation of liver enzymes in rheumatoid arthritis",
+                     {"record PMID:11710708": "is a genetic risk factor for methotrexate related elevation of liver enzymes in rheumatoid arthritis patients"})[0]
+    assert "liver enzymes" in str(f), "the stored flag quotes the copied words for the reader"
+    text = revision_text(f)
+    assert "record PMID:11710708" in text and "liver enzymes" not in text and "write it anew" in text
