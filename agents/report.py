@@ -47,7 +47,7 @@ class ReportProposal(BaseModel):
     mechanism: str
     chain: list[ReportStep] = Field(default_factory=list, description="The mechanism as causal steps, each with its citation key.")
     bridge: str | None = Field(None, description="The step that links two records no retrieved record links (literature-based discovery).")
-    flags: list[str] = Field(default_factory=list, description="Quality checks still failing; a flagged proposal is never ranked first.")
+    flags: list[str] = Field(default_factory=list, description="Quality checks still failing; a flagged proposal ranks after every proposal that passes.")
     revised: list[str] = Field(default_factory=list, description="Checks that failed on the first draft, which was then revised.")
     predictions: list[str]
     citations: list[ReportCitation]
@@ -179,7 +179,7 @@ def proposal_lines(p: ReportProposal, numbering: dict[str, int], *, heading: str
     lines += ["", "**Testable predictions.**", ""]
     lines += [f"- {x}" for x in p.predictions]
     if p.flags:
-        lines += ["", "**Failed checks (never ranked first).** " + "; ".join(p.flags)]
+        lines += ["", "**Failed checks (ranked after every proposal that passes).** " + "; ".join(p.flags)]
     for r in p.reviews:
         lines += ["", review_line(r)]
     return lines

@@ -133,7 +133,7 @@ def test_a_draft_still_failing_is_flagged_not_accepted_and_never_ranked_first(tm
     assert "Automatic checks it still fails" in review_prompt.messages[-1]["content"]
     assert report.stats["flagged"] == 1
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "Failed checks (never ranked first)" in md
+    assert "Failed checks (ranked after every proposal that passes)" in md
 
 
 def test_every_passage_gets_one_reading_in_order_and_background_does_not_anchor(tmp_path):
