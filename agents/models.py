@@ -197,6 +197,10 @@ def _plural(readout: str) -> bool:
     return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "sis", "ics"))
 
 
+#: Readout abbreviations written in capitals whatever case the model used ("esr" -> "ESR", not "Esr").
+LAB_ABBREVIATIONS = frozenset("esr crp das28 haq cdai sdai alt ast ggt alp acpa rf hla ifn il-6 tnf mtx dna rna mrna".split())
+
+
 def render_prediction(pred: Any) -> str:
     """A structured prediction as one sentence: what is measured, which way, against what."""
     readout = str(pred.readout).strip().rstrip(".")
@@ -205,7 +209,10 @@ def render_prediction(pred: Any) -> str:
     # it reads as a sentence once the missing "in" is added.
     if comparison.split(" ", 1)[0].lower() not in COMPARISON_OPENERS:
         comparison = f"in {comparison}"
-    text = f"{readout[:1].upper()}{readout[1:]} {'are' if _plural(readout) else 'is'} {pred.direction} {comparison}."
+    first, _, rest = readout.partition(" ")
+    opening = first.upper() if first.lower() in LAB_ABBREVIATIONS else first[:1].upper() + first[1:]
+    readout = f"{opening} {rest}" if rest else opening
+    text = f"{readout} {'are' if _plural(readout) else 'is'} {pred.direction} {comparison}."
     experiment = str(getattr(pred, "experiment", "") or "").strip()
     return f"{text} Test: {experiment.rstrip('.')}." if experiment else text
 

@@ -51,7 +51,7 @@ CHECK_LESSONS = {
     "on_goal": "Statements drifted from the goal's question: answer exactly what the goal asks.",
     "grounded": "Chains named entities their cited records do not: build each step from its record.",
     "not_copied": "Statements copied sentences from the records: say it in your own words.",
-    "testable": "Predictions lacked a measurable readout and a direction: name both.",
+    "testable": "Predictions lacked a measurable readout or pointed against the statement: name the readout, and the direction the statement implies.",
     "keys_in_text": "Keys were written for claims their records do not make: cite only through the chain.",
 }
 

@@ -99,6 +99,10 @@ def test_a_bare_group_comparison_is_rendered_with_in():
     assert render_prediction(P()) == "Transaminase levels are higher than in non-carriers."
     P.readout = "Grade of liver fibrosis"
     assert render_prediction(P()).startswith("Grade of liver fibrosis is higher")
+    P.readout = "esr"  # Qwen's, 2026-11-29: rendered "Esr is lower ..."
+    assert render_prediction(P()).startswith("ESR is higher")
+    P.readout = "serum crp level"
+    assert render_prediction(P()).startswith("Serum crp level is higher"), "only a readout's first word is recased"
     parts = q.prediction_parts("p", "Transaminase levels are higher in C677T carriers.", readout_cap=80, comparison_cap=80)
     assert parts == []
 

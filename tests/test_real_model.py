@@ -130,7 +130,9 @@ def test_qwen_writes_a_proposal_that_passes_every_quality_check(tmp_path, starte
     """The demo model on one small goal: the top proposal passes every deterministic check.
 
     Deselected by default (marker ``quality_target``): on 2026-11-29 it failed (a prediction ending
-    on 'without', a mechanism grounded at 0.64), later only on ``testable``; issue 10 stands there.
+    on 'without', a mechanism grounded at 0.64), later only on ``testable``, then on ``distinct`` (a
+    revision fixed an unmeasurable prediction by copying the other one), then on ``testable`` again
+    ("HLA-C C1/C2 allomorphs are higher", no readout); issue 10 stands there.
     """
     from hypoforge.agents import quality as q
     from hypoforge.agents.drafting import check, profile_for, record_texts, semantic_embed
