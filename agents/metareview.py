@@ -21,7 +21,7 @@ from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import profile_for, record_texts
 from hypoforge.agents.models import META_WORDS, WEAKNESSES, Hypothesis, metareview_schema
-from hypoforge.agents.quality import recurring_check_lessons, strip_bad_keys, trim_to_boundary
+from hypoforge.agents.quality import complete, flag_check, recurring_check_lessons, strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 
@@ -33,6 +33,13 @@ def sentence(text: str) -> str:
         return ""
     t = t[:1].upper() + t[1:]
     return t if t[-1] in ".!?" else t + "."
+
+
+def whole(text: str, cap: int) -> str:
+    """``text`` trimmed back to a clause boundary if it ran to ``cap``; empty if that still leaves it
+    cut ("... despite the."): the overview says less rather than store a cut sentence."""
+    t = trim_to_boundary(" ".join(text.split()), cap, last_word=False)
+    return t if t and not complete("text", t.rstrip("."), None) else ""
 
 
 def overview_text(lead: Hypothesis, why: str, next_step: str, *, flagged: bool) -> str:
@@ -57,8 +64,11 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     ranked = rank(sorted(hs), matches_among(state, hs))
     if not ranked:
         return tally.update(done={f"metareview:{rnd}": True})
-    # The lead is chosen among the hypotheses that pass every check; among all when none does.
-    candidates = [hs[i] for i in ranked if not hs[i].flags][:5] or [hs[i] for i in ranked][:5]
+    # The lead is chosen among the hypotheses that pass every check. When none does, it is the one
+    # the report ranks first (fewest failed checks, then rating): the model's pick among flagged
+    # ones had gone to a proposal failing more checks.
+    candidates = [hs[i] for i in ranked if not hs[i].flags][:5] or [
+        min((hs[i] for i in ranked), key=lambda h: len(set(map(flag_check, h.flags))))]
     profile = profile_for(deps)
     words = META_WORDS[profile.name]
     schema = metareview_schema(len(candidates), profile.name)
@@ -72,8 +82,8 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     # is trimmed back to a clause boundary, never kept mid-word.
     records = record_texts(evidence(state))
     cap = words * 8 + 8
-    why, dropped = strip_bad_keys(trim_to_boundary(draft.why, cap), records)
-    next_step, dropped_next = strip_bad_keys(trim_to_boundary(draft.next_step, cap), records)
+    why, dropped = strip_bad_keys(whole(draft.why, cap), records)
+    next_step, dropped_next = strip_bad_keys(whole(draft.next_step, cap), records)
     lead = candidates[int(draft.lead) - 1]
     overview = overview_text(lead, why, next_step, flagged=bool(lead.flags))
     # The checks that several hypotheses still fail are the most reliable recurring weakness: measured,

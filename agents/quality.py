@@ -196,7 +196,10 @@ def common_words() -> frozenset[str]:
 
 
 def _is_gene_like(token: str) -> bool:
-    # ABCB1, TNF, IL-6, HLA-DRB1, FPGS, MTHFR, CD20: upper-case letters with digits or 3+ capitals.
+    # ABCB1, TNF, IL-6, HLA-DRB1, FPGS, MTHFR, CD20: upper-case letters with digits or 3+ capitals;
+    # and dbSNP ids (rs1801133), which a small model invents when its records name none.
+    if re.fullmatch(r"rs\d{3,}", token):
+        return True
     core = token.replace("-", "")
     return bool(re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", core)) and (any(c.isdigit() for c in core) or len(core) >= 3)
 
@@ -287,14 +290,18 @@ def complete(field: str, text: str, cap: int | None, *, sentence: bool = False) 
     return []
 
 
-def trim_to_boundary(text: str, cap: int) -> str:
-    """``text`` if it is under ``cap``; else cut back to its last sentence or clause end (never mid-word)."""
+def trim_to_boundary(text: str, cap: int, *, last_word: bool = True) -> str:
+    """``text`` if it is under ``cap``; else cut back to its last sentence or clause end (never
+    mid-word). Without such an end in its last 60%, the cut last word is dropped, or with
+    ``last_word=False`` nothing is kept ("")."""
     if len(text) < cap - 1:
         return text
     for marks in (".;:!?", ","):
         cut = max(text.rfind(m + " ") for m in marks)
         if cut >= len(text) * 0.4:
             return text[:cut].rstrip(",;: ") + "."
+    if not last_word:
+        return ""
     words_ = text.split()
     return " ".join(words_[:-1]).rstrip(",;: ") + "." if len(words_) > 1 else text
 
@@ -428,7 +435,9 @@ def not_copied(field: str, text: str, sources: Mapping[str, str], *, limit: int 
 GENERAL_BIOLOGY = frozenset(
     """gene genes protein proteins enzyme enzymes cell cells receptor receptors pathway pathways signal signalling signaling
     expression transcription metabolism metabolic metabolite metabolites inflammation inflammatory immune immunity
-    activity disease diseases dose doses dosing uptake clearance absorption""".split())
+    activity disease diseases dose doses dosing uptake clearance absorption proliferation apoptosis differentiation
+    blood serum plasma tissue variant variants genotype genotypes allele alleles polymorphism polymorphisms mutation
+    mutations""".split())
 
 
 def grounded_share(text: str, sources: Iterable[str]) -> tuple[float, list[str]]:

@@ -367,3 +367,11 @@ def test_a_second_sentence_cut_at_the_cap_is_dropped_not_kept():
     assert q.whole_sentences("A short statement. Another.", cap) == "A short statement. Another.", "under the cap: unchanged"
     one_long = "word " * 60
     assert q.whole_sentences(one_long, cap) == one_long, "no whole sentence: left for complete to fail"
+
+
+def test_an_invented_snp_id_is_not_grounded():
+    # Qwen's, bench/quality 2026-11-29: "The genetic variant rs2038679 is associated with reduced response"; no record names it
+    record = "Low-dose methotrexate treatment of rheumatoid arthritis. Long-term observations of 30 patients."
+    share, missing = q.grounded_share("The genetic variant rs2038679 lowers methotrexate response in synovial fibroblasts.", [record])
+    assert "rs2038679" in missing and share < q.GROUNDED_MIN
+    assert q.grounded_share("MTHFR rs1801133 raises transaminases", ["MTHFR rs1801133 carriers had raised transaminases."]) == (1.0, [])

@@ -354,3 +354,31 @@ def test_a_copy_is_named_without_its_words_in_the_revision():
     assert "liver enzymes" in str(f), "the stored flag quotes the copied words for the reader"
     text = revision_text(f)
     assert "record PMID:11710708" in text and "liver enzymes" not in text and "write it anew" in text
+
+
+def test_a_cut_overview_sentence_is_left_out_and_a_flagged_lead_is_the_reports_first(tmp_path):
+    """Qwen's 'why' ran to its cap ('... despite the'): it is left out, not stored cut. With every
+    hypothesis flagged, the lead is the one the report ranks first (fewest failed checks), not the
+    model's pick."""
+    from hypoforge.agents.metareview import whole
+
+    cut = ("The candidate hypothesis 2 presents a mechanism and evidence from a case study showing that about a third of "
+           "patients do not respond to methotrexate despite the")
+    assert whole(cut, len(cut)) == ""
+    assert whole("It names a transporter and a cell", 200) == "It names a transporter and a cell"
+    ran_on = "A full first clause is written out here in words, and a second ran on into"
+    assert whole(ran_on, len(ran_on)) == "A full first clause is written out here in words."
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ in ("HypothesisDraft", "HypothesisFix") and "title" in out:
+            out["title"] = out["title"] + " Combined with"  # every hypothesis is flagged (complete)
+        if schema.__name__ == "MetaReviewDraft":
+            assert schema.model_json_schema()["properties"]["lead"]["const"] == "1", "one candidate: the report's first"
+            out = {**out, "why": cut}
+        return out
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=script), rounds=1, hypotheses=2, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q4c").report
+    assert report.overview.startswith(f"Most promising: {report.proposals[0].title}. (No hypothesis passes")
+    assert "despite" not in report.overview and "Next step:" in report.overview
