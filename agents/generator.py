@@ -34,16 +34,45 @@ PASSAGE_CHARS = 700
 ANCHOR_CHARS = 450  # passage text shown with an anchor or bridge record in the generation prompt
 
 
-def retrieve(state: State, deps: Deps) -> list[Evidence]:
-    """Passages for the goal and each of the plan's focus queries, one per record, taken in turn.
+#: Words that turn a goal's entities into a query for studies of causes, per question it asks.
+CAUSE_WORDS = {"response": "response predictors polymorphism mechanism", "toxicity": "toxicity risk polymorphism mechanism"}
 
-    Results are interleaved rank by rank (the goal's best, the first focus query's best, ...), so
-    the focus queries (specific mechanisms, genes, cells) reach the evidence even when the goal's
-    own wording matches many general records.
+
+def goal_entities(goal: str) -> list[str]:
+    """The goal's entities as written (methotrexate; TPMT, NUDT15, azathioprine), without the
+    setting (rheumatoid arthritis, patients) or the outcome asked about (response, injury)."""
+    context, _ = q.setting_terms()
+    return [raw for stem, raw in q.named_entities(goal).items() if stem not in context and not q.question_kinds(raw)]
+
+
+def cause_query(goal: str) -> str:
+    """A query for studies of what causes the goal's outcome, from its entities and its question.
+
+    The goal as written ("Why do about a third of RA patients not respond to methotrexate?")
+    matched surveys of prescribing habits and demographics in the bench index (starter pack and
+    ACR abstracts); "methotrexate response predictors polymorphism mechanism" matched the
+    pharmacogenetic studies of response (ATIC, folate pathway, RFC1, MTHFR), which the index held.
+    """
+    kinds = sorted(q.question_kinds(goal))
+    words = [*goal_entities(goal), *(CAUSE_WORDS[k] for k in kinds)]
+    return " ".join(words or [goal]) + ("" if kinds else " mechanism")
+
+
+def retrieve(state: State, deps: Deps) -> list[Evidence]:
+    """Passages for the goal, a query for studies of its causes (:func:`cause_query`) and each of the
+    plan's focus areas, one per record, taken in turn.
+
+    Results are interleaved rank by rank (the goal's best, the cause query's best, the first focus
+    area's best, ...), so studies of causes and the focus areas (specific mechanisms, genes, cells)
+    reach the evidence even when the goal's own wording matches many general records. A focus area
+    is searched with the goal's entities ("drug transport methotrexate"), not the whole goal, whose
+    general words drowned it.
     """
     k = deps.settings.index.k
     p = plan(state)
-    queries = [state["goal"]] + [f"{f} {state['goal']}" for f in (p.focus if p else [])[:2]]
+    goal = state["goal"]
+    entities = " ".join(goal_entities(goal)) or goal
+    queries = list(dict.fromkeys([goal, cause_query(goal), *(f"{f} {entities}" for f in (p.focus if p else [])[:2])]))
     results = [deps.retriever.search(query, k=k) for query in queries]
     seen: dict[str, Evidence] = {}
     for rank in range(k):

@@ -382,3 +382,24 @@ def test_a_cut_overview_sentence_is_left_out_and_a_flagged_lead_is_the_reports_f
     report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q4c").report
     assert report.overview.startswith(f"Most promising: {report.proposals[0].title}. (No hypothesis passes")
     assert "despite" not in report.overview and "Next step:" in report.overview
+
+
+def test_retrieval_asks_for_studies_of_causes_not_only_the_goal_as_written(tmp_path):
+    from hypoforge.agents.generator import cause_query
+
+    assert cause_query(GOAL) == "methotrexate response predictors polymorphism mechanism"
+    assert cause_query("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?") == (
+        "TPMT NUDT15 genotype azathioprine toxicity risk polymorphism mechanism")
+    assert cause_query("How does cigarette smoking promote citrullination?").endswith(" mechanism")
+
+    asked = []
+
+    class Recording(FakeRetriever):
+        def search(self, query, k=5):
+            asked.append(query)
+            return super().search(query, k=k)
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=responder), Recording(), rounds=1, hypotheses=1, evolve_per_round=0)
+    start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q8")
+    # the goal, its causes, and the plan's focus areas with the goal's entities (the scripted plan: drug transport, adenosine signalling)
+    assert asked[:4] == [GOAL, cause_query(GOAL), "drug transport methotrexate", "adenosine signalling methotrexate"]
