@@ -45,6 +45,8 @@ RECORDS = [
            abstract="A baseline interferon gene signature was associated with response to JAK inhibition in RA."),
     Record(key="PMID:2007", pmid="2007", title="Anti-drug antibodies and secondary loss of response to TNF inhibitors", year=2013,
            abstract="Antibodies against adalimumab lowered trough drug levels and went with loss of response to TNF inhibition."),
+    Record(key="PMID:2008", pmid="2008", title="Concomitant methotrexate and durable response to TNF inhibitors", year=2015,
+           abstract="Patients on TNF inhibitors with concomitant methotrexate formed fewer anti-drug antibodies and kept their response longer."),
 ]
 
 
