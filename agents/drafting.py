@@ -106,9 +106,16 @@ def draft_text(h: Hypothesis, hide: Sequence[str] = (), fields: Sequence[str] = 
     return f"Title: {title}\nStatement: {statement}\nMechanism:\n{chain}\nPredictions: {predictions}"
 
 
-def revision_text(f: q.Failure) -> str:
-    """A failure as the revision prompt names it: as stored, except that a copy is not quoted (the
-    quote was copied back)."""
+def revision_text(f: q.Failure, steps: Sequence[str] = ()) -> str:
+    """A failure as the revision prompt names it: as stored, except that a copy and a repeated chain
+    step are not quoted (the quote was written back). A repeated step is told instead what its role
+    in the chain (``steps``, the profile's step names) asks for."""
+    name, _, index = f.field.partition("[")
+    if f.check == "distinct" and name == "chain" and index and f.detail.startswith("repeats "):
+        i = int(index.split("]")[0])
+        role = steps[i - 1] if 0 < i <= len(steps) else None
+        ask = f"; as the {role} step it must give {STEP_ROLES[role]}" if role else "; give a new step"
+        return f"distinct ({f.field}): says what another step says{ask}"
     if f.check == "not_copied":
         source = f.detail.split(" from ", 1)[1].split(" (", 1)[0] if " from " in f.detail else "a record"
         return f"not_copied ({f.field}): copied the words of {source}; write it anew from your own chain, not from the record"
@@ -181,7 +188,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         partial = len(fields) < len(schema.model_fields)
         fix = tally.ask(
             state,
-            prompts.render("revise", goal=goal, failures=[revision_text(f) for f in failures],
+            prompts.render("revise", goal=goal, failures=[revision_text(f, profile.steps) for f in failures],
                            draft=draft_text(h, hide=fields if partial else (), fields=list(schema.model_fields)),
                            form=form(profile, example=False), fields=list(fields) if partial else []),
             hypothesis_fix(profile.name, fields) if partial else schema, keys=keys, max_tokens=480,

@@ -403,3 +403,16 @@ def test_retrieval_asks_for_studies_of_causes_not_only_the_goal_as_written(tmp_p
     start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q8")
     # the goal, its causes, and the plan's focus areas with the goal's entities (the scripted plan: drug transport, adenosine signalling)
     assert asked[:4] == [GOAL, cause_query(GOAL), "drug transport methotrexate", "adenosine signalling methotrexate"]
+
+
+def test_a_repeated_chain_step_is_told_its_role_not_shown_the_repeat():
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.drafting import revision_text
+    from hypoforge.agents.models import PROFILES, STEP_ROLES
+
+    steps = ["Common polymorphisms in the folate pathway affect methotrexate metabolism and response",
+             "Methotrexate metabolism is affected by genetic polymorphisms in the folate pathway, leading to reduced efficacy"]
+    f = q.distinct_items("chain", steps)[0]
+    assert "Common polymorphisms" in str(f), "the stored flag quotes the step repeated"
+    text = revision_text(f, PROFILES["compact"].steps)
+    assert text == f"distinct (chain[2]): says what another step says; as the intermediate step it must give {STEP_ROLES['intermediate']}"
