@@ -341,7 +341,8 @@ def proposed_causes(goal: str, statement: str) -> set[str]:
     """What the statement names beyond the goal's own words and the setting, outcome words aside
     (remission, toxicity, response are what the goal asks about, not a cause)."""
     known = content_terms(goal) | biomedical_terms(goal) | setting_terms()[0]
-    return {stem for stem, raw in named_entities(statement).items() if stem not in known and not question_kinds(raw)}
+    return {stem for stem, raw in named_entities(statement).items()
+            if stem not in known and not question_kinds(raw) and raw.lower() not in GENERAL_BIOLOGY}
 
 
 def specific(goal: str, statement: str) -> list[Failure]:
@@ -545,10 +546,12 @@ _DIRECTION = re.compile(
 
 
 def testable(field: str, prediction: str) -> list[Failure]:
-    """A prediction names a measurable readout and a direction or comparison."""
-    if not _READOUT.search(prediction):
-        m = _RENDERED.match(prediction.strip())
-        what = f"'{m.group('readout')}' is not a measurement; " if m else ""
+    """A prediction names a measurable readout and a direction or comparison. In the rendered form
+    the readout part must name it ("liver biopsy findings are lower in patients with liver
+    toxicity" names toxicity only as the group)."""
+    rendered = _RENDERED.match(prediction.strip())
+    if not _READOUT.search(rendered.group("readout") if rendered else prediction):
+        what = f"'{rendered.group('readout')}' is not a measurement; " if rendered else ""
         return [Failure(check="testable", field=field,
                         detail=f"names no measurable readout ({what}say what is measured: its level, frequency, score or rate, and in which sample)")]
     if not _DIRECTION.search(prediction):

@@ -375,3 +375,17 @@ def test_an_invented_snp_id_is_not_grounded():
     share, missing = q.grounded_share("The genetic variant rs2038679 lowers methotrexate response in synovial fibroblasts.", [record])
     assert "rs2038679" in missing and share < q.GROUNDED_MIN
     assert q.grounded_share("MTHFR rs1801133 raises transaminases", ["MTHFR rs1801133 carriers had raised transaminases."]) == (1.0, [])
+
+
+def test_the_readout_part_must_name_the_measurement_and_general_biology_is_no_cause():
+    # Qwen's, bench/quality goal 2 (2026-11-29), which passed every check before: a readout that
+    # names nothing measured ("toxicity" was only in the group) and a statement whose cause is
+    # "changes in liver metabolism and drug interactions"
+    fails = q.testable("p", "Liver biopsy findings are lower in patients with liver toxicity compared to those without.")
+    assert fails and "'Liver biopsy findings' is not a measurement" in fails[0].detail
+    assert q.testable("p", "Transaminase levels are higher in patients receiving long-term methotrexate compared to those not.") == []
+    goal = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
+    vague = ("Long-term methotrexate therapy can lead to liver injury in some patients with rheumatoid arthritis, possibly due "
+             "to changes in liver metabolism and drug interactions.")
+    assert q.specific(goal, vague)
+    assert q.specific(goal, "Obesity and alcohol add to methotrexate polyglutamate in hepatocytes, driving liver fibrosis.") == []
