@@ -382,13 +382,20 @@ def unread(readings: Mapping[str, str]) -> list[Failure]:
     return [Failure(check="read", field=key, detail="retrieved passage has no reading") for key, r in readings.items() if not r.strip()]
 
 
-def repeats(items: Sequence[str]) -> list[tuple[int, int]]:
+def repeats(items: Sequence[str], *, contained: bool = False) -> list[tuple[int, int]]:
     """(i, j) for each item i that says what an earlier item j says (identical, or token Jaccard at
-    least :data:`JACCARD_MAX`); the first such j only."""
+    least :data:`JACCARD_MAX`; with ``contained``, also when one's content terms all lie in the
+    other's); the first such j only."""
+
+    def inside(a: str, b: str) -> bool:
+        x, y = content_terms(a), content_terms(b)
+        return bool(x and y) and (x <= y or y <= x)
+
     out = []
     for i in range(len(items)):
         for j in range(i):
-            if items[i].strip().lower() == items[j].strip().lower() or jaccard(items[i], items[j]) >= JACCARD_MAX:
+            if (items[i].strip().lower() == items[j].strip().lower() or jaccard(items[i], items[j]) >= JACCARD_MAX
+                    or (contained and inside(items[i], items[j]))):
                 out.append((i, j))
                 break
     return out
@@ -402,12 +409,13 @@ def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
 
 def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
     """Predictions must measure different things: their readouts differ (token Jaccard below
-    :data:`JACCARD_MAX`). Two readouts compared in the same group are two predictions; one readout
+    :data:`JACCARD_MAX`, and neither readout's terms all lie in the other's: "myelosuppression risk"
+    and "myelosuppression risk in patients with TPMT or NUDT15 genotype" measure one thing). Two readouts compared in the same group are two predictions; one readout
     written twice is one. Predictions not in the rendered form are compared whole."""
     readouts = [m.group("readout") if (m := _RENDERED.match(p.strip())) else p for p in predictions]
     return [Failure(check="distinct", field=f"predictions[{i + 1}]",
                     detail=f"measures what predictions[{j + 1}] measures ({readouts[j][:60]!r}); measure something else")
-            for i, j in repeats(readouts)]
+            for i, j in repeats(readouts, contained=True)]
 
 
 def adds_to(statement: str, mechanism: str) -> list[Failure]:

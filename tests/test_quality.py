@@ -389,3 +389,12 @@ def test_the_readout_part_must_name_the_measurement_and_general_biology_is_no_ca
              "to changes in liver metabolism and drug interactions.")
     assert q.specific(goal, vague)
     assert q.specific(goal, "Obesity and alcohol add to methotrexate polyglutamate in hepatocytes, driving liver fibrosis.") == []
+
+
+def test_a_readout_that_only_adds_qualifiers_measures_the_same_thing():
+    # Qwen's, bench/quality goal 3 (2026-11-29): token Jaccard 0.33, yet one measurement
+    preds = ["Myelosuppression risk in patients with TPMT or NUDT15 genotype is higher in patients with reduced enzyme activity compared to those without.",
+             "Myelosuppression risk is higher in patients with reduced enzyme activity compared to those without."]
+    fails = q.distinct_predictions(preds)
+    assert [f.field for f in fails] == ["predictions[2]"]
+    assert q.distinct_predictions(["Transaminase levels are higher in carriers.", "Liver fibrosis score is higher in carriers."]) == []
