@@ -73,6 +73,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     texts = record_texts(ev)
     cited = [texts[k] for k in h.citations if k in texts]
     out += q.grounded(h.mechanism, [*cited, goal])
+    for i, s in enumerate(h.chain, start=1):
+        out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
     sources = {f"record {k}": texts[k] for k in h.citations if k in texts}
     sources["the prompt's example"] = prompts.source("example")
     out += q.not_copied("statement", h.statement, sources)

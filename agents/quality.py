@@ -333,8 +333,11 @@ def named_entities(text: str) -> dict[str, str]:
     """What ``text`` names (normalised -> as written): biomedical terms, gene/allele/marker symbols,
     and rare words (not in the embedding model's everyday vocabulary: folinic, thioguanine)."""
     common = common_words()
-    return {**biomedical_words(text), **{norm(f): f for f in factors(text)},
-            **{norm(w): w for w in words(expand(text)) if len(w) >= 5 and w.isalpha() and common and w not in common}}
+
+    def rare(w: str) -> bool:  # not an everyday word, nor one inflected ("predicts", "treated")
+        return bool(common) and len(w) >= 5 and w.isalpha() and not {w, w[:-1], w[:-2], w[:-3]} & common
+
+    return {**biomedical_words(text), **{norm(f): f for f in factors(text)}, **{norm(w): w for w in words(expand(text)) if rare(w)}}
 
 
 def proposed_causes(goal: str, statement: str) -> set[str]:
@@ -446,7 +449,7 @@ GENERAL_BIOLOGY = frozenset(
     expression transcription metabolism metabolic metabolite metabolites inflammation inflammatory immune immunity
     activity disease diseases dose doses dosing uptake clearance absorption proliferation apoptosis differentiation
     blood serum plasma tissue variant variants genotype genotypes allele alleles polymorphism polymorphisms mutation
-    mutations""".split())
+    mutations biomarker biomarkers marker markers""".split())
 
 
 def grounded_share(text: str, sources: Iterable[str]) -> tuple[float, list[str]]:
@@ -469,6 +472,24 @@ def grounded(text: str, sources: Iterable[str], *, minimum: float = GROUNDED_MIN
         what = f"uses terms its cited evidence does not contain: {', '.join(missing[:5])}" if missing else "names no biomedical entity"
         return [Failure(check="grounded", field="mechanism", detail=f"{what} (grounded share {share:.2f})")]
     return []
+
+
+def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
+    """A chain step rests on the record it cites: when the step names entities beyond the goal
+    (general biology aside), its record names at least one of them. A step citing a record that
+    mentions none of what it claims ("reduced enzyme activity increases the risk of severe
+    myelosuppression", citing an MTHFR frequency study) misattributes its claim."""
+    if record is None:
+        return []
+    known = content_terms(goal) | biomedical_terms(goal)
+    named = {stem: raw for stem, raw in named_entities(claim).items() if stem not in known and raw.lower() not in GENERAL_BIOLOGY}
+    if not named:
+        return []
+    pool = biomedical_terms(record) | content_terms(record)
+    if named.keys() & pool:
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"cites {key}, whose record does not mention {', '.join(sorted(named.values())[:3])}; cite the record that says it")]
 
 
 # Words that set the scene of most goals in this field rather than ask the question.

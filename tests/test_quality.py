@@ -398,3 +398,14 @@ def test_a_readout_that_only_adds_qualifiers_measures_the_same_thing():
     fails = q.distinct_predictions(preds)
     assert [f.field for f in fails] == ["predictions[2]"]
     assert q.distinct_predictions(["Transaminase levels are higher in carriers.", "Liver fibrosis score is higher in carriers."]) == []
+
+
+def test_a_chain_step_must_rest_on_the_record_it_cites():
+    # bench/quality goal 1 (2026-11-29): a folate-pathway step citing the folinic acid trial, whose record says nothing of it
+    folinic = "Concurrent use of folinic acid and methotrexate in rheumatoid arthritis. Folinic acid given with methotrexate reduced toxicity."
+    claim = "Patients with common polymorphisms in the folate pathway have lower methotrexate response"
+    fails = q.step_rests_on("chain[3]", claim, "PMID:3050087", folinic, GOAL)
+    assert fails and fails[0].check == "grounded" and "PMID:3050087, whose record does not mention folate" in fails[0].detail
+    assert q.step_rests_on("chain[1]", "Folinic acid blunts the antifolate action of methotrexate", "PMID:3050087", folinic, GOAL) == []
+    assert q.step_rests_on("chain[2]", "Methotrexate response falls", "PMID:3050087", folinic, GOAL) == [], "nothing beyond the goal: no verdict"
+    assert "grounded" in failing(good().model_copy(update={"chain": [ChainStep(claim=claim, key="PMID:9751087"), *good().chain[1:]]}))
