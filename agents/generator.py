@@ -174,8 +174,9 @@ def diverse(anchors: list[Evidence]) -> list[Evidence]:
 
 
 def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:
-    """The candidate sharing the most biomedical entities with ``anchor`` (beyond the goal's own), and what they share."""
-    mine = q.biomedical_terms(f"{anchor.title} {anchor.passage}") - q.biomedical_terms(goal)
+    """The candidate sharing the most biomedical entities with ``anchor`` (beyond the goal's own and
+    the setting's: two records sharing only "rheumatoid arthritis" share no link), and what they share."""
+    mine = q.biomedical_terms(f"{anchor.title} {anchor.passage}") - q.biomedical_terms(goal) - q.setting_terms()[0]
     best: tuple[int, Evidence | None, set[str]] = (0, None, set())
     for c in candidates:
         if c.key == anchor.key:

@@ -416,3 +416,19 @@ def test_a_repeated_chain_step_is_told_its_role_not_shown_the_repeat():
     assert "Common polymorphisms" in str(f), "the stored flag quotes the step repeated"
     text = revision_text(f, PROFILES["compact"].steps)
     assert text == f"distinct (chain[2]): says what another step says; as the intermediate step it must give {STEP_ROLES['intermediate']}"
+
+
+def test_records_sharing_only_the_setting_are_no_bridge():
+    # bench/quality goal 5 (2026-11-29): a "new link" whose records shared only "disease, rheumatoid, arthritis"
+    from hypoforge.agents.generator import bridge_partner
+    from hypoforge.agents.models import Evidence
+
+    goal = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+    snp = Evidence(key="PMID:16720636", title="The -308 TNF-alpha polymorphism predicts response to TNF blockers in rheumatoid arthritis",
+                   passage="The -308 promoter polymorphism predicted response in rheumatoid arthritis disease.", relevant=True)
+    dose = Evidence(key="PMID:24472261", title="Dose optimization of infliximab in patients with rheumatoid arthritis",
+                    passage="Infliximab dose escalation in rheumatoid arthritis disease.", relevant=True)
+    assert bridge_partner(snp, [snp, dose], goal) == (None, "")
+    ada = Evidence(key="PMID:9", title="Promoter polymorphism and anti-drug antibodies", passage="The -308 promoter polymorphism and antibodies.", relevant=True)
+    partner, shared = bridge_partner(snp, [snp, dose, ada], goal)
+    assert partner is ada and shared == "polymorphism"
