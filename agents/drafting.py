@@ -62,6 +62,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))
     out += q.specific(goal, h.statement)
+    out += q.title_names_its_hypothesis(h.title, " ".join([h.statement, *(s.claim for s in h.chain)]))
     out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.adds_to(h.statement, h.mechanism)
@@ -77,7 +78,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
     sources = {f"record {k}": texts[k] for k in h.citations if k in texts}
     sources["the prompt's example"] = prompts.source("example")
-    out += q.not_copied("statement", h.statement, sources)
+    out += q.not_copied("statement", h.statement, sources) or q.restates_title(
+        "statement", h.statement, {k: ev[k].title for k in h.citations if k in ev})
     out += q.not_copied("mechanism", h.mechanism, sources)
     for i, p in enumerate(h.predictions, start=1):
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)

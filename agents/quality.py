@@ -348,6 +348,30 @@ def proposed_causes(goal: str, statement: str) -> set[str]:
             if stem not in known and not question_kinds(raw) and raw.lower() not in GENERAL_BIOLOGY}
 
 
+def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
+    """The title's gene, allele and marker symbols appear in the statement or chain (``body``): the
+    demo titled an RFC1 hypothesis "MTHFR polymorphism and methotrexate response"."""
+    missing = sorted(factors(title) - factors(body))
+    if missing:
+        return [Failure(check="specific", field="title",
+                        detail=f"names {', '.join(missing)}, which the statement and chain never mention; name what the hypothesis proposes")]
+    return []
+
+
+TITLE_JACCARD = 0.8  # a statement this close to a cited record's title restates that paper (the demo's: 0.93)
+
+
+def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Failure]:
+    """``text`` is not a cited record's title reworded (content-term Jaccard below :data:`TITLE_JACCARD`):
+    "A single nucleotide polymorphism of reduced folate carrier 1 (RFC1) predicts methotrexate efficacy
+    in Japanese patients" is its record's title with "(RFC1)" added, which breaks every 12-word run."""
+    for key, title in titles.items():
+        if jaccard(text, title) >= TITLE_JACCARD:
+            return [Failure(check="not_copied", field=field,
+                            detail=f"restates the title of record {key}; propose your own explanation in your own words")]
+    return []
+
+
 def specific(goal: str, statement: str) -> list[Failure]:
     """The statement names a candidate cause the goal does not (a biomedical term or a gene, allele or
     marker symbol beyond the goal's own words and the setting; or a rare word, one not in the

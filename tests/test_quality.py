@@ -409,3 +409,20 @@ def test_a_chain_step_must_rest_on_the_record_it_cites():
     assert q.step_rests_on("chain[1]", "Folinic acid blunts the antifolate action of methotrexate", "PMID:3050087", folinic, GOAL) == []
     assert q.step_rests_on("chain[2]", "Methotrexate response falls", "PMID:3050087", folinic, GOAL) == [], "nothing beyond the goal: no verdict"
     assert "grounded" in failing(good().model_copy(update={"chain": [ChainStep(claim=claim, key="PMID:9751087"), *good().chain[1:]]}))
+
+
+def test_demo_rfc1_defects_a_wrong_title_and_a_restated_paper_title():
+    # the demo, 2026-11-29 (qwen2.5-coder-1.5b, seed 7): an RFC1 hypothesis titled after MTHFR, whose
+    # statement is its record's title with "(RFC1)" added (no 12-word run shared)
+    title = "A single nucleotide polymorphism of reduced folate carrier 1 predicts methotrexate efficacy in Japanese patients with rheumatoid arthritis"
+    statement = ("A single nucleotide polymorphism of reduced folate carrier 1 (RFC1) predicts methotrexate efficacy in Japanese "
+                 "patients with rheumatoid arthritis.")
+    assert q.longest_shared_run(statement, title) < q.COPY_RUN
+    fails = q.restates_title("statement", statement, {"PMID:22971639": title})
+    assert fails and fails[0].check == "not_copied" and "PMID:22971639" in fails[0].detail
+    assert q.restates_title("statement", "RFC1 80A carriers take up less methotrexate into lymphocytes and respond less.",
+                            {"PMID:22971639": title}) == []
+    wrong = q.title_names_its_hypothesis("MTHFR polymorphism and methotrexate response in rheumatoid arthritis",
+                                         statement + " G80A variant of reduced folate carrier 1 (RFC1)")
+    assert wrong and "names MTHFR" in wrong[0].detail
+    assert q.title_names_its_hypothesis("RFC1 G80A and methotrexate uptake", statement + " The G80A variant") == []
