@@ -505,11 +505,12 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
     myelosuppression", citing an MTHFR frequency study) misattributes its claim."""
     if record is None:
         return []
-    known = content_terms(goal) | biomedical_terms(goal)
+    # Symbols count as written too (TNF is spelled out as tumour necrosis factor for the other terms).
+    known = content_terms(goal) | biomedical_terms(goal) | {norm(f) for f in factors(goal)}
     named = {stem: raw for stem, raw in named_entities(claim).items() if stem not in known and raw.lower() not in GENERAL_BIOLOGY}
     if not named:
         return []
-    pool = biomedical_terms(record) | content_terms(record)
+    pool = biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)}
     if named.keys() & pool:
         return []
     return [Failure(check="grounded", field=field,

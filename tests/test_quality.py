@@ -409,6 +409,10 @@ def test_a_chain_step_must_rest_on_the_record_it_cites():
     assert q.step_rests_on("chain[1]", "Folinic acid blunts the antifolate action of methotrexate", "PMID:3050087", folinic, GOAL) == []
     assert q.step_rests_on("chain[2]", "Methotrexate response falls", "PMID:3050087", folinic, GOAL) == [], "nothing beyond the goal: no verdict"
     assert "grounded" in failing(good().model_copy(update={"chain": [ChainStep(claim=claim, key="PMID:9751087"), *good().chain[1:]]}))
+    # a symbol the record writes as a symbol is found (TNF is otherwise spelled out when terms are compared)
+    acpa = "ACPA and adalimumab response in RA patients with the tumor necrosis factor (TNF) alpha-308 G/G promoter polymorphism."
+    assert q.step_rests_on("chain[3]", "The -308 TNF G/G genotype marks good response", "PMID:21234628", acpa,
+                           "Why do some patients lose their response to adalimumab?") == []
 
 
 def test_demo_rfc1_defects_a_wrong_title_and_a_restated_paper_title():
