@@ -283,6 +283,8 @@ SPECIFIC = [
     (GOAL, "Patients with rheumatoid arthritis who receive low-dose weekly methotrexate have sustained clinical improvement "
            "and complete remission.", False),
     (GOAL, "Methotrexate non-response in rheumatoid arthritis has many causes.", False),
+    # bench/quality goal 1 on the final code (2026-11-29): a study's description as the statement
+    (GOAL, "A double-blind placebo controlled crossover study of methotrexate (MTX) and folinic acid (FA) in rheumatoid arthritis patients.", False),
     ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
      "TPMT genotype explains why some patients cannot tolerate azathioprine.", False),
     (GOAL, "Concurrent folinic acid blunts the antifolate effect of methotrexate in rheumatoid arthritis.", True),
