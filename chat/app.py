@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,6 +127,10 @@ def _setup_readline(history: Path) -> Any:
 def repl(chat: Chat, *, history: Path, input_fn: Any = input) -> int:
     """Read-eval-print until /quit or Ctrl-D; history is written after every line."""
     console = chat.console
+    # Ctrl-C at the prompt must reach the loop even when chat was started from a process that
+    # ignores SIGINT (a background job of a non-interactive shell; the ignore survives exec).
+    if input_fn is input and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     rl = _setup_readline(history)
     s = chat.session
     console.print(f"[bold]Hypoforge chat[/bold] · session [cyan]{s.id}[/cyan] · /help for commands · Ctrl-D or /quit to leave", highlight=False)

@@ -115,3 +115,21 @@ def test_chat_in_a_pseudo_terminal_with_the_embedded_model(tmp_path):
     command(child, "/ask Does smoking affect methotrexate response?", r"(Sources\.|The index has no evidence for this\.)")
     command(child, "/quit", "continue with")
     child.expect(pexpect.EOF)
+
+
+def test_ctrl_c_at_the_prompt_works_when_the_parent_ignored_sigint(tmp_path):
+    """Started as a background job of a non-interactive shell, chat inherits an ignored SIGINT
+    (the ignore survives exec); Ctrl-C at the prompt must still print its notice, not be lost."""
+    import signal
+
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "HYPOFORGE_CHAT_DEPS_FACTORY": "chat_fake_deps:make_deps",
+                "NO_COLOR": "1", "TERM": "xterm", "HOME": str(tmp_path)}
+    child = pexpect.spawn(sys.executable, [str(ROOT / "cli.py"), "chat", "--data-dir", str(tmp_path / "data")], cwd=str(ROOT),
+                          env=full_env, encoding="utf-8", timeout=30, dimensions=(40, 120),
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    child.expect_exact(PROMPT)
+    child.sendintr()
+    child.expect(r"Ctrl-C: type /quit")
+    child.expect_exact(PROMPT)
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
