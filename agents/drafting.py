@@ -6,8 +6,8 @@ open-ended critique, so every draft is checked with :mod:`hypoforge.agents.quali
 fails, asked for again with the failures listed: only the fields they name are rewritten, and a
 second revision is asked for only when the first changed what fails (it fixed a prediction by
 copying another, say). What still fails after that is recorded on the
-hypothesis as ``flags``: the critic may not accept it, the judge sees it, and the report never ranks
-it first.
+hypothesis as ``flags``: the critic may not accept it, the judge sees it, and the report ranks it
+after every hypothesis that passes.
 """
 
 from __future__ import annotations
@@ -98,16 +98,14 @@ def draft_text(h: Hypothesis, hide: Sequence[str] = (), fields: Sequence[str] = 
     :data:`HIDDEN`. A small model shown its failing text writes it again: Qwen, shown a statement
     that copied its record, copied it again three times in three; with the statement hidden, it
     wrote a new one three times (2026-11-29, seeds 7-9). ``fields`` are the draft schema's fields."""
-    if not hide:
-        return h.brief()
     roles = [f for f in fields if f in STEP_ROLES]
     preds = [f for f in fields if f.startswith("prediction")]
-    title = HIDDEN if "title" in hide else h.title
-    statement = HIDDEN if "statement" in hide else h.statement
-    chain = "\n".join(f"{i}. {HIDDEN if i <= len(roles) and roles[i - 1] in hide else f'{s.claim} [{s.key}]'}"
-                      for i, s in enumerate(h.chain, start=1))
-    predictions = "; ".join(HIDDEN if i < len(preds) and preds[i] in hide else p for i, p in enumerate(h.predictions))
-    return f"Title: {title}\nStatement: {statement}\nMechanism:\n{chain}\nPredictions: {predictions}"
+    return h.model_copy(update={
+        "title": HIDDEN if "title" in hide else h.title,
+        "statement": HIDDEN if "statement" in hide else h.statement,
+        "chain": [s.model_copy(update={"claim": HIDDEN}) if i < len(roles) and roles[i] in hide else s for i, s in enumerate(h.chain)],
+        "predictions": [HIDDEN if i < len(preds) and preds[i] in hide else p for i, p in enumerate(h.predictions)],
+    }).brief()
 
 
 def revision_text(f: q.Failure, steps: Sequence[str] = ()) -> str:
@@ -115,14 +113,13 @@ def revision_text(f: q.Failure, steps: Sequence[str] = ()) -> str:
     step are not quoted (the quote was written back). A repeated step is told instead what its role
     in the chain (``steps``, the profile's step names) asks for."""
     name, _, index = f.field.partition("[")
-    if f.check == "distinct" and name == "chain" and index and f.detail.startswith("repeats "):
+    if f.check == "distinct" and name == "chain" and index:
         i = int(index.split("]")[0])
         role = steps[i - 1] if 0 < i <= len(steps) else None
         ask = f"; as the {role} step it must give {STEP_ROLES[role]}" if role else "; give a new step"
         return f"distinct ({f.field}): says what another step says{ask}"
     if f.check == "not_copied":
-        source = f.detail.split(" from ", 1)[1].split(" (", 1)[0] if " from " in f.detail else "a record"
-        return f"not_copied ({f.field}): copied the words of {source}; write it anew from your own chain, not from the record"
+        return f"not_copied ({f.field}): copied the words of {f.source or 'a record'}; write it anew from your own chain, not from the record"
     return str(f)
 
 

@@ -7,8 +7,8 @@ deterministic checks that two or more hypotheses still fail become lessons first
 picks from a fixed menu (:data:`hypoforge.agents.models.WEAKNESSES`), each with its written lesson.
 
 The last meta-review's overview is the run's research overview. It names the most promising
-hypothesis of the run (the model picks its number among those that pass every check, or among all
-when none does), says why and what experiment would test it first: an overview built on a
+hypothesis of the run (the model picks its number among those that pass every check; when none
+does, it is the one the report ranks first), says why and what experiment would test it first: an overview built on a
 hypothesis of the run cannot praise an off-goal study, as the free-text overview did.
 """
 
@@ -20,8 +20,8 @@ from hypoforge import prompts
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import profile_for, record_texts
-from hypoforge.agents.models import META_WORDS, WEAKNESSES, Hypothesis, metareview_schema
-from hypoforge.agents.quality import complete, flag_check, recurring_check_lessons, strip_bad_keys, trim_to_boundary
+from hypoforge.agents.models import WEAKNESSES, Hypothesis, metareview_schema
+from hypoforge.agents.quality import checks_failed, complete, recurring_check_lessons, strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 
@@ -68,9 +68,9 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     # the report ranks first (fewest failed checks, then rating): the model's pick among flagged
     # ones had gone to a proposal failing more checks.
     candidates = [hs[i] for i in ranked if not hs[i].flags][:5] or [
-        min((hs[i] for i in ranked), key=lambda h: len(set(map(flag_check, h.flags))))]
+        min((hs[i] for i in ranked), key=lambda h: checks_failed(h.flags))]
     profile = profile_for(deps)
-    words = META_WORDS[profile.name]
+    words = profile.overview_words
     schema = metareview_schema(len(candidates), profile.name)
     draft = tally.ask(state, prompts.render("metareview", goal=state["goal"], reviews=reviews,
                                             weaknesses=[(n, d) for n, (d, _) in WEAKNESSES.items()],
@@ -81,7 +81,7 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     # record does not make the claim of its sentence, is removed and counted. Text that ran to its cap
     # is trimmed back to a clause boundary, never kept mid-word.
     records = record_texts(evidence(state))
-    cap = words * 8 + 8
+    cap = profile.cap(words)
     why, dropped = strip_bad_keys(whole(draft.why, cap), records)
     next_step, dropped_next = strip_bad_keys(whole(draft.next_step, cap), records)
     lead = candidates[int(draft.lead) - 1]

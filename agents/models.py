@@ -86,6 +86,7 @@ class Profile(BaseModel):
     comparison_words: int
     reading_words: int
     experiment_words: int = 0  # 0: predictions carry no experiment (small models)
+    overview_words: int = 25  # the meta-review's "why" and "next step"
     # Small models copy a passage until the cap instead of summarising it, so on the compact
     # profile a reading is extractive (the passage's sentence that bears most on the goal) and the
     # model only labels each passage relevant or background; capable models write the reading.
@@ -103,7 +104,7 @@ PROFILES: dict[str, Profile] = {
     # Capable endpoint models: longer steps, four of them, an experiment per prediction.
     "rich": Profile(name="rich", title_words=16, statement_words=45, step_words=40,
                     steps=("cause", "intermediate", "consequence", "effect"), readout_words=16,
-                    comparison_words=20, reading_words=40, experiment_words=35, abstractive_readings=True),
+                    comparison_words=20, reading_words=40, experiment_words=35, overview_words=45, abstractive_readings=True),
 }
 
 
@@ -266,16 +267,13 @@ WEAKNESSES: dict[str, tuple[str, str]] = {
                     "Check the biology: no receptors, pathways or drug actions that do not exist."),
 }
 
-META_WORDS = {"compact": 25, "rich": 45}  # words for the overview's "why" and "next_step", per profile
-
-
 @lru_cache(maxsize=None)
 def metareview_schema(candidates: int, profile_name: str = "compact") -> type[BaseModel]:
     """The meta-review: recurring weaknesses from :data:`WEAKNESSES`, and the overview as the number
     of the most promising of ``candidates`` hypotheses, why, and the next experiment (the overview
     names a hypothesis of the run, so it cannot praise an off-goal study)."""
-    words = META_WORDS[profile_name]
-    text = Annotated[str, Field(min_length=3, max_length=words * 8 + 8, description=f"at most {words} words")]
+    p = PROFILES[profile_name]
+    text = Annotated[str, Field(min_length=3, max_length=p.cap(p.overview_words), description=f"at most {p.overview_words} words")]
     return create_model(
         "MetaReviewDraft", __base__=_Draft,
         recurring=(Annotated[list[Literal[tuple(WEAKNESSES)]], Field(max_length=3)], ...),

@@ -61,6 +61,11 @@ def flag_check(flag: str) -> str:
     return flag.split(" ", 1)[0]
 
 
+def checks_failed(flags: Sequence[str]) -> int:
+    """How many different checks a hypothesis's stored flags name (how the report orders flagged ones)."""
+    return len(set(map(flag_check, flags)))
+
+
 def recurring_check_lessons(flags_per_hypothesis: Sequence[Sequence[str]], *, at_least: int = 2) -> list[str]:
     """Lessons for the checks that at least ``at_least`` hypotheses still fail (flags read "check (field): ...")."""
     counts: dict[str, int] = {}
@@ -76,6 +81,7 @@ class Failure(BaseModel):
     check: str
     field: str
     detail: str
+    source: str | None = None  # what a copy was copied from ("record PMID:1"), for the revision prompt
 
     def __str__(self) -> str:
         return f"{self.check} ({self.field}): {self.detail}"
@@ -290,13 +296,13 @@ def complete(field: str, text: str, cap: int | None, *, sentence: bool = False) 
     return []
 
 
-def trim_to_boundary(text: str, cap: int, *, last_word: bool = True) -> str:
-    """``text`` if it is under ``cap``; else cut back to its last sentence or clause end (never
-    mid-word). Without such an end in its last 60%, the cut last word is dropped, or with
-    ``last_word=False`` nothing is kept ("")."""
+def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bool = True) -> str:
+    """``text`` if it is under ``cap``; else cut back to its last sentence end or, with ``clauses``,
+    clause end (never mid-word). Without such an end in its last 60%, the cut last word is dropped,
+    or with ``last_word=False`` nothing is kept ("")."""
     if len(text) < cap - 1:
         return text
-    for marks in (".;:!?", ","):
+    for marks in ((".;:!?", ",") if clauses else (".!?",)):
         cut = max(text.rfind(m + " ") for m in marks)
         if cut >= len(text) * 0.4:
             return text[:cut].rstrip(",;: ") + "."
@@ -310,10 +316,7 @@ def whole_sentences(text: str, cap: int) -> str:
     """``text`` if it is under ``cap``; else its whole sentences, when they make up at least 40% of it
     (a second sentence that ran to the cap is dropped, never kept cut). Otherwise ``text`` unchanged,
     for :func:`complete` to fail and the model to write it again, shorter."""
-    if len(text) < cap - 1:
-        return text
-    cut = max(text.rfind(m + " ") for m in ".!?")
-    return text[:cut + 1] if cut >= len(text) * 0.4 else text
+    return trim_to_boundary(text, cap, clauses=False, last_word=False) or text
 
 
 _RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
@@ -341,12 +344,18 @@ def named_entities(text: str) -> dict[str, str]:
     return {**biomedical_words(text), **{norm(f): f for f in factors(text)}, **{norm(w): w for w in words(expand(text)) if rare(w)}}
 
 
+def beyond_goal(goal: str, text: str) -> dict[str, str]:
+    """What ``text`` names (:func:`named_entities`) beyond the goal's own words, symbols and setting,
+    general biology aside. Symbols count as written too: TNF is spelled out as tumour necrosis
+    factor for the other terms."""
+    known = content_terms(goal) | biomedical_terms(goal) | {norm(f) for f in factors(goal)} | setting_terms()[0]
+    return {stem: raw for stem, raw in named_entities(text).items() if stem not in known and raw.lower() not in GENERAL_BIOLOGY}
+
+
 def proposed_causes(goal: str, statement: str) -> set[str]:
-    """What the statement names beyond the goal's own words and the setting, outcome words aside
+    """What the statement names beyond the goal (:func:`beyond_goal`), outcome words aside
     (remission, toxicity, response are what the goal asks about, not a cause)."""
-    known = content_terms(goal) | biomedical_terms(goal) | setting_terms()[0]
-    return {stem for stem, raw in named_entities(statement).items()
-            if stem not in known and not question_kinds(raw) and raw.lower() not in GENERAL_BIOLOGY}
+    return {stem for stem, raw in beyond_goal(goal, statement).items() if not question_kinds(raw)}
 
 
 def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
@@ -368,7 +377,7 @@ def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Fai
     in Japanese patients" is its record's title with "(RFC1)" added, which breaks every 12-word run."""
     for key, title in titles.items():
         if jaccard(text, title) >= TITLE_JACCARD:
-            return [Failure(check="not_copied", field=field,
+            return [Failure(check="not_copied", field=field, source=f"record {key}",
                             detail=f"restates the title of record {key}; propose your own explanation in your own words")]
     return []
 
@@ -462,7 +471,7 @@ def not_copied(field: str, text: str, sources: Mapping[str, str], *, limit: int 
     for name, src in sources.items():
         run = shared_run(text, src)
         if len(run) >= limit:
-            return [Failure(check="not_copied", field=field,
+            return [Failure(check="not_copied", field=field, source=name,
                             detail=f"copies {len(run)} consecutive words from {name} ('{' '.join(run)}'); say it in your own words")]
     return []
 
@@ -506,9 +515,7 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
     myelosuppression", citing an MTHFR frequency study) misattributes its claim."""
     if record is None:
         return []
-    # Symbols count as written too (TNF is spelled out as tumour necrosis factor for the other terms).
-    known = content_terms(goal) | biomedical_terms(goal) | {norm(f) for f in factors(goal)}
-    named = {stem: raw for stem, raw in named_entities(claim).items() if stem not in known and raw.lower() not in GENERAL_BIOLOGY}
+    named = beyond_goal(goal, claim)
     if not named:
         return []
     pool = biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)}

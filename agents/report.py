@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hypoforge.agents.models import Review
-from hypoforge.agents.quality import flag_check
+from hypoforge.agents.quality import checks_failed
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import fit_ratings, order_by_rating
 from hypoforge.files import write_atomic
@@ -80,7 +80,7 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
     # A proposal that still fails a quality check is marked, and ranked after every one that passes;
     # flagged ones come in order of how many checks they fail (off the goal and cut off is worse than
     # one restated step), then by rating.
-    order = sorted(order_by_rating(ids, ratings), key=lambda i: len(set(map(flag_check, active[i].flags))))
+    order = sorted(order_by_rating(ids, ratings), key=lambda i: checks_failed(active[i].flags))
     ev = evidence(state)
     tools_used = [ToolResult.model_validate(v) for v in (state.get("tool_results") or {}).values()]
     tool_results = {t.id: t for t in tools_used if t.error is None}
