@@ -76,10 +76,11 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.grounded(h.mechanism, [*cited, goal])
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
-    sources = {f"record {k}": texts[k] for k in h.citations if k in texts}
+    # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
+    sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")
     out += q.not_copied("statement", h.statement, sources) or q.restates_title(
-        "statement", h.statement, {k: ev[k].title for k in h.citations if k in ev})
+        "statement", h.statement, {k: e.title for k, e in ev.items()})
     out += q.not_copied("mechanism", h.mechanism, sources)
     for i, p in enumerate(h.predictions, start=1):
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)

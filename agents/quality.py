@@ -329,6 +329,7 @@ _STUDY_REPORT = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta-analys[ie]s|reviews?|researchers|authors|investigators|paper|we)"
     r"\b(?:\s+\S+){0,12}?\s+(?:found|find|finds|showed|shown|shows|demonstrated|demonstrates|reported|reports|observed|concluded|revealed)\b"
     r"|\b(?:has|have|had) been (?:shown|found|reported|demonstrated|proven)\b"
+    r"|\b(?:was|were) (?:proposed|suggested|shown|found|reported) (?:as|to)\b"
     r"|^\W*(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b",
     re.IGNORECASE)
 

@@ -432,3 +432,18 @@ def test_demo_rfc1_defects_a_wrong_title_and_a_restated_paper_title():
                                          statement + " G80A variant of reduced folate carrier 1 (RFC1)")
     assert wrong and "names MTHFR" in wrong[0].detail
     assert q.title_names_its_hypothesis("RFC1 G80A and methotrexate uptake", statement + " The G80A variant") == []
+
+
+def test_the_final_demo_statement_copied_a_record_it_never_cited():
+    """The demo on the final code (2026-11-29): the statement is the RFC1 record's sentence, a report
+    ("was proposed as a predictor"), and the RFC1 record is not among the chain's citations."""
+    rfc1 = ("A single nucleotide polymorphism of reduced folate carrier 1 predicts methotrexate efficacy in Japanese patients. "
+            "G-allele carriers may take up less methotrexate into cells and respond less, so RFC1 genotype was proposed as a "
+            "predictor of methotrexate efficacy in this population.")
+    ev = {**EVIDENCE, "PMID:22971639": Evidence(key="PMID:22971639", title=rfc1.split(". ")[0], passage=rfc1)}
+    statement = ("G-allele carriers may take up less methotrexate into cells and respond less, so RFC1 genotype was proposed "
+                 "as a predictor of methotrexate efficacy in this population.")
+    assert q.specific(GOAL, statement) and "reports what a study found" in q.specific(GOAL, statement)[0].detail
+    h = good().model_copy(update={"statement": statement})
+    fails = check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL))
+    assert any(f.check == "not_copied" and f.field == "statement" and f.source == "record PMID:22971639" for f in fails)
