@@ -91,6 +91,15 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     return out
 
 
+def rekey(h: Hypothesis, texts: dict[str, str], goal: str) -> tuple[Hypothesis, bool]:
+    """``h`` with each chain step citing the run record that names what it says
+    (:func:`~hypoforge.agents.quality.record_naming`), and whether any step's key moved."""
+    chain = [s.model_copy(update={"key": q.record_naming(s.claim, s.key, texts, goal)}) for s in h.chain]
+    if all(a.key == b.key for a, b in zip(chain, h.chain)):
+        return h, False
+    return h.model_copy(update={"chain": chain, "citations": list(dict.fromkeys(s.key for s in chain))}), True
+
+
 HIDDEN = "(to rewrite)"
 
 
@@ -168,15 +177,19 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     focus = focus if focus is not None else q.focus_terms(goal)
     embed = semantic_embed(deps)
 
-    def make(draft: Any) -> tuple[Hypothesis, list[q.Failure]]:
+    texts = record_texts(ev)
+
+    def make(draft: Any) -> tuple[Hypothesis, list[q.Failure], bool]:
         h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
         # A statement whose second sentence ran to the cap keeps its whole first sentence.
         h = h.model_copy(update={"statement": q.whole_sentences(h.statement, profile.cap(profile.statement_words))})
-        return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
+        h, moved = rekey(h, texts, goal)
+        return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed), moved
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
-    h, failures = make(draft)
-    first = sorted({f.check for f in failures})
+    h, failures, moved = make(draft)
+    # A draft whose steps cited the wrong records failed "grounded" as written, even once rekeyed.
+    first = sorted({f.check for f in failures} | ({"grounded"} if moved else set()))
     tried: set[tuple[str, str]] = set()
     for _ in range(REVISIONS):
         # A revision is asked for again only when the last one changed what fails (fixed one
@@ -196,7 +209,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
             hypothesis_fix(profile.name, fields) if partial else schema, keys=keys, max_tokens=480,
         )
         candidate = draft.model_copy(update={f: getattr(fix, f) for f in fields}) if partial else fix
-        revised, still = make(candidate)
+        revised, still, _ = make(candidate)
         if len(still) <= len(failures):
             draft, h, failures = candidate, revised, still
     if first:

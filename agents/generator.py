@@ -29,9 +29,61 @@ from hypoforge.agents.drafting import form, profile_for, semantic_embed, write_h
 from hypoforge.agents.models import Evidence, Hypothesis, readings_schema
 from hypoforge.agents.state import State, dump, hypotheses, plan
 from hypoforge.agents.tooluse import request_and_run
+from hypoforge.knowledge.records import Passage, Retriever
 
 PASSAGE_CHARS = 700
 ANCHOR_CHARS = 450  # passage text shown with an anchor or bridge record in the generation prompt
+#: A record longer than this (a local document, not an abstract) is excerpted from its retrieved chunk only.
+WHOLE_RECORD_CHARS = 4000
+
+# An abstract's section label ("OBJECTIVE:", "PATIENTS & METHODS:") where a sentence starts.
+_SECTION = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][A-Z&/ ]{2,40}):\s+")
+#: A publisher's notice, not a finding: "Copyright (c) 2013 Asia Pacific League ...".
+_BOILERPLATE = re.compile(r"^\s*(?:Copyright\b|\(c\)|©)|\bAll rights reserved\b|©", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+#: Sections that report what a study found, whose sentences an excerpt prefers to its aims and methods.
+FINDINGS = frozenset({"RESULTS", "RESULT", "FINDINGS", "CONCLUSION", "CONCLUSIONS", "INTERPRETATION"})
+METHODS = frozenset({"METHODS", "METHOD", "PATIENTS AND METHODS", "PATIENTS & METHODS", "MATERIALS AND METHODS", "DESIGN", "SETTING"})
+
+
+def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
+    """What a record says that bears on ``query``, within ``limit`` characters: its whole sentences,
+    in their order, without section labels.
+
+    A record that fits is kept whole. Otherwise sentences are chosen by what they report: those of
+    its results and conclusions first, then those naming genes, alleles or markers and sharing the
+    query's words; aims and methods last. The retrieved chunk of the folate-pathway study
+    (PMID:18322994) was its objective and methods, so the generator never saw the genes it found
+    (SLC19A1, MTR, TYMS) and wrote "polymorphisms in the folate pathway"; step checks then judged
+    chains against that first chunk only.
+    """
+    tagged: list[tuple[str, str]] = []  # (section, sentence)
+    section = ""
+    pieces = _SECTION.split(" ".join(text.split()))
+    # split with one group: [before, label, body, label, body, ...]
+    chunks = [("", pieces[0])] + [(pieces[i], pieces[i + 1]) for i in range(1, len(pieces) - 1, 2)]
+    for label, body in chunks:
+        section = label.strip() or section
+        tagged += [(section, s.strip()) for s in _SENTENCE.split(body) if s.strip() and not _BOILERPLATE.search(s)]
+    whole = " ".join(s for _, s in tagged)
+    if len(whole) <= limit:
+        return whole
+    want = q.content_terms(query)
+
+    def score(item: tuple[int, tuple[str, str]]) -> tuple[float, int]:
+        i, (sec, s) = item
+        value = 3.0 * (sec in FINDINGS) - 2.0 * (sec in METHODS) + len(q.factors(s)) + 0.5 * len(q.content_terms(s) & want)
+        return (-value, i)
+
+    chosen: set[int] = set()
+    used = 0
+    for i, (_, s) in sorted(enumerate(tagged), key=score):
+        if used + len(s) + 1 <= limit:
+            chosen.add(i)
+            used += len(s) + 1
+    if not chosen:  # one sentence longer than the limit: its first whole clauses
+        return q.trim_to_boundary(tagged[min(enumerate(tagged), key=score)[0]][1], limit)
+    return " ".join(s for i, (_, s) in enumerate(tagged) if i in chosen)
 
 
 #: Words that turn a goal's entities into a query for studies of causes, per question it asks.
@@ -58,6 +110,14 @@ def cause_query(goal: str) -> str:
     return " ".join(words or [goal]) + ("" if kinds else " mechanism")
 
 
+def passage_text(retriever: Retriever, passage: Passage, query: str, limit: int = PASSAGE_CHARS) -> str:
+    """What a retrieved record says about ``query`` (:func:`record_excerpt`): from the whole record
+    when it is an abstract-sized one, else from the retrieved chunk."""
+    record = retriever.get(passage.key)
+    text = record.abstract if record is not None and 0 < len(record.abstract) <= WHOLE_RECORD_CHARS else passage.text
+    return record_excerpt(text, query, limit)
+
+
 def retrieve(state: State, deps: Deps) -> list[Evidence]:
     """Passages for the goal, a query for studies of its causes (:func:`cause_query`) and each of the
     plan's focus areas, one per record, taken in turn.
@@ -66,7 +126,8 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     area's best, ...), so studies of causes and the focus areas (specific mechanisms, genes, cells)
     reach the evidence even when the goal's own wording matches many general records. A focus area
     is searched with the goal's entities ("drug transport methotrexate"), not the whole goal, whose
-    general words drowned it.
+    general words drowned it. Each record's passage is its excerpt for the queries
+    (:func:`passage_text`), not the chunk that matched.
     """
     k = deps.settings.index.k
     p = plan(state)
@@ -74,13 +135,15 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     entities = " ".join(goal_entities(goal)) or goal
     queries = list(dict.fromkeys([goal, cause_query(goal), *(f"{f} {entities}" for f in (p.focus if p else [])[:2])]))
     results = [deps.retriever.search(query, k=k) for query in queries]
+    about = " ".join(queries)
     seen: dict[str, Evidence] = {}
     for rank in range(k):
         for found in results:
             if rank < len(found) and found[rank].key not in seen and len(seen) < k:
                 passage = found[rank]
                 seen[passage.key] = Evidence(
-                    key=passage.key, pmid=passage.pmid, title=passage.title, year=passage.year, passage=passage.text[:PASSAGE_CHARS]
+                    key=passage.key, pmid=passage.pmid, title=passage.title, year=passage.year,
+                    passage=passage_text(deps.retriever, passage, about),
                 )
     return list(seen.values())
 
@@ -226,8 +289,9 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
         user = prompts.render(
             "generate",
             goal=state["goal"],
-            anchor={"key": anchor.key, "title": anchor.title, "passage": anchor.passage[:ANCHOR_CHARS]},
-            partner={"key": partner.key, "title": partner.title, "passage": partner.passage[:ANCHOR_CHARS]} if partner else None,
+            anchor={"key": anchor.key, "title": anchor.title, "passage": record_excerpt(anchor.passage, state["goal"], ANCHOR_CHARS)},
+            partner={"key": partner.key, "title": partner.title, "passage": record_excerpt(partner.passage, state["goal"], ANCHOR_CHARS)}
+            if partner else None,
             shared=shared,
             entities=record_entities([anchor, partner] if partner else [anchor]),
             form=form(profile),

@@ -526,6 +526,29 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
                     detail=f"cites {key}, whose record does not mention {', '.join(sorted(named.values())[:3])}; cite the record that says it")]
 
 
+def record_naming(claim: str, key: str, records: dict[str, str], goal: str) -> str:
+    """The key a chain step should cite: ``key`` when its record names any of the step's entities
+    beyond the goal (or the step names none); else the run record naming the most of them (a tie
+    goes to the earlier record); else ``key``, for :func:`step_rests_on` to fail. A step citing a
+    tool's result keeps it.
+
+    Qwen cited the right claim to the wrong record of its own run (a folate-pathway step citing the
+    folinic-acid trial, while the folate-pathway study was retrieved too): moving the key to the
+    record that names what the step says is what a careful author would do, and costs no call.
+    """
+    named = beyond_goal(goal, claim)
+    if not named or key.startswith("TOOL:"):  # a tool's result is what the step computed: never moved
+        return key
+
+    def covered(text: str) -> int:
+        return len(named.keys() & (biomedical_terms(text) | content_terms(text) | {norm(f) for f in factors(text)}))
+
+    if key in records and covered(records[key]):
+        return key
+    best = max(records, key=lambda k: covered(records[k]), default=None)  # max keeps the first of equals
+    return best if best is not None and covered(records[best]) else key
+
+
 # Words that set the scene of most goals in this field rather than ask the question.
 _CONTEXT_WORDS = "rheumatoid arthritis disease diseases patient patients people subjects cohort"
 _VAGUE_WORDS = "third half some many most reason reasons explain happen cause causes why"

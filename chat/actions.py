@@ -27,6 +27,7 @@ from hypoforge import prompts
 from hypoforge.agents.calls import Tally, new_id
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.evolver import evolve_one
+from hypoforge.agents.generator import passage_text
 from hypoforge.agents.models import (
     ArgumentDraft,
     CitationKey,
@@ -34,6 +35,7 @@ from hypoforge.agents.models import (
     JudgementDraft,
     Review,
 )
+from hypoforge.agents.quality import trim_to_boundary
 from hypoforge.agents.state import State, dump, hypotheses
 from hypoforge.agents.tournament import Match
 from hypoforge.errors import UserError
@@ -42,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 NO_EVIDENCE = "the index has no evidence for this"
 EVOLVE_STRATEGIES = ("refine", "simplify", "bolder")
-PASSAGE_CHARS = 700
+ANSWER_CHARS = 500  # the model is told "at most 60 words"; the cap sits above that
 
 
 class AnswerDraft(BaseModel):
@@ -51,7 +53,7 @@ class AnswerDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     supported: bool = Field(description="False when the passages do not address the question.")
-    answer: Annotated[str, Field(min_length=1, max_length=500)]
+    answer: Annotated[str, Field(min_length=1, max_length=ANSWER_CHARS)]
     citations: Annotated[list[CitationKey], Field(max_length=3)] = Field(default_factory=list)
 
 
@@ -61,7 +63,7 @@ class AnsweredDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     citations: Annotated[list[CitationKey], Field(min_length=1, max_length=3)]
-    answer: Annotated[str, Field(min_length=1, max_length=500)]
+    answer: Annotated[str, Field(min_length=1, max_length=ANSWER_CHARS)]
 
 
 ANSWER_COSINE = 0.5  # MiniLM question-passage cosine above which a passage is taken to address the question
@@ -221,7 +223,7 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
         base,
         prompts.render(
             "answer", question=question, ranking=ranking, must_answer=must_answer,
-            passages=[{"key": p.key, "title": p.title, "text": p.text[:PASSAGE_CHARS]} for p in candidates.values()],
+            passages=[{"key": p.key, "title": p.title, "text": passage_text(deps.retriever, p, question)} for p in candidates.values()],
         ),
         AnsweredDraft if must_answer else AnswerDraft,
         keys=keys,
@@ -231,4 +233,9 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
     cited = [candidates[c] for c in dict.fromkeys(draft.citations)]
     if not getattr(draft, "supported", True) or not cited:
         return Answer(question=question, grounded=False, text=NO_EVIDENCE, considered=len(candidates))
-    return Answer(question=question, grounded=True, text=draft.answer.strip(), citations=cited, considered=len(candidates))
+    # An answer that ran to its cap keeps its whole sentences; the bench stored "...to produce remissi".
+    text = " ".join(draft.answer.split())
+    if len(text) >= ANSWER_CHARS - 1:
+        end = max(text.rfind(m + " ") for m in ".!?")
+        text = text[: end + 1] if end > 0 else trim_to_boundary(text, ANSWER_CHARS)
+    return Answer(question=question, grounded=True, text=text, citations=cited, considered=len(candidates))

@@ -447,3 +447,24 @@ def test_the_final_demo_statement_copied_a_record_it_never_cited():
     h = good().model_copy(update={"statement": statement})
     fails = check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL))
     assert any(f.check == "not_copied" and f.field == "statement" and f.source == "record PMID:22971639" for f in fails)
+
+
+def test_a_step_citing_the_wrong_run_record_is_moved_to_the_record_that_names_it():
+    """Qwen's ABCB1 step cited the polyglutamate study although the ABCB1 record was retrieved too."""
+    texts = {k: f"{e.title}. {e.passage}" for k, e in EVIDENCE.items()}
+    claim = "ABCB1 variants raise efflux and lower intracellular methotrexate accumulation"
+    assert q.step_rests_on("chain[2]", claim, "PMID:1001", texts["PMID:1001"], GOAL)  # misattributed as written
+    assert q.record_naming(claim, "PMID:1001", texts, GOAL) == "PMID:1002"
+    assert q.record_naming(claim, "PMID:1002", texts, GOAL) == "PMID:1002"  # a right key stays
+    assert q.record_naming("Methotrexate response falls", "PMID:9751087", texts, GOAL) == "PMID:9751087"  # nothing named: no move
+    invented = "SLCO1B1 variants slow hepatic methotrexate clearance"
+    assert q.record_naming(invented, "PMID:1001", texts, GOAL) == "PMID:1001"  # no record names it: it stays, and fails
+    assert q.record_naming(claim, "TOOL:rdkit.descriptors:ab12", texts, GOAL) == "TOOL:rdkit.descriptors:ab12"  # a tool result stays
+
+    from hypoforge.agents.drafting import rekey
+
+    h = good().model_copy(update={"chain": [good().chain[0], ChainStep(claim=claim, key="PMID:1001")], "citations": ["PMID:1001"]})
+    moved, did = rekey(h, texts, GOAL)
+    assert did and [s.key for s in moved.chain] == ["PMID:1001", "PMID:1002"] and moved.citations == ["PMID:1001", "PMID:1002"]
+    assert not [f for f in check(moved, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if f.check == "grounded"]
+    assert rekey(good(), texts, GOAL) == (good(), False)

@@ -432,3 +432,91 @@ def test_records_sharing_only_the_setting_are_no_bridge():
     ada = Evidence(key="PMID:9", title="Promoter polymorphism and anti-drug antibodies", passage="The -308 promoter polymorphism and antibodies.", relevant=True)
     partner, shared = bridge_partner(snp, [snp, dose, ada], goal)
     assert partner is ada and shared == "polymorphism"
+
+
+# A structured abstract whose retrieved chunk would be its aims and methods; the genes are in its results.
+STRUCTURED = (
+    "OBJECTIVE: To test whether folate pathway polymorphisms predict the efficacy of methotrexate in early rheumatoid arthritis. "
+    "METHODS: One hundred patients starting methotrexate with folic acid were followed for twelve months. "
+    "Disease activity was scored by DAS28 at every visit by a blinded assessor. "
+    "Eleven polymorphisms in eight genes of the folate pathway were genotyped from whole blood. "
+    "RESULTS: Response at twelve months was associated with the SLC19A1 80A and MTR 2756A alleles. "
+    "Carriers of both alleles responded in 90 percent against 50 percent of other patients. "
+    "CONCLUSION: Variants of SLC19A1 and MTR may predict who responds to methotrexate. "
+    "Larger prospective cohorts are needed before genotype guides treatment in practice."
+)
+
+
+def test_an_excerpt_keeps_a_records_findings_in_whole_sentences_without_labels():
+    from hypoforge.agents.generator import record_excerpt
+
+    short = record_excerpt(STRUCTURED, GOAL, limit=300)
+    assert "SLC19A1" in short and "MTR" in short  # the results, not the aims and methods
+    assert "METHODS" not in short and "RESULTS:" not in short and "genotyped from whole blood" not in short
+    assert len(short) <= 300 and short.endswith(".")
+    assert all(s in STRUCTURED for s in short.split(". ")[:-1])  # whole sentences, in the record's order
+    assert record_excerpt(STRUCTURED, GOAL, limit=2000).startswith("To test whether")  # a record that fits is kept whole
+    unlabelled = "Methotrexate is widely used. " * 30 + "The RFC1 G80A variant predicted efficacy."
+    assert "The RFC1 G80A variant predicted efficacy." in record_excerpt(unlabelled, GOAL, limit=120)
+    assert record_excerpt("Some patients lose response over time. Copyright © 2013 Wiley Publishing Asia Pty Ltd.", GOAL) == (
+        "Some patients lose response over time.")  # a publisher's notice is no finding
+
+
+def test_evidence_passages_come_from_the_whole_record_not_the_first_chunk(tmp_path):
+    from hypoforge.agents.state import evidence
+
+    record = Record(key="PMID:9000001", pmid="9000001", title="Folate pathway polymorphisms and methotrexate response", abstract=" ".join([STRUCTURED, STRUCTURED]))
+
+    class Chunked(FakeRetriever):
+        def search(self, query, k=5):  # the retrieved chunk is the abstract's opening, as Chroma returns it
+            return [p.model_copy(update={"text": p.text[:300]}) for p in super().search(query, k=k)]
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=responder), Chunked([record]), rounds=1, hypotheses=1, evolve_per_round=0)
+    res = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q9")
+    passage = evidence(res.state)["PMID:9000001"].passage
+    assert "SLC19A1 80A" in passage and "OBJECTIVE" not in passage
+
+
+def test_ask_shows_the_records_findings_and_never_stores_a_cut_answer(tmp_path):
+    """The bench's /ask stored an answer cut at its cap ("...to produce remissi")."""
+    record = Record(key="PMID:9000001", pmid="9000001", title="Folate pathway polymorphisms and methotrexate response",
+                    abstract=" ".join([STRUCTURED, STRUCTURED]))
+    shown = []
+
+    def long_winded(messages, schema, keys):
+        shown.append(messages[-1]["content"])
+        first = "Carriers of the SLC19A1 80A and MTR 2756A alleles responded more often to methotrexate. "
+        return {"citations": ["PMID:9000001"], "answer": (first + "The study also looked at " + "other outcomes and " * 30)[:actions.ANSWER_CHARS]}
+
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    class Chunked(MemoryRetriever):
+        def search(self, query, k=5, **kw):
+            return [p.model_copy(update={"text": p.text[:300]}) for p in super().search(query, k=k)]
+
+    _, deps = make(tmp_path, ScriptedLLM(responder=long_winded), retriever=Chunked([record]))
+    a = actions.answer(deps, "which polymorphisms predict methotrexate response?")
+    assert a.grounded and a.text == "Carriers of the SLC19A1 80A and MTR 2756A alleles responded more often to methotrexate."
+    assert "SLC19A1 80A" in shown[-1]  # the passage shown is the record's findings, not its first chunk
+
+
+def test_a_step_citing_the_wrong_record_is_rekeyed_without_a_call_and_the_report_says_it_was_revised(tmp_path):
+    def script(messages, schema, keys):
+        if schema.__name__ == "HypothesisDraft":
+            assert {"PMID:1001", "PMID:1002"} <= set(keys)
+            pred = {"readout": "intracellular methotrexate level in lymphocytes", "direction": "lower", "comparison": "in efflux variant carriers than in non-carriers"}
+            return {"title": "Efflux transporter variants limit methotrexate response",
+                    "statement": "Patients carrying efflux transporter variants respond less to methotrexate because their cells keep less of it.",
+                    "cause": {"claim": "Efflux transporter variants export methotrexate from lymphocytes", "key": "PMID:1001"},  # the wrong record
+                    "intermediate": {"claim": "Erythrocyte polyglutamate concentrations fall as less drug is retained", "key": "PMID:1001"},
+                    "effect": {"claim": "Lower polyglutamate leaves disease activity higher", "key": "PMID:1001"},
+                    "prediction1": pred, "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in patients with low erythrocyte polyglutamate"}}
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    p = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q10").report.proposals[0]
+    assert [s.key for s in p.chain] == ["PMID:1002", "PMID:1001", "PMID:1001"], "the efflux step now cites the efflux record"
+    assert "grounded" in p.revised and not [f for f in p.flags if f.startswith("grounded")]
+    fixes = [c.messages[-1]["content"] for c in llm.calls if c.schema == "HypothesisFix"]
+    assert not any("grounded (" in f for f in fixes), "a misattributed key costs no revision call"
