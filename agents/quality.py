@@ -597,13 +597,34 @@ def question_kinds(text: str) -> set[str]:
     return {kind for kind, pattern in _QUESTIONS.items() if pattern.search(low)}
 
 
+#: Treatments of rheumatic disease by name (biologics and kinase inhibitors are found by their
+#: suffixes): a statement naming one the goal does not name answers for another drug. Metabolites
+#: and mechanisms (mercaptopurine, thioguanine, polyglutamate) are not treatments here.
+TREATMENTS = frozenset("""methotrexate azathioprine sulfasalazine hydroxychloroquine chloroquine leflunomide ciclosporin
+    cyclosporine tacrolimus mycophenolate cyclophosphamide prednisone prednisolone dapsone celecoxib""".split())
+_TREATMENT_ABBREVIATIONS = {"mtx": "methotrexate", "ssz": "sulfasalazine", "hcq": "hydroxychloroquine", "aza": "azathioprine", "lef": "leflunomide"}
+_BIOLOGIC = re.compile(r"\b[a-z]{3,}(?:mab|cept|citinib|tinib)\b")
+
+
+def treatments(text: str) -> set[str]:
+    """The treatments ``text`` names (:data:`TREATMENTS`, their abbreviations, -mab/-cept/-tinib drugs)."""
+    words_ = set(re.findall(r"[a-z]+", text.lower()))
+    return ({w for w in words_ if w in TREATMENTS} | {_TREATMENT_ABBREVIATIONS[w] for w in words_ & _TREATMENT_ABBREVIATIONS.keys()}
+            | set(_BIOLOGIC.findall(text.lower())))
+
+
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
             minimum: float = ON_GOAL_COSINE) -> list[Failure]:
-    """Shares a focus term with the goal, speaks to the goal's drug question (a goal asking why a drug
-    fails is answered by a statement about response, not about side effects or about preventing the
-    disease) and, given a semantic embedder, has cosine >= ``minimum``."""
+    """Shares a focus term with the goal, names no treatment the goal does not (when it names one),
+    speaks to the goal's drug question (a goal asking why a drug fails is answered by a statement
+    about response, not about side effects or about preventing the disease) and, given a semantic
+    embedder, has cosine >= ``minimum``."""
     if focus and not ((content_terms(text) | biomedical_terms(text)) & focus):
         return [Failure(check="on_goal", field="statement", detail="shares no key term with the research goal; answer the goal's question")]
+    asked_drugs = treatments(goal)
+    if asked_drugs and (other := treatments(text) - asked_drugs):
+        return [Failure(check="on_goal", field="statement",
+                        detail=f"names {', '.join(sorted(other))}, but the goal asks about {', '.join(sorted(asked_drugs))}; answer for the goal's drug")]
     asked, answered = question_kinds(goal), question_kinds(text)
     if asked and not asked & answered:
         want = " or ".join(sorted(asked))

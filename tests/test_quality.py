@@ -468,3 +468,19 @@ def test_a_step_citing_the_wrong_run_record_is_moved_to_the_record_that_names_it
     assert did and [s.key for s in moved.chain] == ["PMID:1001", "PMID:1002"] and moved.citations == ["PMID:1001", "PMID:1002"]
     assert not [f for f in check(moved, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if f.check == "grounded"]
     assert rekey(good(), texts, GOAL) == (good(), False)
+
+
+def test_a_statement_for_another_drug_is_off_the_goal():
+    """bench/quality goal 3 (2026-11-29, after the excerpts): a first-round draft passed every check while it
+    blamed TPMT and NUDT15 for methotrexate side effects; the goal asks about azathioprine."""
+    goal = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+    wrong = ("Patients with TPMT or NUDT15 genotype who cannot tolerate azathioprine have higher levels of methotrexate-related "
+             "side effects compared to those without these genotypes.")
+    fails = q.on_goal(goal, wrong, q.focus_terms(goal))
+    assert fails and "names methotrexate, but the goal asks about azathioprine" in fails[0].detail
+    right = "Reduced TPMT activity lets thioguanine nucleotides accumulate on azathioprine, causing myelosuppression."
+    assert q.on_goal(goal, right, q.focus_terms(goal)) == []  # metabolites are mechanism, not another drug
+    assert q.treatments("MTX with SSZ, then adalimumab or tofacitinib") == {"methotrexate", "sulfasalazine", "adalimumab", "tofacitinib"}
+    # a goal naming no drug by name puts no limit on the statement's drugs
+    assert q.on_goal("Why do some patients lose their response to TNF inhibitors?", "Antibodies to adalimumab lower trough TNF inhibitor levels, so response is lost.",
+                     q.focus_terms("Why do some patients lose their response to TNF inhibitors?")) == []
