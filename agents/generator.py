@@ -38,8 +38,14 @@ WHOLE_RECORD_CHARS = 4000
 
 # An abstract's section label ("OBJECTIVE:", "PATIENTS & METHODS:") where a sentence starts.
 _SECTION = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][A-Z&/ ]{2,40}):\s+")
-#: A publisher's notice, not a finding: "Copyright (c) 2013 Asia Pacific League ...".
+#: A publisher's or registry's notice, not a finding: "Copyright (c) 2013 Asia Pacific League ...",
+#: "Current Controlled Trials ISRCTN2486111." (a registration only when the sentence is short).
 _BOILERPLATE = re.compile(r"^\s*(?:Copyright\b|\(c\)|©)|\bAll rights reserved\b|©", re.IGNORECASE)
+_REGISTRATION = re.compile(r"\b(?:ISRCTN\d+|NCT\d{8}|ClinicalTrials\.gov|Current Controlled Trials|Trial registration)\b", re.IGNORECASE)
+
+
+def _notice(sentence: str) -> bool:
+    return bool(_BOILERPLATE.search(sentence) or (_REGISTRATION.search(sentence) and len(sentence.split()) < 12))
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 #: Sections that report what a study found, whose sentences an excerpt prefers to its aims and methods.
 FINDINGS = frozenset({"RESULTS", "RESULT", "FINDINGS", "CONCLUSION", "CONCLUSIONS", "INTERPRETATION"})
@@ -64,7 +70,7 @@ def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
     chunks = [("", pieces[0])] + [(pieces[i], pieces[i + 1]) for i in range(1, len(pieces) - 1, 2)]
     for label, body in chunks:
         section = label.strip() or section
-        tagged += [(section, s.strip()) for s in _SENTENCE.split(body) if s.strip() and not _BOILERPLATE.search(s)]
+        tagged += [(section, s.strip()) for s in _SENTENCE.split(body) if s.strip() and not _notice(s)]
     whole = " ".join(s for _, s in tagged)
     if len(whole) <= limit:
         return whole

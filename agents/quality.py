@@ -334,15 +334,22 @@ _STUDY_REPORT = re.compile(
     re.IGNORECASE)
 
 
+# Alleles and genotypes written as positions and bases: "-308 G/G", "677TT", "2756A", "G-allele".
+_GENOTYPE = re.compile(r"(?<![\w-])(?:-?\d{2,5} ?[ACGT]/[ACGT]|-?\d{2,5}[ACGT]{1,2}|[ACGT][- ]allele)(?![\w/])")
+
+
 def named_entities(text: str) -> dict[str, str]:
     """What ``text`` names (normalised -> as written): biomedical terms, gene/allele/marker symbols,
-    and rare words (not in the embedding model's everyday vocabulary: folinic, thioguanine)."""
+    alleles and genotypes ("-308 G/G", "677TT", "G-allele": the TNF -308 statement had counted as
+    naming no cause), and rare words (not in the embedding model's everyday vocabulary: folinic,
+    thioguanine)."""
     common = common_words()
 
     def rare(w: str) -> bool:  # not an everyday word, nor one inflected ("predicts", "treated")
         return bool(common) and len(w) >= 5 and w.isalpha() and not {w, w[:-1], w[:-2], w[:-3]} & common
 
-    return {**biomedical_words(text), **{norm(f): f for f in factors(text)}, **{norm(w): w for w in words(expand(text)) if rare(w)}}
+    return {**biomedical_words(text), **{norm(f): f for f in factors(text)}, **{norm(w): w for w in words(expand(text)) if rare(w)},
+            **{re.sub(r"[\s-]", "", g).lower(): g for g in _GENOTYPE.findall(text)}}
 
 
 def beyond_goal(goal: str, text: str) -> dict[str, str]:
@@ -509,6 +516,12 @@ def grounded(text: str, sources: Iterable[str], *, minimum: float = GROUNDED_MIN
     return []
 
 
+def mentions(record: str) -> set[str]:
+    """Everything a record's text can be found to name, normalised as :func:`named_entities` keys it."""
+    return (biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)}
+            | {re.sub(r"[\s-]", "", g).lower() for g in _GENOTYPE.findall(record)})
+
+
 def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
     """A chain step rests on the record it cites: when the step names entities beyond the goal
     (general biology aside), its record names at least one of them. A step citing a record that
@@ -519,8 +532,7 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
     named = beyond_goal(goal, claim)
     if not named:
         return []
-    pool = biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)}
-    if named.keys() & pool:
+    if named.keys() & mentions(record):
         return []
     return [Failure(check="grounded", field=field,
                     detail=f"cites {key}, whose record does not mention {', '.join(sorted(named.values())[:3])}; cite the record that says it")]
@@ -541,7 +553,7 @@ def record_naming(claim: str, key: str, records: dict[str, str], goal: str) -> s
         return key
 
     def covered(text: str) -> int:
-        return len(named.keys() & (biomedical_terms(text) | content_terms(text) | {norm(f) for f in factors(text)}))
+        return len(named.keys() & mentions(text))
 
     if key in records and covered(records[key]):
         return key

@@ -484,3 +484,16 @@ def test_a_statement_for_another_drug_is_off_the_goal():
     # a goal naming no drug by name puts no limit on the statement's drugs
     assert q.on_goal("Why do some patients lose their response to TNF inhibitors?", "Antibodies to adalimumab lower trough TNF inhibitor levels, so response is lost.",
                      q.focus_terms("Why do some patients lose their response to TNF inhibitors?")) == []
+
+
+def test_alleles_written_as_positions_and_bases_are_named_causes():
+    """A bench statement blamed '-308 G/G' for losing response to TNF inhibitors and counted as naming no cause."""
+    goal = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+    statement = "Patients with the TNF -308 G/G genotype lose response because their cells make more TNF than the drug neutralises."
+    assert "308g/g" in q.proposed_causes(goal, statement)
+    assert not [f for f in q.specific(goal, statement) if "names no cause" in f.detail]
+    assert {"677tt", "gallele", "2756a"} <= q.named_entities("MTHFR 677TT and the G-allele; the MTR 2756A allele").keys()
+    assert not {k for k in q.named_entities("IL-6 levels in 214 RA patients at 12 weeks; CD4 T cells") if k[0].isdigit()}
+    # a step naming a genotype rests on a record that writes it
+    record = "In 52 RA patients with the -308 G/G genotype, ACPA status did not affect response to adalimumab."
+    assert q.step_rests_on("chain[1]", "The -308 G/G genotype marks patients whose response wanes", "PMID:21234628", record, goal) == []

@@ -460,6 +460,8 @@ def test_an_excerpt_keeps_a_records_findings_in_whole_sentences_without_labels()
     assert "The RFC1 G80A variant predicted efficacy." in record_excerpt(unlabelled, GOAL, limit=120)
     assert record_excerpt("Some patients lose response over time. Copyright © 2013 Wiley Publishing Asia Pty Ltd.", GOAL) == (
         "Some patients lose response over time.")  # a publisher's notice is no finding
+    assert record_excerpt("Remission was more frequent with prednisone. Current Controlled Trials ISRCTN2486111.", GOAL) == (
+        "Remission was more frequent with prednisone.")  # nor is a registry number
 
 
 def test_evidence_passages_come_from_the_whole_record_not_the_first_chunk(tmp_path):
