@@ -334,8 +334,8 @@ _STUDY_REPORT = re.compile(
     re.IGNORECASE)
 
 
-# Alleles and genotypes written as positions and bases: "-308 G/G", "677TT", "2756A", "G-allele".
-_GENOTYPE = re.compile(r"(?<![\w-])(?:-?\d{2,5} ?[ACGT]/[ACGT]|-?\d{2,5}[ACGT]{1,2}|[ACGT][- ]allele)(?![\w/])")
+# Alleles and genotypes written as positions and bases: "-308 G/G", "677TT", "2756A", "A/A", "G-allele".
+_GENOTYPE = re.compile(r"(?<![\w/-])(?:-?\d{2,5} ?[ACGT]/[ACGT]|-?\d{2,5}[ACGT]{1,2}|[ACGT]/[ACGT]|[ACGT][- ]allele)(?![\w/])")
 
 
 def named_entities(text: str) -> dict[str, str]:

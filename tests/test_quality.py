@@ -492,7 +492,7 @@ def test_alleles_written_as_positions_and_bases_are_named_causes():
     statement = "Patients with the TNF -308 G/G genotype lose response because their cells make more TNF than the drug neutralises."
     assert "308g/g" in q.proposed_causes(goal, statement)
     assert not [f for f in q.specific(goal, statement) if "names no cause" in f.detail]
-    assert {"677tt", "gallele", "2756a"} <= q.named_entities("MTHFR 677TT and the G-allele; the MTR 2756A allele").keys()
+    assert {"677tt", "gallele", "2756a", "a/a"} <= q.named_entities("MTHFR 677TT and the G-allele; the MTR 2756A allele; the A/A genotype").keys()
     assert not {k for k in q.named_entities("IL-6 levels in 214 RA patients at 12 weeks; CD4 T cells") if k[0].isdigit()}
     # a step naming a genotype rests on a record that writes it
     record = "In 52 RA patients with the -308 G/G genotype, ACPA status did not affect response to adalimumab."
