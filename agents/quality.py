@@ -320,7 +320,9 @@ def whole_sentences(text: str, cap: int) -> str:
 
 
 _RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
-_RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
+# Words of a result or a comparison, which a readout must leave to the direction and comparison fields:
+# "Methotrexate clearance in responders vs. non-responders" read "... is lower in responders vs. non-responders".
+_RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|versus|vs|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
 
 
 # A statement that reports a study ("A longitudinal study ... found that ...") summarises its
@@ -418,7 +420,7 @@ def prediction_parts(field: str, prediction: str, *, readout_cap: int, compariso
     out += complete(f"{field}.comparison", m.group("comparison"), comparison_cap)
     if _RESULT_WORDS.search(m.group("readout")):
         out.append(Failure(check="complete", field=f"{field}.readout",
-                           detail="states a result; give only what is measured (the direction and comparison have their own fields)"))
+                           detail="states a result or a comparison; give only what is measured (the direction and comparison have their own fields)"))
     return out
 
 

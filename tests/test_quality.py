@@ -497,3 +497,13 @@ def test_alleles_written_as_positions_and_bases_are_named_causes():
     # a step naming a genotype rests on a record that writes it
     record = "In 52 RA patients with the -308 G/G genotype, ACPA status did not affect response to adalimumab."
     assert q.step_rests_on("chain[1]", "The -308 G/G genotype marks patients whose response wanes", "PMID:21234628", record, goal) == []
+
+
+def test_a_readout_carrying_its_own_comparison_is_not_whole():
+    """The quality_target run (2026-11-29): 'Methotrexate clearance in responders vs. non-responders is lower in
+    responders vs. non-responders.' passed every check; its readout holds the comparison, so the sentence says it twice."""
+    pred = "Methotrexate clearance in responders vs. non-responders is lower in responders vs. non-responders."
+    fails = q.prediction_parts("predictions[1]", pred, readout_cap=88, comparison_cap=104)
+    assert [f.field for f in fails] == ["predictions[1].readout"] and "comparison" in fails[0].detail
+    assert q.prediction_parts("predictions[1]", "Methotrexate clearance is lower in non-responders than in responders.",
+                              readout_cap=88, comparison_cap=104) == []
