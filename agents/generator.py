@@ -42,14 +42,14 @@ _SECTION = re.compile(r"(?:^|(?<=[.!?])\s+)([A-Z][A-Z&/ ]{2,40}):\s+")
 #: "Current Controlled Trials ISRCTN2486111." (a registration only when the sentence is short).
 _BOILERPLATE = re.compile(r"^\s*(?:Copyright\b|\(c\)|©)|\bAll rights reserved\b|©", re.IGNORECASE)
 _REGISTRATION = re.compile(r"\b(?:ISRCTN\d+|NCT\d{8}|ClinicalTrials\.gov|Current Controlled Trials|Trial registration)\b", re.IGNORECASE)
-
-
-def _notice(sentence: str) -> bool:
-    return bool(_BOILERPLATE.search(sentence) or (_REGISTRATION.search(sentence) and len(sentence.split()) < 12))
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 #: Sections that report what a study found, whose sentences an excerpt prefers to its aims and methods.
 FINDINGS = frozenset({"RESULTS", "RESULT", "FINDINGS", "CONCLUSION", "CONCLUSIONS", "INTERPRETATION"})
 METHODS = frozenset({"METHODS", "METHOD", "PATIENTS AND METHODS", "PATIENTS & METHODS", "MATERIALS AND METHODS", "DESIGN", "SETTING"})
+
+
+def _notice(sentence: str) -> bool:
+    return bool(_BOILERPLATE.search(sentence) or (_REGISTRATION.search(sentence) and len(sentence.split()) < 12))
 
 
 def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
@@ -81,14 +81,15 @@ def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
         value = 3.0 * (sec in FINDINGS) - 2.0 * (sec in METHODS) + len(q.factors(s)) + 0.5 * len(q.content_terms(s) & want)
         return (-value, i)
 
+    ranked = sorted(enumerate(tagged), key=score)
     chosen: set[int] = set()
     used = 0
-    for i, (_, s) in sorted(enumerate(tagged), key=score):
+    for i, (_, s) in ranked:
         if used + len(s) + 1 <= limit:
             chosen.add(i)
             used += len(s) + 1
-    if not chosen:  # one sentence longer than the limit: its first whole clauses
-        return q.trim_to_boundary(tagged[min(enumerate(tagged), key=score)[0]][1], limit)
+    if not chosen:  # the best sentence alone is longer than the limit: its first whole clauses
+        return q.trim_to_boundary(ranked[0][1][1], limit)
     return " ".join(s for i, (_, s) in enumerate(tagged) if i in chosen)
 
 

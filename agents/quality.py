@@ -296,15 +296,15 @@ def complete(field: str, text: str, cap: int | None, *, sentence: bool = False) 
     return []
 
 
-def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bool = True) -> str:
+def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bool = True, keep: float = 0.4) -> str:
     """``text`` if it is under ``cap``; else cut back to its last sentence end or, with ``clauses``,
-    clause end (never mid-word). Without such an end in its last 60%, the cut last word is dropped,
-    or with ``last_word=False`` nothing is kept ("")."""
+    clause end (never mid-word), when that keeps at least ``keep`` of it. Otherwise the cut last
+    word is dropped, or with ``last_word=False`` nothing is kept ("")."""
     if len(text) < cap - 1:
         return text
     for marks in ((".;:!?", ",") if clauses else (".!?",)):
         cut = max(text.rfind(m + " ") for m in marks)
-        if cut >= len(text) * 0.4:
+        if cut > 0 and cut >= len(text) * keep:
             return text[:cut].rstrip(",;: ") + "."
     if not last_word:
         return ""
@@ -351,7 +351,13 @@ def named_entities(text: str) -> dict[str, str]:
         return bool(common) and len(w) >= 5 and w.isalpha() and not {w, w[:-1], w[:-2], w[:-3]} & common
 
     return {**biomedical_words(text), **{norm(f): f for f in factors(text)}, **{norm(w): w for w in words(expand(text)) if rare(w)},
-            **{re.sub(r"[\s-]", "", g).lower(): g for g in _GENOTYPE.findall(text)}}
+            **genotypes(text)}
+
+
+def genotypes(text: str) -> dict[str, str]:
+    """The alleles and genotypes ``text`` writes as positions and bases (normalised -> as written:
+    "308g/g" -> "-308 G/G")."""
+    return {re.sub(r"[\s-]", "", g).lower(): g for g in _GENOTYPE.findall(text)}
 
 
 def beyond_goal(goal: str, text: str) -> dict[str, str]:
@@ -378,11 +384,11 @@ def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
     return []
 
 
-TITLE_JACCARD = 0.8  # a statement this close to a cited record's title restates that paper (the demo's: 0.93)
+TITLE_JACCARD = 0.8  # a statement this close to a run record's title restates that paper (the demo's: 0.93)
 
 
 def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Failure]:
-    """``text`` is not a cited record's title reworded (content-term Jaccard below :data:`TITLE_JACCARD`):
+    """``text`` is not a run record's title reworded (content-term Jaccard below :data:`TITLE_JACCARD`):
     "A single nucleotide polymorphism of reduced folate carrier 1 (RFC1) predicts methotrexate efficacy
     in Japanese patients" is its record's title with "(RFC1)" added, which breaks every 12-word run."""
     for key, title in titles.items():
@@ -520,8 +526,7 @@ def grounded(text: str, sources: Iterable[str], *, minimum: float = GROUNDED_MIN
 
 def mentions(record: str) -> set[str]:
     """Everything a record's text can be found to name, normalised as :func:`named_entities` keys it."""
-    return (biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)}
-            | {re.sub(r"[\s-]", "", g).lower() for g in _GENOTYPE.findall(record)})
+    return biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)} | genotypes(record).keys()
 
 
 def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
@@ -615,13 +620,14 @@ def question_kinds(text: str) -> set[str]:
 #: suffixes): a statement naming one the goal does not name answers for another drug. Metabolites
 #: and mechanisms (mercaptopurine, thioguanine, polyglutamate) are not treatments here.
 TREATMENTS = frozenset("""methotrexate azathioprine sulfasalazine hydroxychloroquine chloroquine leflunomide ciclosporin
-    cyclosporine tacrolimus mycophenolate cyclophosphamide prednisone prednisolone dapsone celecoxib""".split())
+    cyclosporine tacrolimus mycophenolate cyclophosphamide prednisone prednisolone dapsone celecoxib etanercept abatacept""".split())
 _TREATMENT_ABBREVIATIONS = {"mtx": "methotrexate", "ssz": "sulfasalazine", "hcq": "hydroxychloroquine", "aza": "azathioprine", "lef": "leflunomide"}
-_BIOLOGIC = re.compile(r"\b[a-z]{3,}(?:mab|cept|citinib|tinib)\b")
+# Antibodies and kinase inhibitors by suffix; the -cept fusion proteins are listed above ("concept" is no drug).
+_BIOLOGIC = re.compile(r"\b[a-z]{3,}(?:mab|tinib)\b")
 
 
 def treatments(text: str) -> set[str]:
-    """The treatments ``text`` names (:data:`TREATMENTS`, their abbreviations, -mab/-cept/-tinib drugs)."""
+    """The treatments ``text`` names (:data:`TREATMENTS`, their abbreviations, -mab and -tinib drugs)."""
     words_ = set(re.findall(r"[a-z]+", text.lower()))
     return ({w for w in words_ if w in TREATMENTS} | {_TREATMENT_ABBREVIATIONS[w] for w in words_ & _TREATMENT_ABBREVIATIONS.keys()}
             | set(_BIOLOGIC.findall(text.lower())))

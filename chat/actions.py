@@ -234,8 +234,5 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
     if not getattr(draft, "supported", True) or not cited:
         return Answer(question=question, grounded=False, text=NO_EVIDENCE, considered=len(candidates))
     # An answer that ran to its cap keeps its whole sentences; the bench stored "...to produce remissi".
-    text = " ".join(draft.answer.split())
-    if len(text) >= ANSWER_CHARS - 1:
-        end = max(text.rfind(m + " ") for m in ".!?")
-        text = text[: end + 1] if end > 0 else trim_to_boundary(text, ANSWER_CHARS)
+    text = trim_to_boundary(" ".join(draft.answer.split()), ANSWER_CHARS, clauses=False, keep=0.0)
     return Answer(question=question, grounded=True, text=text, citations=cited, considered=len(candidates))

@@ -481,6 +481,7 @@ def test_a_statement_for_another_drug_is_off_the_goal():
     right = "Reduced TPMT activity lets thioguanine nucleotides accumulate on azathioprine, causing myelosuppression."
     assert q.on_goal(goal, right, q.focus_terms(goal)) == []  # metabolites are mechanism, not another drug
     assert q.treatments("MTX with SSZ, then adalimumab or tofacitinib") == {"methotrexate", "sulfasalazine", "adalimumab", "tofacitinib"}
+    assert q.treatments("the concept of intercepting TNF with etanercept") == {"etanercept"}  # "concept" is no -cept drug
     # a goal naming no drug by name puts no limit on the statement's drugs
     assert q.on_goal("Why do some patients lose their response to TNF inhibitors?", "Antibodies to adalimumab lower trough TNF inhibitor levels, so response is lost.",
                      q.focus_terms("Why do some patients lose their response to TNF inhibitors?")) == []
