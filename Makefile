@@ -24,7 +24,7 @@ demo: venv
 	$(PIPC) --quiet --no-deps $(ESM)
 	$(BIN)/hypoforge models pull qwen2.5-coder-1.5b
 	$(BIN)/hypoforge index starter
-	$(BIN)/hypoforge run "$(GOAL)" --model qwen2.5-coder-1.5b --seed 7
+	$(BIN)/hypoforge run "$(GOAL)" --model qwen2.5-coder-1.5b --seed 7 --hypotheses 2
 
 # setuptools says every editable install is one (an InformationOnly note, not a problem): hidden.
 test: venv

@@ -76,6 +76,12 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.grounded(h.mechanism, [*cited, goal])
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
+    # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing
+    # the meta-analysis that found none.
+    out += q.contradicts_record("statement", h.statement, {k: texts[k] for k in h.citations if k in texts}, goal)
+    for i, s in enumerate(h.chain, start=1):
+        if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
+            out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")

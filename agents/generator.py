@@ -2,7 +2,8 @@
 
 Evidence first (as PaperQA2 does with per-chunk summaries): one call writes exactly one reading per
 retrieved passage, in order (the grammar fixes the count: fields ``p1``..``pN``), and labels it
-``relevant`` or ``background``. Only relevant passages that share a key term with the goal may
+``relevant`` or ``background``; a record naming the goal's drug, a candidate cause and the goal's
+question is relevant whatever the label (:func:`bears_on`). Only relevant passages that share a key term with the goal may
 anchor a hypothesis; with fewer of them than hypotheses requested, fewer are written and the
 report says why.
 
@@ -93,6 +94,9 @@ def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
     return " ".join(s for i, (_, s) in enumerate(tagged) if i in chosen)
 
 
+#: At most this many records beyond the index's k that bear on the goal, from further down the cause query's results.
+CAUSE_EXTRA = 2
+
 #: Words that turn a goal's entities into a query for studies of causes, per question it asks.
 CAUSE_WORDS = {"response": "response predictors polymorphism mechanism", "toxicity": "toxicity risk polymorphism mechanism"}
 
@@ -135,6 +139,10 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     is searched with the goal's entities ("drug transport methotrexate"), not the whole goal, whose
     general words drowned it. Each record's passage is its excerpt for the queries
     (:func:`passage_text`), not the chunk that matched.
+
+    Up to :data:`CAUSE_EXTRA` more records come from further down the cause query's results when
+    they bear on the goal (:func:`bears_on`): on the demo goal the six interleaved records held one
+    study reporting a cause of non-response, while the index held four more (ATIC, MTHFR, DHFR).
     """
     k = deps.settings.index.k
     p = plan(state)
@@ -143,20 +151,30 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     queries = list(dict.fromkeys([goal, cause_query(goal), *(f"{f} {entities}" for f in (p.focus if p else [])[:2])]))
     results = [deps.retriever.search(query, k=k) for query in queries]
     about = " ".join(queries)
+
+    def as_evidence(passage: Passage) -> Evidence:
+        return Evidence(key=passage.key, pmid=passage.pmid, title=passage.title, year=passage.year,
+                        passage=passage_text(deps.retriever, passage, about))
+
     seen: dict[str, Evidence] = {}
     for rank in range(k):
         for found in results:
             if rank < len(found) and found[rank].key not in seen and len(seen) < k:
-                passage = found[rank]
-                seen[passage.key] = Evidence(
-                    key=passage.key, pmid=passage.pmid, title=passage.title, year=passage.year,
-                    passage=passage_text(deps.retriever, passage, about),
-                )
+                seen[found[rank].key] = as_evidence(found[rank])
+    # Studies of a cause further down the cause query's list, when the interleaving left them out.
+    extra = 0
+    for passage in deps.retriever.search(cause_query(goal), k=3 * k):
+        if extra == CAUSE_EXTRA:
+            break
+        if passage.key not in seen and bears_on(goal, e := as_evidence(passage)):
+            seen[passage.key] = e
+            extra += 1
     return list(seen.values())
 
 
 def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence]) -> list[Evidence]:
-    """One reading per passage, in order, each labelled relevant or background.
+    """One reading per passage, in order, each labelled relevant or background (a record that
+    :func:`bears_on` the goal is relevant whatever the model says).
 
     On the compact profile the reading is the passage's sentence that bears most on the goal
     (:func:`key_sentence`) and the model labels relevance only. On the rich profile the model writes
@@ -175,15 +193,43 @@ def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence])
         answers = [getattr(out, f"p{i}") for i in range(1, len(found) + 1)]
         if not profile.abstractive_readings:
             embed = semantic_embed(deps)
-            return [e.model_copy(update={"bearing": key_sentence(state["goal"], e.passage, embed), "relevant": a == "relevant"})
+            return [e.model_copy(update={"bearing": key_sentence(state["goal"], e.passage, embed),
+                                         "relevant": a == "relevant" or bears_on(state["goal"], e)})
                     for e, a in zip(found, answers)]
         too_long = [f"p{i}" for i, r in enumerate(answers, start=1) if len(r.reading) >= cap - 1]
         if not too_long:
             break
     return [
-        e.model_copy(update={"bearing": q.trim_to_boundary(" ".join(r.reading.split()), cap), "relevant": r.relevance == "relevant"})
+        e.model_copy(update={"bearing": q.trim_to_boundary(" ".join(r.reading.split()), cap),
+                             "relevant": r.relevance == "relevant" or bears_on(state["goal"], e)})
         for e, r in zip(found, answers)
     ]
+
+
+def bears_on(goal: str, e: Evidence) -> bool:
+    """Whether a record bears on ``goal`` whatever the model labelled it: it names the goal's focus
+    (its drug or topic) and a candidate cause (a gene, allele or marker: :func:`~hypoforge.agents.quality.factors`),
+    its title asks the goal's question when the goal asks whether a drug works or harms (a
+    prevention trial that mentions "benefit" is not a study of response), and it does not report
+    that its causes have no effect (:func:`reports_no_cause`).
+
+    Qwen labelled the two MTHFR studies of methotrexate response "background" on the demo goal
+    (2026-11-29), so the demo wrote one hypothesis from six passages.
+    """
+    text = f"{e.title} {e.passage}"
+    focus = q.focus_terms(goal)
+    asked = q.question_kinds(goal)
+    return bool(q.factors(text) and (not focus or q.content_terms(text) & focus) and (not asked or asked & q.question_kinds(e.title))
+                and not reports_no_cause(goal, e))
+
+
+def reports_no_cause(goal: str, e: Evidence) -> bool:
+    """Whether every gene a record names is one it reports has no bearing on the goal's question
+    (:func:`~hypoforge.agents.quality.null_causes`): evidence against a cause, not an anchor for one.
+    Both MTHFR records the demo retrieved found no effect on methotrexate response."""
+    text = f"{e.title}. {e.passage}"
+    named = q.genes(text)
+    return bool(named) and named <= q.null_causes(text, goal)
 
 
 def key_sentence(goal: str, passage: str, embed=None) -> str:
@@ -205,8 +251,9 @@ def key_sentence(goal: str, passage: str, embed=None) -> str:
 
 
 def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[str]]:
-    """Relevant passages (by the reading) that share a focus term with the goal and, when the goal asks
-    whether a drug works or harms, do not report only on the other question; and the focus terms.
+    """Relevant passages (by the reading) that share a focus term with the goal, do not report that
+    their causes have no effect (:func:`reports_no_cause`) and, when the goal asks whether a drug
+    works or harms, do not report only on the other question; and the focus terms.
 
     For "why do patients not respond to methotrexate?" a methotrexate study that reports only side
     effects is context, not an anchor (a study of drug efflux that names neither question may anchor): a small model writes about whatever its anchor reports. The
@@ -221,32 +268,37 @@ def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[st
         text = f"{e.title} {e.passage}"
         reports = q.question_kinds(text)
         other_question = bool(asked and reports and not asked & reports)
-        return bool(e.relevant and (not focus or q.content_terms(text) & focus) and not other_question)
+        return bool(e.relevant and (not focus or q.content_terms(text) & focus) and not other_question
+                    and not reports_no_cause(goal, e))
 
     ranked = sorted((e for e in read if anchors(e)), key=lambda e: -len(q.factors(f"{e.title} {e.passage}")))
     return diverse(ranked), focus
 
 
 def diverse(anchors: list[Evidence]) -> list[Evidence]:
-    """``anchors`` with those naming only factors an earlier anchor names moved to the end.
+    """``anchors`` without those naming only genes an earlier anchor names
+    (:func:`~hypoforge.agents.quality.genes`), whichever variant each reports (C677T, rs1801131).
 
-    Two MTHFR studies as the first two anchors gave two MTHFR hypotheses, the second rewritten
-    as a twin and flagged; an anchor with a factor of its own (TPMT after MTHFR) goes first.
-    Anchors that name no factor keep their place.
+    Two MTHFR studies as anchors gave two MTHFR hypotheses, the second rewritten as a twin and
+    flagged (2026-11-29); such a record stays evidence and may be a bridge. Anchors that name no
+    factor are kept.
     """
     seen: set[str] = set()
-    first, later = [], []
+    kept = []
     for e in anchors:
-        names = q.factors(f"{e.title} {e.passage}")
-        (later if names and names <= seen else first).append(e)
+        names = q.genes(f"{e.title} {e.passage}")
+        if not names or not names <= seen:
+            kept.append(e)
         seen |= names
-    return first + later
+    return kept
 
 
 def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:
-    """The candidate sharing the most biomedical entities with ``anchor`` (beyond the goal's own and
-    the setting's: two records sharing only "rheumatoid arthritis" share no link), and what they share."""
-    mine = q.biomedical_terms(f"{anchor.title} {anchor.passage}") - q.biomedical_terms(goal) - q.setting_terms()[0]
+    """The candidate sharing the most biomedical entities with ``anchor`` (beyond the goal's own, the
+    setting's and general biology's: two records sharing only "rheumatoid arthritis" or "genotype"
+    share no link), and what they share."""
+    general = {q.norm(w) for w in q.GENERAL_BIOLOGY}
+    mine = q.biomedical_terms(f"{anchor.title} {anchor.passage}") - q.biomedical_terms(goal) - q.setting_terms()[0] - general
     best: tuple[int, Evidence | None, set[str]] = (0, None, set())
     for c in candidates:
         if c.key == anchor.key:
@@ -283,8 +335,9 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     notes: list[str] = []
     if len(anchors) < wanted:
         notes.append(
-            f"{len(anchors)} of {len(read)} retrieved passages bear on the goal, so {len(anchors)} of the {wanted} requested "
-            "hypotheses were written (each needs its own relevant anchor); index more literature on the goal for more."
+            f"{len(anchors)} of {len(read)} retrieved passages can anchor a hypothesis, so {len(anchors)} of the {wanted} requested "
+            "hypotheses were written (each needs its own anchor: a relevant record that does not report its causes to have "
+            "no effect and names a gene no earlier anchor names); index more literature on the goal for more."
         )
     others = list(hypotheses(state, active_only=True).values())
     profile = profile_for(deps)

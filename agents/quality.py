@@ -786,3 +786,100 @@ def strip_bad_keys(text: str, records: Mapping[str, str]) -> tuple[str, list[str
             sentence = re.sub(r"\s+([.,;])", r"\1", re.sub(r"\s{2,}", " ", sentence)).strip()
         fixed.append(sentence)
     return " ".join(s for s in fixed if s), removed
+
+
+# A sentence denying a finding: "does not raise", "did not differ", "doesn't", "no significant
+# difference", "failed to". Used on answers, whose records must deny it too.
+_DENIAL = re.compile(
+    r"\b(?:(?:do|does|did|is|are|was|were|has|have|had|can|could|may|might|would|will)\s+not\b|cannot\b|\w+n't\b"
+    r"|no\s+(?:significant\s+|additional\s+|further\s+|clear\s+|added\s+)?(?:difference|effect|benefit|improvement|increase|gain"
+    r"|change|association|advantage|impact)|fail(?:s|ed)?\s+to\b)",
+    re.IGNORECASE)
+
+
+def denial(text: str) -> str | None:
+    """The first sentence of ``text`` that denies a finding ("does not raise remission rates"), if any."""
+    return next((s for s in _SENTENCE.split(text) if _DENIAL.search(s)), None)
+
+
+def denies_unreported(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
+    """An answer that denies what its cited records report: it says "does not", "no difference"
+    or "failed to" while none of ``records`` (key: title and passage) denies anything.
+
+    /ask answered "Adding low-dose prednisone to methotrexate does not raise remission rates in
+    early RA" citing the trial titled "Low-dose prednisone improves ... remission rates" (bench,
+    2026-11-29). A record that denies something somewhere passes: the check is one-sided, so a true
+    negative answer is never rejected.
+    """
+    said = denial(text)
+    if said is None or not records or any(_DENIAL.search(r) for r in records.values()):
+        return []
+    return [Failure(check="faithful", field=field,
+                    detail=f"says {said!r}, but {', '.join(records)} report{'s' if len(records) == 1 else ''} no negative finding")]
+
+
+# ---------------------------------------------------------------- null findings
+
+_VARIANT = re.compile(r"RS\d+|[ACGT]\d+[ACGT]|-?\d+[ACGT/]+")
+
+
+def genes(text: str) -> set[str]:
+    """The factors ``text`` names without their variants (MTHFR, not C677T or rs1801133): two
+    records on one gene are one candidate cause, whichever variant each reports."""
+    return {f for f in factors(text) if not _VARIANT.fullmatch(f)}
+
+
+# A clause saying a factor has no bearing on an outcome: "not with altered efficacy", "Neither
+# variant affected response", "no association with", "did not predict". "Did not respond" is the
+# outcome itself (non-responders), not a null finding.
+_NULL_FINDING = re.compile(
+    r"\b(?:not\s+(?:with|associated|related|linked|correlated|predictive|significant)|neither\b"
+    r"|no\s+(?:significant\s+|clear\s+|consistent\s+)?(?:effect|association|difference|relationship|correlation|influence|impact|role)"
+    r"|(?:did|does|do|was|were|is|are)\s+not\s+(?:affect|predict|influence|correlat|differ|relat|associat|alter|change|modif|determin)"
+    r"|fail(?:s|ed)?\s+to\s+(?:predict|affect|influence|show|find|detect|confirm|replicate))",
+    re.IGNORECASE)
+_CLAUSE = re.compile(r";|,?\s+(?:but|whereas|while|although)\s+|,\s+and\s+")
+#: A clause naming no gene speaks of its sentence's or record's genes only through these words.
+_GENETIC = re.compile(r"\b(?:variants?|polymorphisms?|snps?|genotypes?|alleles?|mutations?|carriers?)\b", re.IGNORECASE)
+
+
+def null_causes(record: str, goal: str) -> set[str]:
+    """The genes ``record`` reports as having no bearing on the question ``goal`` asks (response or
+    toxicity): those named in a clause on that question that denies an effect, or, when the clause
+    names none but its sentence speaks of variants or genotypes ("Neither variant affected response"), those of
+    its sentence or else of the record ("Sex did not influence outcome" is about no gene).
+
+    The demo's MTHFR records say "associated with more toxicity but not with altered efficacy"
+    and "Neither variant affected response"; Qwen built "MTHFR 677TT patients are less likely to
+    respond" on them (2026-11-29). For a toxicity goal the first is no null finding: the clause on
+    toxicity reports an effect.
+    """
+    asked = question_kinds(goal)
+    if not asked:
+        return set()
+    out: set[str] = set()
+    for sentence in _SENTENCE.split(record):
+        for clause in _CLAUSE.split(sentence):
+            if asked & question_kinds(clause) and _NULL_FINDING.search(clause):
+                if factors(clause):  # "A1298C was not associated with response" clears that variant, not MTHFR
+                    out |= genes(clause)
+                elif _GENETIC.search(sentence):
+                    out |= genes(sentence) or genes(record)
+    return out
+
+
+def contradicts_record(field: str, text: str, records: Mapping[str, str], goal: str) -> list[Failure]:
+    """``text`` (a statement, or a chain step on the goal's question) blames a gene that one of
+    ``records`` (key: title and passage) reports has no bearing on that question, without itself
+    saying so."""
+    named = genes(text)
+    if not named or _NULL_FINDING.search(text) or _DENIAL.search(text):
+        return []
+    for key, record in records.items():
+        against = named & null_causes(record, goal)
+        if against:
+            kind = " or ".join(sorted(question_kinds(goal)))
+            return [Failure(check="grounded", field=field,
+                            detail=f"blames {', '.join(sorted(against))}, but {key} reports no effect of it on {kind}; "
+                                   "build on a cause a record reports, or say that the record found none")]
+    return []

@@ -167,7 +167,9 @@ def main() -> None:
     answered = []
     for question, key in QUESTIONS:
         a = answer(deps, question, goal=GOALS[0])
-        answered.append({"question": question, "grounded": a.grounded, "cites_expected": key in [c.key for c in a.citations], "text": a.text})
+        records = {c.key: f"{c.title}. {c.text}" for c in a.citations}
+        answered.append({"question": question, "grounded": a.grounded, "cites_expected": key in [c.key for c in a.citations], "text": a.text,
+                         "faithful": not q.denies_unreported("answer", a.text, records)})
 
     print(f"\n{'check':<14}" + "".join(f"{s:>20}" for s in SETS))
     for c in (*q.CHECKS, "all"):
@@ -181,7 +183,8 @@ def main() -> None:
     print(f"{'grounded mean':<14}" + "".join(f"{means[s]:>19.2f} " for s in SETS))
     print(f"{'proposals':<14}" + "".join(f"{len(rows[s]):>20}" for s in SETS))
     print(f"/ask: {sum(a['grounded'] for a in answered)}/{len(answered)} answered from the index "
-          f"({sum(a['cites_expected'] for a in answered)} citing the expected record)")
+          f"({sum(a['cites_expected'] for a in answered)} citing the expected record, "
+          f"{sum(not a['faithful'] for a in answered)} denying what their records report)")
     if args.details:
         args.details.write_text(json.dumps({"goals": details, "ask": answered}, indent=2, ensure_ascii=False))
     share = {s: (sum(r["all"] for r in rows[s]) / len(rows[s]) if rows[s] else 0.0) for s in SETS}

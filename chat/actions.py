@@ -26,8 +26,9 @@ from typing import Annotated, Any
 from hypoforge import prompts
 from hypoforge.agents.calls import Tally, new_id
 from hypoforge.agents.deps import Deps
+from hypoforge.agents.drafting import semantic_embed
 from hypoforge.agents.evolver import evolve_one
-from hypoforge.agents.generator import passage_text
+from hypoforge.agents.generator import key_sentence, passage_text
 from hypoforge.agents.models import (
     ArgumentDraft,
     CitationKey,
@@ -35,7 +36,7 @@ from hypoforge.agents.models import (
     JudgementDraft,
     Review,
 )
-from hypoforge.agents.quality import trim_to_boundary
+from hypoforge.agents.quality import denies_unreported, trim_to_boundary
 from hypoforge.agents.state import State, dump, hypotheses
 from hypoforge.agents.tournament import Match
 from hypoforge.errors import UserError
@@ -200,6 +201,10 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
 
     ``proposals`` (report proposals, best first) make the question one *about* them: their text is
     shown to the model and the passages they cite are added to the candidates.
+
+    An answer that denies what its cited records report (:func:`~hypoforge.agents.quality.denies_unreported`)
+    is asked for once more with the denial named; one that still does is replaced by the first
+    record's sentence that bears most on the question, quoted as that record's finding.
     """
     question = " ".join(question.split())
     if not question:
@@ -219,20 +224,33 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
     # When a retrieved passage plainly addresses the question, the model is not offered "no
     # evidence": a small model otherwise declines questions its passages answer.
     must_answer = bool(addressing(deps, question, found))
-    draft = tally.ask(
-        base,
-        prompts.render(
-            "answer", question=question, ranking=ranking, must_answer=must_answer,
-            passages=[{"key": p.key, "title": p.title, "text": passage_text(deps.retriever, p, question)} for p in candidates.values()],
-        ),
-        AnsweredDraft if must_answer else AnswerDraft,
-        keys=keys,
-        max_tokens=260,
-    )
+    shown = {p.key: passage_text(deps.retriever, p, question) for p in candidates.values()}
+    correction = ""
+    for _attempt in range(2):
+        draft = tally.ask(
+            base,
+            prompts.render(
+                "answer", question=question, ranking=ranking, must_answer=must_answer, correction=correction,
+                passages=[{"key": p.key, "title": p.title, "text": shown[p.key]} for p in candidates.values()],
+            ),
+            AnsweredDraft if must_answer else AnswerDraft,
+            keys=keys,
+            max_tokens=260,
+        )
+        cited = [candidates[c] for c in dict.fromkeys(draft.citations)]
+        if not getattr(draft, "supported", True) or not cited:
+            tally.update()
+            return Answer(question=question, grounded=False, text=NO_EVIDENCE, considered=len(candidates))
+        # An answer that ran to its cap keeps its whole sentences; the bench stored "...to produce remissi".
+        text = trim_to_boundary(" ".join(draft.answer.split()), ANSWER_CHARS, clauses=False, keep=0.0)
+        wrong = denies_unreported("answer", text, {p.key: f"{p.title}. {shown[p.key]}" for p in cited})
+        if not wrong:
+            break
+        correction = wrong[0].detail
+    else:
+        # Asked twice, the answer still denies what its records report: quote what the first record found.
+        first = cited[0]
+        text = f"{first.key} reports: {key_sentence(question, shown[first.key], semantic_embed(deps))}"
+        cited = [first]
     tally.update()
-    cited = [candidates[c] for c in dict.fromkeys(draft.citations)]
-    if not getattr(draft, "supported", True) or not cited:
-        return Answer(question=question, grounded=False, text=NO_EVIDENCE, considered=len(candidates))
-    # An answer that ran to its cap keeps its whole sentences; the bench stored "...to produce remissi".
-    text = trim_to_boundary(" ".join(draft.answer.split()), ANSWER_CHARS, clauses=False, keep=0.0)
     return Answer(question=question, grounded=True, text=text, citations=cited, considered=len(candidates))

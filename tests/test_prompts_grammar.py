@@ -16,7 +16,7 @@ SAMPLE = {
     "goal": "g", "constraints": ["c"], "focus": ["f"], "evidence": [{"key": "PMID:1", "title": "t", "bearing": "b"}],
     "passages": [{"key": "PMID:1", "title": "t", "text": "x", "passage": "x"}], "existing": ["e"], "anchor": {"key": "PMID:1", "title": "t", "bearing": "b", "passage": "p"}, "lessons": ["l"],
     "hypothesis": "h", "side": "A", "previous": "p", "a": "a", "b": "b", "arguments": ["x"], "strategy": "refine",
-    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"],
+    "parents": [{"text": "t", "weaknesses": "w"}], "reviews": ["r"], "ranking": ["t"], "correction": "said x",
     "tools": [{"name": "chem.describe", "description": "d"}], "purpose": "p", "question": "q",
     "words": 20, "partner": {"key": "PMID:2", "title": "t2", "passage": "x2"}, "shared": "ABCB1", "form": "f", "flags": ["x"], "entities": ["ABCB1"],
     "must_answer": True, "profile": m.PROFILES["rich"], "roles": [{"name": "cause", "text": "c"}, {"name": "effect", "text": "e"}], "example": "e", "failures": ["f"], "draft": "d", "fields": ["title"], "too_long": ["p1"], "write": True,

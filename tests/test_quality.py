@@ -508,3 +508,48 @@ def test_a_readout_carrying_its_own_comparison_is_not_whole():
     assert [f.field for f in fails] == ["predictions[1].readout"] and "comparison" in fails[0].detail
     assert q.prediction_parts("predictions[1]", "Methotrexate clearance is lower in non-responders than in responders.",
                               readout_cap=88, comparison_cap=104) == []
+
+
+# The demo's records (starter pack, 2026-11-29), as the generator showed them.
+MTHFR_META = ("Association Between MTHFR C677T Polymorphism and Methotrexate Treatment Outcome in Rheumatoid Arthritis Patients. "
+              "This meta-analysis pooled 16 studies on methotrexate efficacy and 25 on methotrexate toxicity in RA to examine the MTHFR "
+              "C677T polymorphism. The variant was associated with more toxicity but not with altered efficacy, and the 677TT genotype was "
+              "tied to overall toxicity in both East Asian and Caucasian groups.")
+MTHFR_YEAR = ("MTHFR functional genetic variation and methotrexate treatment response in rheumatoid arthritis: a meta-analysis. "
+              "Two functional MTHFR variants, rs1801131 and rs1801133, were tested for association with response to methotrexate "
+              "monotherapy. Neither variant affected response or the chance of low disease activity.")
+RFC1 = ("A single nucleotide polymorphism of reduced folate carrier 1 predicts methotrexate efficacy in Japanese patients with rheumatoid "
+        "arthritis. G-allele carriers may take up less methotrexate into cells and respond less, so RFC1 genotype was proposed as a predictor.")
+
+
+def test_a_record_finding_no_effect_of_a_gene_on_the_question_is_read_as_such():
+    response = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
+    toxicity = "Why do some rheumatoid arthritis patients get liver injury on methotrexate?"
+    assert q.null_causes(MTHFR_META, response) == {"MTHFR"}
+    assert q.null_causes(MTHFR_META, toxicity) == set(), "its clause on toxicity reports an effect"
+    assert q.null_causes(MTHFR_YEAR, response) == {"MTHFR"}, "'Neither variant' speaks of the record's gene"
+    assert q.null_causes(RFC1, response) == set()
+    assert q.null_causes("Response to TNF inhibitors in RA. Sex did not influence outcome.", response) == set(), "about no gene"
+    assert q.null_causes("MTHFR C677T was tied to poor response, whereas A1298C was not associated with response.", response) == set(), \
+        "one variant cleared, not the gene"
+    assert q.null_causes("Patients who did not respond to methotrexate carried ATIC 347GG more often.", response) == set(), \
+        "non-response is the outcome, not a null finding"
+
+
+def test_a_statement_blaming_a_gene_its_record_cleared_fails_grounded():
+    goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
+    bad = "Patients with MTHFR 677TT genotypes are less likely to respond to methotrexate, as this variant reduces its uptake."
+    f = q.contradicts_record("statement", bad, {"PMID:24624914": MTHFR_YEAR}, goal)
+    assert f and f[0].check == "grounded" and "MTHFR" in f[0].detail and "PMID:24624914" in f[0].detail
+    assert q.contradicts_record("statement", bad, {"PMID:22971639": RFC1}, goal) == [], "a record that reports an effect backs it"
+    assert q.contradicts_record("statement", "RFC1 80GG carriers take up less methotrexate and respond less.",
+                                {"PMID:24624914": MTHFR_YEAR, "PMID:22971639": RFC1}, goal) == []
+    assert q.contradicts_record("statement", "MTHFR variants do not affect response; RFC1 80GG carriers respond less.",
+                                {"PMID:24624914": MTHFR_YEAR}, goal) == [], "saying the record's null finding is no contradiction"
+    # wired into the hypothesis check: the demo's MTHFR statement citing the meta-analysis that found no effect
+    ev = {**EVIDENCE, "PMID:24624914": Evidence(key="PMID:24624914", title=MTHFR_YEAR.split(". ")[0], passage=MTHFR_YEAR)}
+    h = good().model_copy(update={"statement": bad, "citations": [*good().citations, "PMID:24624914"],
+                                  "chain": [*good().chain, ChainStep(claim="MTHFR 677TT carriers respond less to methotrexate", key="PMID:24624914")]})
+    fails = [str(f) for f in check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL)) if f.check == "grounded"]
+    assert any(f.startswith("grounded (statement): blames MTHFR") for f in fails)
+    assert any(f.startswith("grounded (chain[3]): blames MTHFR") for f in fails)

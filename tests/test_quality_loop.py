@@ -328,6 +328,21 @@ def test_flagged_proposals_rank_by_how_many_checks_they_fail(tmp_path):
     assert report.proposals[1].elo > report.proposals[0].elo
 
 
+def test_a_record_naming_the_drug_a_cause_and_the_question_bears_on_the_goal_whatever_its_label():
+    """The demo goal's MTHFR response studies were labelled background by Qwen (2026-11-29)."""
+    from hypoforge.agents.generator import bears_on
+    from hypoforge.agents.models import Evidence
+
+    def ev(title, passage=""):
+        return Evidence(key="PMID:1", title=title, passage=passage, relevant=False)
+
+    assert bears_on(GOAL, ev("MTHFR functional genetic variation and methotrexate treatment response in rheumatoid arthritis"))
+    assert not bears_on(GOAL, ev("Methotrexate treatment response in rheumatoid arthritis")), "no candidate cause"
+    assert not bears_on(GOAL, ev("MTHFR variation and methotrexate side effects in rheumatoid arthritis")), "the other question"
+    assert not bears_on(GOAL, ev("MTHFR variation and leflunomide response")), "not the goal's drug"
+    assert not bears_on(GOAL, ev("Rituximab pharmacokinetics in methotrexate-refractory RA", "B-cell levels were analysed.")), "no gene"
+
+
 def test_anchors_with_a_factor_of_their_own_come_before_repeats():
     from hypoforge.agents.generator import anchors_for
     from hypoforge.agents.models import Evidence
@@ -342,7 +357,13 @@ def test_anchors_with_a_factor_of_their_own_come_before_repeats():
             ev("PMID:3", "ABCC2 and methotrexate liver injury. ABCC2 variants raised liver enzymes on methotrexate."),
             ev("PMID:4", "Long-term methotrexate liver biopsies. Few patients developed fibrosis on methotrexate.")]
     anchors, _ = anchors_for(goal, read)
-    assert [a.key for a in anchors] == ["PMID:1", "PMID:3", "PMID:4", "PMID:2"]
+    assert [a.key for a in anchors] == ["PMID:1", "PMID:3", "PMID:4"], "a second MTHFR study is evidence, not an anchor"
+    # one gene, another variant: still a repeat (the demo's two MTHFR studies, C677T and rs1801131)
+    read[1] = ev("PMID:2", "MTHFR rs1801131 again. Methotrexate hepatotoxicity was commoner in MTHFR rs1801131 carriers.")
+    assert [a.key for a in anchors_for(goal, read)[0]] == ["PMID:1", "PMID:3", "PMID:4"]
+    # a study finding its gene has no effect on the question anchors nothing (the demo's MTHFR meta-analysis)
+    read[2] = ev("PMID:3", "ABCC2 and methotrexate liver injury. ABCC2 variants were not associated with liver toxicity on methotrexate.")
+    assert [a.key for a in anchors_for(goal, read)[0]] == ["PMID:1", "PMID:4"]
 
 
 def test_a_copy_is_named_without_its_words_in_the_revision():
@@ -429,9 +450,13 @@ def test_records_sharing_only_the_setting_are_no_bridge():
     dose = Evidence(key="PMID:24472261", title="Dose optimization of infliximab in patients with rheumatoid arthritis",
                     passage="Infliximab dose escalation in rheumatoid arthritis disease.", relevant=True)
     assert bridge_partner(snp, [snp, dose], goal) == (None, "")
-    ada = Evidence(key="PMID:9", title="Promoter polymorphism and anti-drug antibodies", passage="The -308 promoter polymorphism and antibodies.", relevant=True)
-    partner, shared = bridge_partner(snp, [snp, dose, ada], goal)
-    assert partner is ada and shared == "polymorphism"
+    # the demo (2026-11-29): a bridge that shared only "genotype"; general biology is no link either
+    poly = Evidence(key="PMID:8", title="Promoter polymorphism and anti-drug antibodies", passage="The promoter polymorphism and antibodies.", relevant=True)
+    assert bridge_partner(snp, [snp, dose, poly], goal) == (None, "")
+    il6 = snp.model_copy(update={"passage": "The -308 promoter polymorphism raised IL-6 and predicted response in rheumatoid arthritis disease."})
+    ada = Evidence(key="PMID:9", title="IL-6 and anti-drug antibodies", passage="Serum IL-6 rose with anti-drug antibodies.", relevant=True)
+    partner, shared = bridge_partner(il6, [il6, dose, poly, ada], goal)
+    assert partner is ada and shared == "IL-6"
 
 
 # A structured abstract whose retrieved chunk would be its aims and methods; the genes are in its results.
@@ -522,3 +547,39 @@ def test_a_step_citing_the_wrong_record_is_rekeyed_without_a_call_and_the_report
     assert "grounded" in p.revised and not [f for f in p.flags if f.startswith("grounded")]
     fixes = [c.messages[-1]["content"] for c in llm.calls if c.schema == "HypothesisFix"]
     assert not any("grounded (" in f for f in fixes), "a misattributed key costs no revision call"
+
+
+def test_an_answer_denying_what_its_record_reports_is_asked_again_then_quoted(tmp_path):
+    """Bench /ask (2026-11-29): 'does not raise remission rates' citing the trial whose title says prednisone improves them."""
+    from hypoforge.agents import quality as q
+
+    trial = Record(key="PMID:22584017", pmid="22584017", title="Low-dose oral prednisone improves clinical and ultrasonographic remission rates in early rheumatoid arthritis",
+                   abstract="Patients starting methotrexate were randomised to low-dose prednisone or placebo. Remission was more frequent with prednisone than with placebo at one year.")
+    question = "does adding low-dose prednisone to methotrexate raise remission rates in early RA?"
+    assert q.denies_unreported("answer", "Adding prednisone does not raise remission rates.", {trial.key: trial.title})
+    assert not q.denies_unreported("answer", "Adding prednisone raises remission rates.", {trial.key: trial.title})
+    assert not q.denies_unreported("answer", "Prednisone did not change remission.", {"PMID:1": "Prednisone did not change remission rates."}), \
+        "a record that denies it backs the denial"
+
+    def scripted(*answers):
+        shown = []
+
+        def script(messages, schema, keys):
+            shown.append(messages[-1]["content"])
+            return {"citations": [trial.key], "answer": answers[min(len(shown), len(answers)) - 1]}
+        return script, shown
+
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    wrong = "Adding low-dose prednisone to methotrexate does not raise remission rates in early RA."
+    script, shown = scripted(wrong, "Adding low-dose prednisone raised remission rates at one year.")
+    _, deps = make(tmp_path, ScriptedLLM(responder=script), retriever=MemoryRetriever([trial]))
+    a = actions.answer(deps, question)
+    assert len(shown) == 2 and "does not raise remission rates" in shown[1] and "reports no negative finding" in shown[1]
+    assert a.grounded and a.text == "Adding low-dose prednisone raised remission rates at one year."
+
+    script, shown = scripted(wrong, wrong)
+    _, deps = make(tmp_path / "again", ScriptedLLM(responder=script), retriever=MemoryRetriever([trial]))
+    a = actions.answer(deps, question)
+    assert len(shown) == 2 and a.grounded and [c.key for c in a.citations] == [trial.key]
+    assert a.text.startswith("PMID:22584017 reports: ") and "does not" not in a.text and "prednisone" in a.text
