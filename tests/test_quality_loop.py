@@ -583,3 +583,31 @@ def test_an_answer_denying_what_its_record_reports_is_asked_again_then_quoted(tm
     a = actions.answer(deps, question)
     assert len(shown) == 2 and a.grounded and [c.key for c in a.citations] == [trial.key]
     assert a.text.startswith("PMID:22584017 reports: ") and "does not" not in a.text and "prednisone" in a.text
+
+
+def test_studies_of_a_cause_further_down_the_cause_query_join_the_evidence(tmp_path):
+    """The demo's six interleaved records held one study of a cause of non-response; the starter pack
+    held the ATIC model and a positive MTHFR study further down the cause query's list."""
+    from types import SimpleNamespace
+
+    from hypoforge.agents.generator import CAUSE_EXTRA, retrieve
+    from hypoforge.agents.settings import IndexSettings
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    def rec(n, title, abstract):
+        return Record(key=f"PMID:{n}", pmid=str(n), title=title, abstract=abstract)
+
+    general = [rec(100 + i, f"Why patients respond to methotrexate survey {i}", "Why do a third of rheumatoid arthritis patients not respond "
+                   "to methotrexate? A survey of prescribing habits.") for i in range(3)]
+    causes = [rec(201, "ATIC variants and methotrexate response", "ATIC 347GG carriers responded less to methotrexate."),
+              rec(202, "MTHFR variants and methotrexate response", "MTHFR variants were not associated with methotrexate response."),
+              rec(203, "DHFR variants and methotrexate response", "DHFR carriers responded less to methotrexate."),
+              rec(204, "FPGS variants and methotrexate response", "FPGS carriers responded less to methotrexate."),
+              rec(205, "Methotrexate response and disease duration", "Methotrexate response fell with disease duration.")]
+    settings = Settings(data_dir=tmp_path, index=IndexSettings(k=2))
+    deps = SimpleNamespace(retriever=MemoryRetriever([*general, *causes]), settings=settings)
+    found = [e.key for e in retrieve({"goal": GOAL, "run_id": "r"}, deps)]
+    assert len(found) == 2 + CAUSE_EXTRA
+    extra = found[2:]
+    # the null MTHFR study and the study naming no cause are left out; two cause studies join
+    assert "PMID:202" not in extra and "PMID:205" not in extra and set(extra) <= {"PMID:201", "PMID:203", "PMID:204"}
