@@ -82,6 +82,10 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, s in enumerate(h.chain, start=1):
         if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
+    # A variant moved to another gene ("TPMT A1298C": an MTHFR variant in the records).
+    for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
+                       *((f"predictions[{i}]", p) for i, p in enumerate(h.predictions, start=1))):
+        out += q.variants_belong(name, text, texts)
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")
@@ -187,8 +191,10 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
 
     def make(draft: Any) -> tuple[Hypothesis, list[q.Failure], bool]:
         h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
-        # A statement whose second sentence ran to the cap keeps its whole first sentence.
-        h = h.model_copy(update={"statement": q.whole_sentences(h.statement, profile.cap(profile.statement_words))})
+        # A statement whose second sentence ran to the cap keeps its whole first sentence; one the
+        # model ended on a whole word without a stop gets its stop.
+        cap = profile.cap(profile.statement_words)
+        h = h.model_copy(update={"statement": q.closed(q.whole_sentences(h.statement, cap), cap)})
         h, moved = rekey(h, texts, goal)
         return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed), moved
 

@@ -9,7 +9,8 @@ The nine checks (the issue's eight, and ``specific`` from its title; names as in
 
 * ``complete``   no field ends mid-word or mid-sentence; no field sits at its character cap.
 * ``specific``   the statement proposes a cause the goal does not already name (a gene, cell,
-                 molecule, exposure), and proposes it: it does not report what a study found.
+                 molecule, exposure), and proposes it: it does not report what a study found,
+                 and says how the cause works rather than stating an association.
 * ``distinct``   predictions pairwise distinct; mechanism adds to the statement; proposals differ.
 * ``read``       every retrieved passage has a non-empty reading (checked on evidence, not here).
 * ``on_goal``    the proposal shares a focus term with the goal (and, with a semantic embedder,
@@ -46,7 +47,7 @@ KEY_IN_TEXT = re.compile(r"\b(?:PMID:\s?\d+|DOI:10\.\S+[^\s.,;:)\]]|H:[0-9a-f]{1
 #: What a check failing on several hypotheses teaches the next drafts (the meta-review's lessons).
 CHECK_LESSONS = {
     "complete": "Fields ran past their word limit and were cut off: keep every field well inside it.",
-    "specific": "Statements restated the goal or reported a study: name the cause you propose (a gene, cell, molecule or exposure).",
+    "specific": "Statements restated the goal or reported a study: name the cause you propose (a gene, cell, molecule or exposure) and say how it works.",
     "distinct": "Chains restated the statement or repeated themselves: each step must add a new mechanism.",
     "on_goal": "Statements drifted from the goal's question: answer exactly what the goal asks.",
     "grounded": "Chains named entities their cited records do not: build each step from its record.",
@@ -319,6 +320,18 @@ def whole_sentences(text: str, cap: int) -> str:
     return trim_to_boundary(text, cap, clauses=False, last_word=False) or text
 
 
+def closed(text: str, cap: int) -> str:
+    """``text`` with a full stop added when it ends on a whole word inside its cap, not a dangling
+    one: the model closed the string there itself, so only the stop is missing ("ATIC
+    polymorphisms predict methotrexate response in rheumatoid arthritis", the demo). Text at its cap
+    or ending on a dangling word is returned as it is, for :func:`complete` to fail."""
+    t = text.rstrip()
+    w = words(t)
+    if t and t[-1].isalnum() and len(t) < cap - 1 and w and w[-1] not in DANGLING:
+        return t + "."
+    return text
+
+
 _RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
 # Words of a result or a comparison, which a readout must leave to the direction and comparison fields:
 # "Methotrexate clearance in responders vs. non-responders" read "... is lower in responders vs. non-responders".
@@ -401,15 +414,35 @@ def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Fai
 def specific(goal: str, statement: str) -> list[Failure]:
     """The statement names a candidate cause the goal does not (a biomedical term or a gene, allele or
     marker symbol beyond the goal's own words and the setting; or a rare word, one not in the
-    embedding model's everyday vocabulary: folinic, thioguanine), and proposes it rather than
-    reporting a study ("a longitudinal study found that a third do not respond" restates the goal)."""
+    embedding model's everyday vocabulary: folinic, thioguanine), proposes it rather than
+    reporting a study ("a longitudinal study found that a third do not respond" restates the goal),
+    and, when it states an association (:data:`_ASSOCIATION`: associated with, predicts, more
+    likely, higher risk, better response), also says how the cause works (:data:`_EXPLAINS`:
+    because, as, by, through, which...)."""
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
     if not proposed_causes(goal, statement):
         return [Failure(check="specific", field="statement",
                         detail="names no cause beyond the goal's own words; name the gene, cell, molecule or exposure you propose")]
+    if _ASSOCIATION.search(statement) and not _EXPLAINS.search(statement):
+        return [Failure(check="specific", field="statement",
+                        detail="states an association without saying how it comes about; add 'because ...' with the step that explains it")]
     return []
+
+
+# A statement of association: what a study reports ("The MTHFR 677T allele is associated with
+# higher methotrexate response", "ATIC polymorphisms predict methotrexate response": the demo,
+# 2026-11-29), unless it also says how the cause works (_EXPLAINS: "... because spring chloride
+# suppresses their reproduction", "..., as this variant reduces uptake", "... by raising efflux").
+# A causal verb ("folinic acid blunts the antifolate effect") is already an explanation.
+_ASSOCIATION = re.compile(
+    r"\b(?:associated with|associations? (?:with|between)|linked (?:to|with)|correlat\w* with|predicts?|predicted|predictive of|predictors? of"
+    r"|(?:more|less) likely|(?:higher|lower|greater|increased|reduced|elevated) (?:risk|odds|likelihood|chance)|risk factors?"
+    r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
+    re.IGNORECASE)
+_EXPLAINS = re.compile(r"\b(?:because|since|as|by|through|via|so|thus|hence|which|leading|due to|owing to|resulting in|causing|so that)\b",
+                       re.IGNORECASE)
 
 
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
@@ -808,11 +841,17 @@ def denies_unreported(field: str, text: str, records: Mapping[str, str]) -> list
 
     /ask answered "Adding low-dose prednisone to methotrexate does not raise remission rates in
     early RA" citing the trial titled "Low-dose prednisone improves ... remission rates" (bench,
-    2026-11-29). A record that denies something somewhere passes: the check is one-sided, so a true
-    negative answer is never rejected.
+    2026-11-29). A record with a denying sentence about the same things (two shared content words)
+    backs it. The check is one-sided: a positive answer contradicting a negative record passes.
     """
     said = denial(text)
-    if said is None or not records or any(_DENIAL.search(r) for r in records.values()):
+    if said is None or not records:
+        return []
+    # A record backs the denial when a sentence of it denies something about the same things (two
+    # content words beyond the setting): the prednisone answer cited a second trial whose "no
+    # significant difference in 28 joint count" shares only "early" with it.
+    about = content_terms(said) - setting_terms()[0]
+    if any(_DENIAL.search(s) and len(content_terms(s) & about) >= 2 for r in records.values() for s in _SENTENCE.split(r)):
         return []
     return [Failure(check="faithful", field=field,
                     detail=f"says {said!r}, but {', '.join(records)} report{'s' if len(records) == 1 else ''} no negative finding")]
@@ -883,3 +922,35 @@ def contradicts_record(field: str, text: str, records: Mapping[str, str], goal: 
                             detail=f"blames {', '.join(sorted(against))}, but {key} reports no effect of it on {kind}; "
                                    "build on a cause a record reports, or say that the record found none")]
     return []
+
+
+# ---------------------------------------------------------------- variants and their genes
+
+# A gene symbol written with one of its variants: "MTHFR C677T", "TPMT A1298C", "RFC1 G80A", "TPMT *3A",
+# "MTHFR 677TT", "SLC19A1 rs1051266".
+_GENE_VARIANT = re.compile(
+    r"\b(?P<gene>[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]+)?)\s+(?:gene\s+)?(?P<variant>[ACGT]\d{2,5}[ACGT]|rs\d{3,}|\*\d+[A-Z]?|-?\d{2,5}[ACGT]{1,2}\b|\d{2,5}[ACGT]>[ACGT])")
+
+
+def variant_pairs(text: str) -> list[tuple[str, str]]:
+    """The (gene, variant) pairs ``text`` writes side by side, as written."""
+    return [(m.group("gene"), m.group("variant")) for m in _GENE_VARIANT.finditer(text) if _is_gene_like(m.group("gene"))]
+
+
+def variants_belong(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
+    """Each variant ``text`` gives a gene is one the run's records give that gene: when records name
+    the variant but none of them names the gene, the variant was moved to another gene.
+
+    Qwen's TPMT proposals (bench goal 3, 2026-11-29) wrote "TPMT A1298C or NUDT15 C677T genotypes":
+    A1298C and C677T are the MTHFR variants of that run's records. A variant no record names is left
+    to :func:`grounded`.
+    """
+    out: list[Failure] = []
+    for gene, variant in variant_pairs(text):
+        holding = [r for r in records.values() if variant.lower() in r.lower()]
+        if holding and not any(gene.lower() in r.lower() for r in holding):
+            owners = sorted({g for r in holding for g in genes(r)} - {gene.upper()})
+            whose = f" ({', '.join(owners[:2])} in the records)" if owners else ""
+            out.append(Failure(check="grounded", field=field,
+                               detail=f"gives {gene} the variant {variant}, which no record gives it{whose}; use the records' variants of {gene}"))
+    return out

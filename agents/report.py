@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypoforge.agents.models import Review
-from hypoforge.agents.quality import checks_failed
+from hypoforge.agents.models import Evidence, Hypothesis, Review
+from hypoforge.agents.quality import checks_failed, genes, null_causes, question_kinds
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import fit_ratings, order_by_rating
 from hypoforge.files import write_atomic
@@ -38,6 +38,17 @@ class ReportStep(BaseModel):
     key: str
 
 
+class ReportCounter(BaseModel):
+    """A record of the run reporting that a gene the proposal blames has no effect on the goal's question."""
+
+    key: str
+    pmid: str | None
+    title: str
+    year: int | None
+    genes: list[str]
+    question: str = Field(description="The goal's question the record found no effect on (response, toxicity).")
+
+
 class ReportProposal(BaseModel):
     rank: int
     elo: float
@@ -47,6 +58,7 @@ class ReportProposal(BaseModel):
     mechanism: str
     chain: list[ReportStep] = Field(default_factory=list, description="The mechanism as causal steps, each with its citation key.")
     bridge: str | None = Field(None, description="The step that links two records no retrieved record links (literature-based discovery).")
+    against: list[ReportCounter] = Field(default_factory=list, description="Records of the run reporting no effect of a gene the proposal blames.")
     flags: list[str] = Field(default_factory=list, description="Quality checks still failing; a flagged proposal ranks after every proposal that passes.")
     revised: list[str] = Field(default_factory=list, description="Checks that failed on the first draft, which was then revised.")
     predictions: list[str]
@@ -111,6 +123,7 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
                 mechanism=h.mechanism,
                 chain=[ReportStep(claim=c.claim, key=c.key) for c in h.chain],
                 bridge=h.bridge,
+                against=counter_evidence(h, state["goal"], ev, retriever),
                 flags=h.flags,
                 revised=h.revised,
                 predictions=h.predictions,
@@ -149,6 +162,24 @@ def build_report(state: State, *, retriever: Retriever, model: str, llm_stats: d
                   tool_evidence=tools_used, stats=stats)
 
 
+def counter_evidence(h: Hypothesis, goal: str, ev: dict[str, Evidence], retriever: Retriever) -> list[ReportCounter]:
+    """The run's records that report no effect on the goal's question of a gene ``h`` blames
+    (:func:`~hypoforge.agents.quality.null_causes`), cited or not, that resolve in the index.
+
+    The demo's MTHFR proposal rested on the one positive MTHFR study while two meta-analyses retrieved
+    in the same run found no effect on methotrexate response; a reader must see both.
+    """
+    blamed = genes(" ".join([h.statement, *(s.claim for s in h.chain)]))
+    question = " or ".join(sorted(question_kinds(goal)))
+    out = []
+    for key, e in ev.items():
+        against = blamed & null_causes(f"{e.title}. {e.passage}", goal) if blamed else set()
+        record = retriever.get(key) if against else None
+        if record is not None:
+            out.append(ReportCounter(key=key, pmid=record.pmid, title=record.title, year=record.year, genes=sorted(against), question=question))
+    return out
+
+
 def review_line(r: Review) -> str:
     scores = ", ".join(f"{k} {v}" for k, v in r.scores.items())
     line = f"**Review (round {r.round}, {r.verdict}).** {scores}. Strength: {r.strengths} Weakness: {r.weaknesses}"
@@ -176,6 +207,9 @@ def proposal_lines(p: ReportProposal, numbering: dict[str, int], *, heading: str
         lines.append(p.mechanism)
     if p.bridge:
         lines += ["", f"*New link:* {p.bridge}."]
+    if p.against:
+        lines += ["", "**Evidence against.** Records of this run that found no effect of a gene it blames:", ""]
+        lines += [f"- {c.key} ({c.year or 'n.d.'}), *{c.title}*: no effect of {', '.join(c.genes)} on {c.question}." for c in p.against]
     lines += ["", "**Testable predictions.**", ""]
     lines += [f"- {x}" for x in p.predictions]
     if p.flags:

@@ -80,7 +80,7 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
     roles = ("cause", "intermediate", "consequence", "effect") if rich else ("cause", "intermediate", "effect")
     return {
         "title": title,
-        "statement": f"{t1} explains some methotrexate failures (case {salt % 1000}).",
+        "statement": f"{t1} explains some methotrexate failures because of it (case {salt % 1000}).",
         **dict(zip(roles, chain)),
         **{f"prediction{i}": p for i, p in enumerate(preds, start=1)},
     }

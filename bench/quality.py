@@ -162,12 +162,13 @@ def main() -> None:
         print(f"[{n}/{args.goals}] {goal[:70]}: top-3 pass {sum(r['all'] for r in sets['loop top-3'])}/{len(sets['loop top-3'])}, "
               f"single {sum(r['all'] for r in sets['single call'])}/{len(sets['single call'])} ({time.perf_counter() - t0:.0f} s)", flush=True)
 
+    from hypoforge.agents.generator import passage_text
     from hypoforge.chat.actions import answer
 
     answered = []
     for question, key in QUESTIONS:
         a = answer(deps, question, goal=GOALS[0])
-        records = {c.key: f"{c.title}. {c.text}" for c in a.citations}
+        records = {c.key: f"{c.title}. {passage_text(deps.retriever, c, question)}" for c in a.citations}  # as the answer path shows them
         answered.append({"question": question, "grounded": a.grounded, "cites_expected": key in [c.key for c in a.citations], "text": a.text,
                          "faithful": not q.denies_unreported("answer", a.text, records)})
 

@@ -288,7 +288,9 @@ SPECIFIC = [
     ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
      "TPMT genotype explains why some patients cannot tolerate azathioprine.", False),
     (GOAL, "Concurrent folinic acid blunts the antifolate effect of methotrexate in rheumatoid arthritis.", True),
-    (GOAL, "Patients with the full-length KIR2DS4 gene are less likely to respond to methotrexate.", True),
+    # an association alone is what a study reports (relabelled 2026-11-29, with the demo's "associated with"); with how it works it is a hypothesis
+    (GOAL, "Patients with the full-length KIR2DS4 gene are less likely to respond to methotrexate.", False),
+    (GOAL, "Patients with the full-length KIR2DS4 gene are less likely to respond to methotrexate, as their NK cells sustain synovitis.", True),
     (GOAL, "Low erythrocyte MTX polyglutamate levels explain non-response.", True),
     ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
      "TPMT-deficient patients accumulate thioguanine nucleotides in marrow and develop myelosuppression.", True),
@@ -553,3 +555,43 @@ def test_a_statement_blaming_a_gene_its_record_cleared_fails_grounded():
     fails = [str(f) for f in check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL)) if f.check == "grounded"]
     assert any(f.startswith("grounded (statement): blames MTHFR") for f in fails)
     assert any(f.startswith("grounded (chain[3]): blames MTHFR") for f in fails)
+
+
+def test_a_statement_of_association_alone_is_not_specific():
+    """The demo (2026-11-29): 'The MTHFR 677T allele is associated with higher methotrexate response'
+    reports what its study found; a hypothesis says how the cause works."""
+    for association in ("The MTHFR 677T allele is associated with higher methotrexate response in RA patients.",
+                        "ATIC polymorphisms predict methotrexate response in rheumatoid arthritis."):
+        f = q.specific(GOAL, association)
+        assert f and "without saying how it comes about" in f[0].detail
+    for explained in ("Patients with MTHFR 677TT genotypes respond less to methotrexate, as this variant lowers folate in cells.",
+                      "ATIC 347GG carriers respond less to methotrexate because AICAR builds up less and adenosine release falls.",
+                      "ABCB1 variants blunt methotrexate response by pumping the drug out of lymphocytes."):
+        assert q.specific(GOAL, explained) == [], explained
+    assert "because" in good().statement and q.specific(GOAL, good().statement) == []
+
+
+def test_a_statement_the_model_ended_without_a_stop_gets_one_but_a_cut_one_does_not():
+    assert q.closed("ATIC polymorphisms predict methotrexate response in rheumatoid arthritis", 200) == (
+        "ATIC polymorphisms predict methotrexate response in rheumatoid arthritis.")
+    assert q.closed("Methotrexate response falls in carriers combined with", 200) == "Methotrexate response falls in carriers combined with"
+    cut = "x" * 50 + " methot"
+    assert q.closed(cut, len(cut) + 1) == cut, "at its cap: cut, and left for complete to fail"
+    assert q.closed("Carriers respond less.", 200) == "Carriers respond less."
+
+
+def test_a_variant_given_to_another_gene_fails_grounded():
+    """Bench goal 3 (2026-11-29): 'TPMT A1298C or NUDT15 C677T genotypes', the MTHFR variants of the run's records."""
+    records = {"PMID:11710708": "The C677T mutation in the MTHFR gene. MTHFR C677T and A1298C carriers had raised liver enzymes.",
+               "PMID:2": "TPMT deficiency and azathioprine myelosuppression: TPMT *3A carriers."}
+    assert q.variant_pairs("TPMT A1298C or NUDT15 C677T; RFC1 G80A; TPMT *3A; MTHFR 677TT") == [
+        ("TPMT", "A1298C"), ("NUDT15", "C677T"), ("RFC1", "G80A"), ("TPMT", "*3A"), ("MTHFR", "677TT")]
+    fails = q.variants_belong("predictions[1]", "Severe side effects are higher in patients with TPMT A1298C or NUDT15 C677T genotypes.", records)
+    assert [f.detail.split(",")[0] for f in fails] == ["gives TPMT the variant A1298C", "gives NUDT15 the variant C677T"]
+    assert all(f.check == "grounded" and "MTHFR in the records" in f.detail for f in fails)
+    assert q.variants_belong("statement", "MTHFR C677T carriers and TPMT *3A carriers differ.", records) == []
+    assert q.variants_belong("statement", "SLCO1B1 rs4149056 carriers clear less drug.", records) == [], "named by no record: grounded's job"
+    # wired into the hypothesis check
+    ev = {**EVIDENCE, "PMID:11710708": Evidence(key="PMID:11710708", title="MTHFR C677T", passage=records["PMID:11710708"])}
+    h = good().model_copy(update={"predictions": [good().predictions[0], "Neutrophil count is lower in TPMT A1298C carriers than in non-carriers."]})
+    assert any(f.field == "predictions[2]" and "TPMT the variant A1298C" in f.detail for f in check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL)))

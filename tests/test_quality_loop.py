@@ -611,3 +611,47 @@ def test_studies_of_a_cause_further_down_the_cause_query_join_the_evidence(tmp_p
     extra = found[2:]
     # the null MTHFR study and the study naming no cause are left out; two cause studies join
     assert "PMID:202" not in extra and "PMID:205" not in extra and set(extra) <= {"PMID:201", "PMID:203", "PMID:204"}
+
+
+def test_a_proposal_shows_the_runs_records_that_found_no_effect_of_its_gene(tmp_path):
+    """The demo: an MTHFR proposal on the one positive study, while two meta-analyses of the same run found no effect."""
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    records = [
+        Record(key="PMID:3001", pmid="3001", title="ABCB1 efflux lowers methotrexate response in lymphocytes", year=2017,
+               abstract="ABCB1 transporter variants increased methotrexate efflux from lymphocytes and predicted poor response."),
+        Record(key="PMID:3003", pmid="3003", title="ABCB1 variants and methotrexate response: a meta-analysis", year=2020,
+               abstract="ABCB1 C3435T was not associated with methotrexate response in pooled cohorts."),
+        Record(key="PMID:3004", pmid="3004", title="FPGS variants and methotrexate response", year=2019,
+               abstract="FPGS variants were not associated with methotrexate response."),
+    ]
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["statement"] = "Patients carrying ABCB1 variants respond poorly to methotrexate because their lymphocytes pump it out."
+            out["cause"] = {"claim": "ABCB1 variants raise methotrexate efflux from lymphocytes", "key": "PMID:3001"}
+            out["intermediate"] = {"claim": "Lymphocytes keep less methotrexate", "key": "PMID:3001"}
+            out["effect"] = {"claim": "Less intracellular drug leaves disease activity high", "key": "PMID:3001"}
+        return out
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=script), retriever=MemoryRetriever(records), rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q11").report
+    against = report.proposals[0].against
+    assert [(c.key, c.genes, c.question) for c in against] == [("PMID:3003", ["ABCB1"], "response")], "not the FPGS record: no gene it blames"
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["proposals"][0]["against"][0]["key"] == "PMID:3003"
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "**Evidence against.**" in md and "PMID:3003 (2020), *ABCB1 variants and methotrexate response: a meta-analysis*: no effect of ABCB1 on response." in md
+
+
+def test_a_denial_about_other_things_in_a_cited_record_does_not_back_the_answer():
+    """The bench (2026-11-29): the prednisone answer cited a second trial with 'no significant difference in 28 joint count'."""
+    from hypoforge.agents import quality as q
+
+    answer = "Adding low-dose prednisone to methotrexate does not raise remission rates in early RA."
+    records = {"PMID:22584017": "Low-dose oral prednisone improves clinical and ultrasonographic remission rates in early rheumatoid arthritis.",
+               "PMID:18234715": "In early arthritis there was no significant difference in 28 joint count disease activity score."}
+    assert q.denies_unreported("answer", answer, records)
+    records["PMID:9"] = "Low-dose prednisone did not raise remission rates when added to methotrexate."
+    assert q.denies_unreported("answer", answer, records) == []
