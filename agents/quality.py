@@ -418,7 +418,7 @@ def specific(goal: str, statement: str) -> list[Failure]:
     reporting a study ("a longitudinal study found that a third do not respond" restates the goal),
     and, when it states an association (:data:`_ASSOCIATION`: associated with, predicts, more
     likely, higher risk, better response), also says how the cause works (:data:`_EXPLAINS`:
-    because, as, by, through, which...)."""
+    because, since, as, by, through, via, due to)."""
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
@@ -435,14 +435,14 @@ def specific(goal: str, statement: str) -> list[Failure]:
 # higher methotrexate response", "ATIC polymorphisms predict methotrexate response": the demo,
 # 2026-11-29), unless it also says how the cause works (_EXPLAINS: "... because spring chloride
 # suppresses their reproduction", "..., as this variant reduces uptake", "... by raising efflux").
-# A causal verb ("folinic acid blunts the antifolate effect") is already an explanation.
+# A consequence is no explanation: the demo's revision appended "which results in more frequent
+# remission" to its association. A causal verb ("folinic acid blunts the antifolate effect") is.
 _ASSOCIATION = re.compile(
     r"\b(?:associated with|associations? (?:with|between)|linked (?:to|with)|correlat\w* with|predicts?|predicted|predictive of|predictors? of"
     r"|(?:more|less) likely|(?:higher|lower|greater|increased|reduced|elevated) (?:risk|odds|likelihood|chance)|risk factors?"
     r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
     re.IGNORECASE)
-_EXPLAINS = re.compile(r"\b(?:because|since|as|by|through|via|so|thus|hence|which|leading|due to|owing to|resulting in|causing|so that)\b",
-                       re.IGNORECASE)
+_EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via|due to|owing to)\b", re.IGNORECASE)
 
 
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
@@ -937,20 +937,50 @@ def variant_pairs(text: str) -> list[tuple[str, str]]:
     return [(m.group("gene"), m.group("variant")) for m in _GENE_VARIANT.finditer(text) if _is_gene_like(m.group("gene"))]
 
 
-def variants_belong(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
-    """Each variant ``text`` gives a gene is one the run's records give that gene: when records name
-    the variant but none of them names the gene, the variant was moved to another gene.
+_VARIANT_TOKEN = re.compile(r"^(?:[ACGT]?(?P<pos>\d{2,5})(?:[ACGT]{1,2}|[ACGT]>[ACGT])|(?P<rs>rs\d{3,})|(?P<star>\*\d+[A-Z]?))$", re.IGNORECASE)
+_TOKEN_STRIP = ",;:.()[]'\""
 
-    Qwen's TPMT proposals (bench goal 3, 2026-11-29) wrote "TPMT A1298C or NUDT15 C677T genotypes":
-    A1298C and C677T are the MTHFR variants of that run's records. A variant no record names is left
-    to :func:`grounded`.
+
+def variant_key(variant: str) -> str | None:
+    """What identifies a variant across its spellings: the position of a base change (C677T, 677TT,
+    677C>T and 677T are all 677), a dbSNP id, or a star allele."""
+    m = _VARIANT_TOKEN.match(variant.strip(_TOKEN_STRIP))
+    if m is None:
+        return None
+    return m.group("pos") or (m.group("rs") or m.group("star")).lower()
+
+
+def variant_owners(records: Iterable[str], window: int = 8) -> dict[str, set[str]]:
+    """Each variant the records name (by :func:`variant_key`) and the genes they give it: the gene
+    symbol nearest to it in the record, the one before it on a tie, within ``window`` words."""
+    owners: dict[str, set[str]] = {}
+    for record in records:
+        tokens = [t.strip(_TOKEN_STRIP) for t in record.split()]
+        is_gene = [bool(t) and _is_gene_like(t) and t.lower() not in _NOT_FACTORS and variant_key(t) is None for t in tokens]
+        for i, t in enumerate(tokens):
+            key = variant_key(t)
+            if key is None:
+                continue
+            near = [(abs(i - j), j > i, tokens[j].upper()) for j in range(max(0, i - window), min(len(tokens), i + window + 1)) if is_gene[j]]
+            if near:
+                owners.setdefault(key, set()).add(min(near)[2])
+    return owners
+
+
+def variants_belong(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
+    """Each variant ``text`` gives a gene is one the run's records give that gene
+    (:func:`variant_owners`): a variant the records give only to other genes was moved.
+
+    Qwen's TPMT proposals (bench goal 3, 2026-11-29) wrote "TPMT A1298C or NUDT15 C677T genotypes",
+    and the demo's ATIC proposal "ATIC 677T": the MTHFR variants of their records. A variant no
+    record names is left to :func:`grounded`.
     """
     out: list[Failure] = []
+    owners = variant_owners(records.values())
     for gene, variant in variant_pairs(text):
-        holding = [r for r in records.values() if variant.lower() in r.lower()]
-        if holding and not any(gene.lower() in r.lower() for r in holding):
-            owners = sorted({g for r in holding for g in genes(r)} - {gene.upper()})
-            whose = f" ({', '.join(owners[:2])} in the records)" if owners else ""
+        held = owners.get(variant_key(variant) or "", set())
+        if held and gene.upper() not in held:
             out.append(Failure(check="grounded", field=field,
-                               detail=f"gives {gene} the variant {variant}, which no record gives it{whose}; use the records' variants of {gene}"))
+                               detail=f"gives {gene} the variant {variant}, which the records give {', '.join(sorted(held)[:2])}; "
+                                      f"use the records' variants of {gene}"))
     return out

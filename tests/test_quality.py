@@ -564,6 +564,8 @@ def test_a_statement_of_association_alone_is_not_specific():
                         "ATIC polymorphisms predict methotrexate response in rheumatoid arthritis."):
         f = q.specific(GOAL, association)
         assert f and "without saying how it comes about" in f[0].detail
+    revised = "The MTHFR 677T allele is associated with higher methotrexate response, which results in more frequent remission."
+    assert q.specific(GOAL, revised), "a consequence appended is no explanation (the demo's revision)"
     for explained in ("Patients with MTHFR 677TT genotypes respond less to methotrexate, as this variant lowers folate in cells.",
                       "ATIC 347GG carriers respond less to methotrexate because AICAR builds up less and adenosine release falls.",
                       "ABCB1 variants blunt methotrexate response by pumping the drug out of lymphocytes."):
@@ -588,7 +590,13 @@ def test_a_variant_given_to_another_gene_fails_grounded():
         ("TPMT", "A1298C"), ("NUDT15", "C677T"), ("RFC1", "G80A"), ("TPMT", "*3A"), ("MTHFR", "677TT")]
     fails = q.variants_belong("predictions[1]", "Severe side effects are higher in patients with TPMT A1298C or NUDT15 C677T genotypes.", records)
     assert [f.detail.split(",")[0] for f in fails] == ["gives TPMT the variant A1298C", "gives NUDT15 the variant C677T"]
-    assert all(f.check == "grounded" and "MTHFR in the records" in f.detail for f in fails)
+    assert all(f.check == "grounded" and "which the records give MTHFR" in f.detail for f in fails)
+    # the demo (2026-11-29): one record names MTHFR 677TT and ATIC 347GG; 677T stays MTHFR's, whatever the spelling
+    folate = {"PMID:16447238": "Specific folate-pathway genotypes (MTHFR 677TT, SHMT1 1420CC, ATIC 347GG and TSER*2/*2) were associated."}
+    assert q.variant_owners(folate.values()) == {"677": {"MTHFR"}, "1420": {"SHMT1"}, "347": {"ATIC"}}
+    assert q.variants_belong("p", "Remission rate is higher in patients with the ATIC 677T allele.", folate)
+    assert q.variants_belong("p", "Remission rate is higher with the MTHFR C677T allele and ATIC 347GG.", folate) == []
+    assert q.variant_key("677C>T") == q.variant_key("C677T") == q.variant_key("677TT") == "677" and q.variant_key("rs1801133") == "rs1801133"
     assert q.variants_belong("statement", "MTHFR C677T carriers and TPMT *3A carriers differ.", records) == []
     assert q.variants_belong("statement", "SLCO1B1 rs4149056 carriers clear less drug.", records) == [], "named by no record: grounded's job"
     # wired into the hypothesis check
