@@ -82,6 +82,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, s in enumerate(h.chain, start=1):
         if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
+    out += q.steps_agree(goal, h.statement, [s.claim for s in h.chain])
     # A variant moved to another gene ("TPMT A1298C": an MTHFR variant in the records).
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
                        *((f"predictions[{i}]", p) for i, p in enumerate(h.predictions, start=1))):

@@ -721,12 +721,12 @@ def testable(field: str, prediction: str) -> list[Failure]:
 
 # Which way a statement says its cause moves the outcome: worse (less response, more harm) or better.
 _WORSE = re.compile(
-    r"less likely to respond|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|poor(?:er)? respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
+    r"less likely to respond|less responsive|less (?:frequent )?remission|lower (?:rates? of )?(?:remission|response)|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|poor(?:er)? respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
     r" (?:the )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical )?(?:respon|efficac|benefit)|resistan|\bfail|inadequate respon"
     r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)",
     re.IGNORECASE)
 _BETTER = re.compile(
-    r"more likely to respond|respond better|better respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
+    r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
     r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)",
     re.IGNORECASE)
 # Readouts that are worse when higher (disease activity, harm) and better when higher (response).
@@ -772,6 +772,30 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str) -> 
     return [Failure(check="testable", field=field,
                     detail=f"points the wrong way: the statement says its cause {said} the outcome, but this predicts the opposite "
                            "in patients with it; flip the direction")]
+
+
+#: A claim about the patients who lack the cause, whose direction reads the other way round.
+_LACKING = re.compile(r"\b(?:without|lacking|non-?carriers?|absence|absent|wild[- ]type)\b", re.IGNORECASE)
+
+
+def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
+    """No chain step says the statement's cause moves the outcome the other way: the quality_target
+    run (2026-11-29) stated "Patients with the MTHFR 677T allele are less responsive to methotrexate"
+    over a first step "The MTHFR 677T allele is associated with more frequent remission", as its
+    record reports. No verdict when a direction is not plain or a step speaks of those without the cause."""
+    worse, better = bool(_WORSE.search(statement)), bool(_BETTER.search(statement))
+    causes = proposed_causes(goal, statement)
+    if worse == better or not causes:
+        return []
+    out = []
+    for i, step in enumerate(steps, start=1):
+        w, b = bool(_WORSE.search(step)), bool(_BETTER.search(step))
+        if w != b and w != worse and not _LACKING.search(step) and set(named_entities(step)) & causes:
+            said = "worsens" if worse else "improves"
+            out.append(Failure(check="grounded", field=f"chain[{i}]",
+                               detail=f"says the cause {'improves' if b else 'worsens'} the outcome, but the statement says it {said} it; "
+                                      "make the statement follow what the records report"))
+    return out
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

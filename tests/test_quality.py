@@ -603,3 +603,21 @@ def test_a_variant_given_to_another_gene_fails_grounded():
     ev = {**EVIDENCE, "PMID:11710708": Evidence(key="PMID:11710708", title="MTHFR C677T", passage=records["PMID:11710708"])}
     h = good().model_copy(update={"predictions": [good().predictions[0], "Neutrophil count is lower in TPMT A1298C carriers than in non-carriers."]})
     assert any(f.field == "predictions[2]" and "TPMT the variant A1298C" in f.detail for f in check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL)))
+
+
+def test_a_step_saying_the_cause_works_the_other_way_fails():
+    """The quality_target run (2026-11-29) passed every check with a statement its own first step contradicts."""
+    goal = "Why do some rheumatoid arthritis patients not respond to methotrexate?"
+    statement = "Patients with the MTHFR 677T allele are less responsive to methotrexate monotherapy compared to those without it."
+    steps = ["The MTHFR 677T allele is associated with more frequent remission and a similar trend in response to methotrexate",
+             "Methotrexate levels are lower in patients with the MTHFR 677T allele",
+             "Remission rates are higher in patients without the MTHFR 677T allele"]
+    fails = q.steps_agree(goal, statement, steps)
+    assert [f.field for f in fails] == ["chain[1]"] and fails[0].check == "grounded" and "improves" in fails[0].detail
+    assert q.steps_agree(goal, statement, steps[1:]) == [], "no direction, or those without the cause: no verdict"
+    agreeing = "MTHFR 677T carriers have lower response to methotrexate as folate stores fall"
+    assert q.steps_agree(goal, statement, [agreeing]) == []
+    assert q.steps_agree(goal, "Methotrexate response varies between patients.", steps) == [], "no plain direction in the statement"
+    h = good().model_copy(update={"statement": "Patients who form little methotrexate polyglutamate respond less because less drug is retained.",
+                                  "chain": [*good().chain, ChainStep(claim="Little polyglutamate gives more frequent remission", key="PMID:1001")]})
+    assert any(f.field == "chain[3]" and "improves" in f.detail for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)))
