@@ -792,8 +792,10 @@ def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure
         w, b = bool(_WORSE.search(step)), bool(_BETTER.search(step))
         if w != b and w != worse and not _LACKING.search(step) and set(named_entities(step)) & causes:
             said = "worsens" if worse else "improves"
-            out.append(Failure(check="grounded", field=f"chain[{i}]",
-                               detail=f"says the cause {'improves' if b else 'worsens'} the outcome, but the statement says it {said} it; "
+            # The statement is what is rewritten: the step usually says what its record reports, and
+            # a revision told to fix the step flipped it to match the statement instead (2026-11-29).
+            out.append(Failure(check="grounded", field="statement",
+                               detail=f"says the cause {said} the outcome, but chain[{i}] says it {'improves' if b else 'worsens'} it; "
                                       "make the statement follow what the records report"))
     return out
 

@@ -613,11 +613,12 @@ def test_a_step_saying_the_cause_works_the_other_way_fails():
              "Methotrexate levels are lower in patients with the MTHFR 677T allele",
              "Remission rates are higher in patients without the MTHFR 677T allele"]
     fails = q.steps_agree(goal, statement, steps)
-    assert [f.field for f in fails] == ["chain[1]"] and fails[0].check == "grounded" and "improves" in fails[0].detail
+    # the statement is the field to rewrite: told to fix the step, Qwen flipped the step to match the statement
+    assert [f.field for f in fails] == ["statement"] and fails[0].check == "grounded" and "chain[1] says it improves" in fails[0].detail
     assert q.steps_agree(goal, statement, steps[1:]) == [], "no direction, or those without the cause: no verdict"
     agreeing = "MTHFR 677T carriers have lower response to methotrexate as folate stores fall"
     assert q.steps_agree(goal, statement, [agreeing]) == []
     assert q.steps_agree(goal, "Methotrexate response varies between patients.", steps) == [], "no plain direction in the statement"
     h = good().model_copy(update={"statement": "Patients who form little methotrexate polyglutamate respond less because less drug is retained.",
                                   "chain": [*good().chain, ChainStep(claim="Little polyglutamate gives more frequent remission", key="PMID:1001")]})
-    assert any(f.field == "chain[3]" and "improves" in f.detail for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)))
+    assert any(f.field == "statement" and "chain[3] says it improves" in f.detail for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)))
