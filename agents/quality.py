@@ -436,9 +436,11 @@ def specific(goal: str, statement: str) -> list[Failure]:
 # 2026-11-29), unless it also says how the cause works (_EXPLAINS: "... because spring chloride
 # suppresses their reproduction", "..., as this variant reduces uptake", "... by raising efflux").
 # A consequence is no explanation: the demo's revision appended "which results in more frequent
-# remission" to its association. A causal verb ("folinic acid blunts the antifolate effect") is.
+# remission" to its association. A causal verb ("folinic acid blunts the antifolate effect") is; a
+# vague link ("MTHFR polymorphisms influence methotrexate response", the quality_target revision) is not.
 _ASSOCIATION = re.compile(
     r"\b(?:associated with|associations? (?:with|between)|linked (?:to|with)|correlat\w* with|predicts?|predicted|predictive of|predictors? of"
+    r"|influence[sd]?|affects?|affected|related to|play\w* a role in|contributes? to|modulates?"
     r"|(?:more|less) likely|(?:higher|lower|greater|increased|reduced|elevated) (?:risk|odds|likelihood|chance)|risk factors?"
     r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
     re.IGNORECASE)

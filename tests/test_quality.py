@@ -566,6 +566,7 @@ def test_a_statement_of_association_alone_is_not_specific():
         assert f and "without saying how it comes about" in f[0].detail
     revised = "The MTHFR 677T allele is associated with higher methotrexate response, which results in more frequent remission."
     assert q.specific(GOAL, revised), "a consequence appended is no explanation (the demo's revision)"
+    assert q.specific(GOAL, "MTHFR polymorphisms influence methotrexate response in rheumatoid arthritis."), "a vague link (quality_target)"
     for explained in ("Patients with MTHFR 677TT genotypes respond less to methotrexate, as this variant lowers folate in cells.",
                       "ATIC 347GG carriers respond less to methotrexate because AICAR builds up less and adenosine release falls.",
                       "ABCB1 variants blunt methotrexate response by pumping the drug out of lymphocytes."):
