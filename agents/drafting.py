@@ -84,9 +84,10 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
     out += q.steps_agree(goal, h.statement, [s.claim for s in h.chain])
     # A variant moved to another gene ("TPMT A1298C": an MTHFR variant in the records).
+    owners = q.variant_owners(texts.values())
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
                        *((f"predictions[{i}]", p) for i, p in enumerate(h.predictions, start=1))):
-        out += q.variants_belong(name, text, texts)
+        out += q.variants_belong(name, text, texts, owners=owners)
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")

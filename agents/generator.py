@@ -148,8 +148,11 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     p = plan(state)
     goal = state["goal"]
     entities = " ".join(goal_entities(goal)) or goal
-    queries = list(dict.fromkeys([goal, cause_query(goal), *(f"{f} {entities}" for f in (p.focus if p else [])[:2])]))
-    results = [deps.retriever.search(query, k=k) for query in queries]
+    cause = cause_query(goal)
+    queries = list(dict.fromkeys([goal, cause, *(f"{f} {entities}" for f in (p.focus if p else [])[:2])]))
+    # The cause query is searched deeper, once: its first k interleave, the rest may add studies of a cause.
+    deep = {query: deps.retriever.search(query, k=3 * k if query == cause else k) for query in queries}
+    results = [found[:k] for found in deep.values()]
     about = " ".join(queries)
 
     def as_evidence(passage: Passage) -> Evidence:
@@ -163,7 +166,7 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
                 seen[found[rank].key] = as_evidence(found[rank])
     # Studies of a cause further down the cause query's list, when the interleaving left them out.
     extra = 0
-    for passage in deps.retriever.search(cause_query(goal), k=3 * k):
+    for passage in deep.get(cause, []):
         if extra == CAUSE_EXTRA:
             break
         if passage.key not in seen and bears_on(goal, e := as_evidence(passage)):

@@ -995,16 +995,17 @@ def variant_owners(records: Iterable[str], window: int = 8) -> dict[str, set[str
     return owners
 
 
-def variants_belong(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
+def variants_belong(field: str, text: str, records: Mapping[str, str], *, owners: dict[str, set[str]] | None = None) -> list[Failure]:
     """Each variant ``text`` gives a gene is one the run's records give that gene
     (:func:`variant_owners`): a variant the records give only to other genes was moved.
 
     Qwen's TPMT proposals (bench goal 3, 2026-11-29) wrote "TPMT A1298C or NUDT15 C677T genotypes",
     and the demo's ATIC proposal "ATIC 677T": the MTHFR variants of their records. A variant no
-    record names is left to :func:`grounded`.
+    record names is left to :func:`grounded`. ``owners`` is :func:`variant_owners` of ``records``,
+    computed once by a caller that checks several fields against the same records.
     """
     out: list[Failure] = []
-    owners = variant_owners(records.values())
+    owners = variant_owners(records.values()) if owners is None else owners
     for gene, variant in variant_pairs(text):
         held = owners.get(variant_key(variant) or "", set())
         if held and gene.upper() not in held:
