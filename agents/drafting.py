@@ -65,6 +65,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.title_names_its_hypothesis(h.title, " ".join([h.statement, *(s.claim for s in h.chain)]))
     out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
+    out += q.steps_restate(h.statement, [s.claim for s in h.chain])
     out += q.adds_to(h.statement, h.mechanism)
     for o in others:
         if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:
@@ -83,6 +84,12 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
     out += q.steps_agree(goal, h.statement, [s.claim for s in h.chain])
+    # A direction its record does not report: the quality_target run's step gave the MTHFR 677T
+    # allele poorer response, citing the study that found it gave more remission.
+    for i, s in enumerate(h.chain, start=1):
+        if s.key in texts:
+            out += q.misreports_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
+    out += q.misreports_record("statement", h.statement, {k: texts[k] for k in h.citations if k in texts}, goal)
     # A variant moved to another gene ("TPMT A1298C": an MTHFR variant in the records).
     owners = q.variant_owners(texts.values())
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
@@ -97,7 +104,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, p in enumerate(h.predictions, start=1):
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
     for i, p in enumerate(h.predictions, start=1):
-        out += q.testable(f"predictions[{i}]", p) or q.direction_agrees(f"predictions[{i}]", goal, h.statement, p)
+        out += q.testable(f"predictions[{i}]", p) or q.direction_agrees(f"predictions[{i}]", goal, h.statement, p, [s.claim for s in h.chain])
     for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
         out += q.keys_in_text(name, text, texts)
     return out
@@ -139,7 +146,8 @@ def revision_text(f: q.Failure, steps: Sequence[str] = ()) -> str:
         i = int(index.split("]")[0])
         role = steps[i - 1] if 0 < i <= len(steps) else None
         ask = f"; as the {role} step it must give {STEP_ROLES[role]}" if role else "; give a new step"
-        return f"distinct ({f.field}): says what another step says{ask}"
+        what = "the statement" if f.detail.startswith("restates the statement") else "another step"
+        return f"distinct ({f.field}): says what {what} says{ask}"
     if f.check == "not_copied":
         return f"not_copied ({f.field}): copied the words of {f.source or 'a record'}; write it anew from your own chain, not from the record"
     return str(f)

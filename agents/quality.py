@@ -417,15 +417,15 @@ def specific(goal: str, statement: str) -> list[Failure]:
     embedding model's everyday vocabulary: folinic, thioguanine), proposes it rather than
     reporting a study ("a longitudinal study found that a third do not respond" restates the goal),
     and, when it states an association (:data:`_ASSOCIATION`: associated with, predicts, more
-    likely, higher risk, better response), also says how the cause works (:data:`_EXPLAINS`:
-    because, since, as, by, through, via, due to)."""
+    likely, higher risk, better response), also says how the cause works (:func:`explains`:
+    because, since, as, by, through, via, due to, followed by more than a vague link)."""
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
     if not proposed_causes(goal, statement):
         return [Failure(check="specific", field="statement",
                         detail="names no cause beyond the goal's own words; name the gene, cell, molecule or exposure you propose")]
-    if _ASSOCIATION.search(statement) and not _EXPLAINS.search(statement):
+    if _ASSOCIATION.search(statement) and not explains(statement):
         return [Failure(check="specific", field="statement",
                         detail="states an association without saying how it comes about; add 'because ...' with the step that explains it")]
     return []
@@ -445,6 +445,18 @@ _ASSOCIATION = re.compile(
     r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
     re.IGNORECASE)
 _EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via|due to|owing to)\b", re.IGNORECASE)
+# An explanation that is itself a vague link explains nothing: "MTHFR polymorphisms influence
+# remission by affecting methotrexate levels" (the quality_target revision, 2026-11-29), "as this
+# variant affects uptake". The vague verb comes within the explanation's first three words.
+_VAGUE_EXPLANATION = re.compile(
+    r"^\W*(?:[\w'-]+\W+){0,2}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*",
+    re.IGNORECASE)
+
+
+def explains(text: str) -> bool:
+    """``text`` says how its cause works: a connective of :data:`_EXPLAINS` followed by more than a
+    vague link (:data:`_VAGUE_EXPLANATION`)."""
+    return any(not _VAGUE_EXPLANATION.match(text[m.end():]) for m in _EXPLAINS.finditer(text))
 
 
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
@@ -504,6 +516,16 @@ def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
     return [Failure(check="distinct", field=f"predictions[{i + 1}]",
                     detail=f"measures what predictions[{j + 1}] measures ({readouts[j][:60]!r}); measure something else")
             for i, j in repeats(readouts, contained=True)]
+
+
+def steps_restate(statement: str, steps: Sequence[str]) -> list[Failure]:
+    """No chain step restates the statement (token Jaccard at least :data:`JACCARD_MAX`, or a shared
+    run of :data:`COPY_RUN` words). Qwen's commonest failure on the bench (2026-11-29): the first
+    step is the statement again, and the whole mechanism was rewritten for it; naming the step lets
+    the revision rewrite that step alone, told what its role asks for."""
+    return [Failure(check="distinct", field=f"chain[{i}]", detail="restates the statement; say what this step adds")
+            for i, step in enumerate(steps, start=1)
+            if jaccard(step, statement) >= JACCARD_MAX or longest_shared_run(step, statement) >= COPY_RUN]
 
 
 def adds_to(statement: str, mechanism: str) -> list[Failure]:
@@ -725,11 +747,13 @@ def testable(field: str, prediction: str) -> list[Failure]:
 _WORSE = re.compile(
     r"less likely to respond|less responsive|less (?:frequent )?remission|lower (?:rates? of )?(?:remission|response)|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|poor(?:er)? respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
     r" (?:the )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical )?(?:respon|efficac|benefit)|resistan|\bfail|inadequate respon"
-    r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)",
+    r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)"
+    r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:lower|reduced|decreased|less frequent)",
     re.IGNORECASE)
 _BETTER = re.compile(
     r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
-    r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)",
+    r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)"
+    r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:higher|increased|greater|more frequent)",
     re.IGNORECASE)
 # Readouts that are worse when higher (disease activity, harm) and better when higher (response).
 _HARM_READOUT = re.compile(
@@ -746,16 +770,27 @@ _WITHOUT_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:without|l
                             r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:with|carriers|carrying)\b", re.IGNORECASE)
 
 
-def direction_agrees(field: str, goal: str, statement: str, prediction: str) -> list[Failure]:
+def direction_agrees(field: str, goal: str, statement: str, prediction: str, steps: Sequence[str] = ()) -> list[Failure]:
     """A prediction that compares patients with the statement's cause against those without it, on a
     readout whose good direction is plain (disease activity, harm, response), must point the way the
-    statement says the cause moves the outcome. "Patients with KIR2DS4 are less likely to respond"
-    and "ESR is lower in patients with KIR2DS4 than without" contradict each other. No verdict (a
-    pass) when the statement's direction, the readout's meaning or the groups are not plain."""
+    statement says the cause moves the outcome (:func:`direction`: "patients without 677T respond
+    less" says 677T improves it). "Patients with KIR2DS4 are less likely to respond" and "ESR is
+    lower in patients with KIR2DS4 than without" contradict each other. No verdict (a pass) when
+    the statement's direction, the readout's meaning or the groups are not plain.
+
+    A statement with no plain direction takes its chain's (``steps`` naming its cause, when they
+    agree): the quality_target run (2026-11-29) stated "MTHFR polymorphisms influence methotrexate
+    response" over a step giving the 677T allele more remission, and predicted less response with it."""
     m = _RENDERED.match(prediction.strip())
     if m is None:
         return []
-    worse, better = bool(_WORSE.search(statement)), bool(_BETTER.search(statement))
+    said, source = direction(statement), "statement"
+    if not said:
+        causes = proposed_causes(goal, statement)
+        ways = {d for step in steps if (d := direction(step)) and set(named_entities(step)) & causes}
+        if len(ways) == 1:
+            said, source = next(iter(ways)), "chain"
+    worse, better = said < 0, said > 0
     readout = m.group("readout")
     harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
     comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
@@ -772,37 +807,132 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str) -> 
         return []
     said = "worsens" if worse else "improves"
     return [Failure(check="testable", field=field,
-                    detail=f"points the wrong way: the statement says its cause {said} the outcome, but this predicts the opposite "
+                    detail=f"points the wrong way: the {source} says its cause {said} the outcome, but this predicts the opposite "
                            "in patients with it; flip the direction")]
 
 
 #: A claim about the patients who lack the cause, whose direction reads the other way round.
-_LACKING = re.compile(r"\b(?:without|lacking|non-?carriers?|absence|absent|wild[- ]type)\b", re.IGNORECASE)
+_LACKING = re.compile(r"\b(?:without|lacking|non-?carriers?|wild[- ]type)\b", re.IGNORECASE)
 
 
 def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
     """No chain step says the statement's cause moves the outcome the other way: the quality_target
     run (2026-11-29) stated "Patients with the MTHFR 677T allele are less responsive to methotrexate"
     over a first step "The MTHFR 677T allele is associated with more frequent remission", as its
-    record reports. No verdict when a direction is not plain or a step speaks of those without the cause."""
-    worse, better = bool(_WORSE.search(statement)), bool(_BETTER.search(statement))
+    record reports. Directions are the cause's (:func:`direction`): a step on those without it
+    reads the other way round. No verdict when a direction is not plain."""
+    said_here = direction(statement)
     causes = proposed_causes(goal, statement)
-    if worse == better or not causes:
+    if not said_here or not causes:
         return []
     out = []
     for i, step in enumerate(steps, start=1):
-        w, b = bool(_WORSE.search(step)), bool(_BETTER.search(step))
-        if w != b and w != worse and not _LACKING.search(step) and set(named_entities(step)) & causes:
-            said = "worsens" if worse else "improves"
+        d = direction(step)
+        if d and d != said_here and set(named_entities(step)) & causes:
+            said, b = ("worsens" if said_here < 0 else "improves"), d > 0
             # The statement is what is rewritten: the step usually says what its record reports, and
             # a revision told to fix the step flipped it to match the statement instead (2026-11-29).
             out.append(Failure(check="grounded", field="statement",
                                detail=f"says the cause {said} the outcome, but chain[{i}] says it {'improves' if b else 'worsens'} it; "
-                                      "make the statement follow what the records report"))
+                                      f"make the statement follow what the records report{_LACKING_HINT if b else ''}"))
     return out
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# What a claim compares its subject with: "... compared to those without it".
+_COMPARISON_TAIL = re.compile(r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*$", re.IGNORECASE | re.DOTALL)
+
+
+# Told its MTHFR statement must follow a record giving the 677T allele more remission, Qwen wrote
+# "MTHFR polymorphisms influence methotrexate response" (2026-11-29): a goal asking why patients
+# fare badly is answered from such a cause through the patients who lack it.
+_LACKING_HINT = " (a cause that improves the outcome explains a poor outcome in the patients without it)"
+
+
+def about_lacking(text: str) -> bool:
+    """``text`` speaks of those lacking the cause ("Remission rates are higher in patients without
+    677T"), not only compares its subject with them ("less responsive compared to those without it")."""
+    return bool(_LACKING.search(_COMPARISON_TAIL.sub("", text)))
+
+
+def direction(text: str) -> int:
+    """Which way ``text`` says its cause moves the outcome: -1 worse (:data:`_WORSE`), +1 better
+    (:data:`_BETTER`), 0 when neither or both. Said of those lacking the cause
+    (:func:`about_lacking`), it reads the other way round: "patients without the 677T allele respond
+    less" says the allele improves response."""
+    worse, better = bool(_WORSE.search(text)), bool(_BETTER.search(text))
+    if worse == better:
+        return 0
+    return (-1 if worse else 1) * (-1 if about_lacking(text) else 1)
+
+
+# Which allele a text speaks of: the variant base of "C677T", "677C>T", "677T", "677TT"; the base of
+# "CC genotype", "G-allele", "A/A"; a star allele ("*13"). Directions of two different alleles of a
+# gene may differ ("CC had higher response than TT"; HLA-DRB1*13 protects where *04 raises risk).
+_ALLELE = re.compile(
+    r"(?<![\w*])(?:[ACGT]\d{2,5}(?P<a>[ACGT])|\d{2,5}[ACGT]>(?P<b>[ACGT])|\d{2,5}(?P<c>[ACGT])(?P=c)?(?![\w>])"
+    r"|(?P<d>[ACGT])(?P=d)? (?:genotypes?|alleles?|homozygotes?|carriers?)|(?P<e>[ACGT])-allele|(?P<f>[ACGT])/(?P=f))(?![\w/])"
+    r"|(?P<star>\*\d+[A-Z]?)")
+# A clause describing a cohort, not a finding: "genotyped 115 RA patients who had failed TNF blockers".
+_COHORT = re.compile(r"\b(?:genotyped|studied|enrolled|recruited|included|who had)\b", re.IGNORECASE)
+
+
+def alleles(text: str) -> set[str]:
+    """The alleles ``text`` names (:data:`_ALLELE`): bases and star alleles."""
+    return {next(g for g in m.groups() if g) for m in _ALLELE.finditer(text)}
+
+
+def record_directions(record: str, gene: str, goal: str, allele: set[str] | None = None) -> set[int]:
+    """The ways ``record`` says variants of ``gene`` move the outcome the goal asks about: each
+    clause on that question (response or toxicity), in a sentence that speaks of variants, alleles
+    or genotypes and names the gene (or names no gene, in a record on that gene alone: "Carrying
+    both variant alleles was linked to higher remission rates"), whose clause names the gene or
+    none, and states a plain :func:`direction` without denying an effect. A gene named only as a
+    drug's target ("inadequate response to TNF inhibitors") is no finding on its variants."""
+    asked = question_kinds(goal)
+    out: set[int] = set()
+    for sentence in _SENTENCE.split(record):
+        genetic = _GENETIC.search(sentence) or genotypes(sentence)
+        if not genetic or not (gene in genes(sentence) or (not genes(sentence) and genes(record) == {gene})):
+            continue
+        for clause in _CLAUSE.split(sentence):
+            named = genes(clause)
+            said = alleles(clause)
+            if allele is not None and (len(said) > 1 or (allele and said != allele) or (not allele and "*" in "".join(said))):
+                continue  # another allele, none named for the claim's, or two compared: no verdict on the claim's allele
+            if ((gene in named and (_GENETIC.search(clause) or genotypes(clause) or variant_pairs(clause)) or not named)
+                    and asked & question_kinds(clause) and not _NULL_FINDING.search(clause) and not _COHORT.search(clause)):
+                if d := direction(clause):
+                    out.add(d)
+    return out
+
+
+def misreports_record(field: str, claim: str, records: Mapping[str, str], goal: str) -> list[Failure]:
+    """``claim`` (a statement or a chain step on the goal's question) says a gene moves the outcome
+    one way, while its cited ``records`` say only the other: the quality_target run (2026-11-29)
+    flipped "the MTHFR 677T allele was associated with more frequent remission" (PMID:18034620)
+    into a step on the 677T allele's poorer response. No verdict when the claim's direction is not
+    plain, or no cited record states one for the gene and the claim's allele (a record on another
+    allele, naming none for a claim that names one, or comparing two, gives none; a claim naming no
+    allele is read against the records' base alleles but not their star alleles)."""
+    said = direction(claim)
+    if not said or not question_kinds(claim) & question_kinds(goal) or not (_GENETIC.search(claim) or genotypes(claim) or variant_pairs(claim)):
+        return []
+    for gene in sorted(genes(claim)):
+        found = {key: record_directions(record, gene, goal, alleles(claim)) for key, record in records.items()}
+        ways = set().union(*found.values()) if found else set()
+        if ways and said not in ways:
+            key = next(k for k, v in found.items() if v)
+            return [Failure(check="grounded", field=field,
+                            detail=f"says {gene} {'worsens' if said < 0 else 'improves'} the outcome, but {key} reports that it "
+                                   f"{'improves' if said < 0 else 'worsens'} it; say what the record reports{_LACKING_HINT if said < 0 else ''}")]
+    return []
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])(?<! al\.)\s+")  # "Kato et al. found" is one sentence
+# A citation by author ("the study by Kato et al."): the records a model is shown carry no author
+# names, so one is invented unless a record's own text cites it (the quality_target overview wrote
+# "The study by Kato et al.", 2026-11-29; no record of the run has a Kato).
+_AUTHOR_CITE = re.compile(r"\b[A-Z][A-Za-z'-]+(?:\s+(?:and|&)\s+[A-Z][A-Za-z'-]+)?\s+et\s+al\b\.?")
 
 
 def _bad_keys(sentence: str, records: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -816,11 +946,16 @@ def _bad_keys(sentence: str, records: Mapping[str, str]) -> list[tuple[str, str]
             out.append((m.group(0), f"{m.group(0)} is not a record of this run"))
         elif claim_terms and not claim_terms & (biomedical_terms(records[key]) | content_terms(records[key])):
             out.append((m.group(0), f"{key} is cited for a claim its record does not make"))
+    for m in _AUTHOR_CITE.finditer(sentence):
+        name = re.sub(r"\s+", " ", m.group(0)).rstrip(".")
+        if not any(name.lower() in re.sub(r"\s+", " ", r).lower() for r in records.values()):
+            out.append((m.group(0), f"cites {name}., the author of no record of this run"))
     return out
 
 
 def keys_in_text(field: str, text: str, records: Mapping[str, str]) -> list[Failure]:
-    """Every key written in ``text`` is a run key, and its record shares a biomedical term with the sentence.
+    """Every key written in ``text`` is a run key, and its record shares a biomedical term with the
+    sentence; an author citation ("Kato et al.") is one a record of the run makes.
 
     ``records`` maps each run key to the text of its record (title, passage, reading).
     """
@@ -834,11 +969,16 @@ def _canonical(written: str, records: Mapping[str, str]) -> str | None:
 
 
 def strip_bad_keys(text: str, records: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Remove keys that fail :func:`keys_in_text` from free text; returns the text and the removed keys."""
+    """Remove keys that fail :func:`keys_in_text` from free text, and each sentence citing an author no
+    record of the run cites; returns the text and the removed keys and author citations."""
     removed: list[str] = []
     fixed = []
     for sentence in _SENTENCE.split(text):
-        bad = {written for written, _ in _bad_keys(sentence, records)}
+        found = _bad_keys(sentence, records)
+        if any(_AUTHOR_CITE.fullmatch(written) for written, _ in found):
+            removed += [written for written, _ in found]  # a claim given an invented source goes with it
+            continue
+        bad = {written for written, _ in found}
         if bad:
             removed += [m.group(0) for m in KEY_IN_TEXT.finditer(sentence) if m.group(0) in bad]
             sentence = KEY_IN_TEXT.sub(lambda m: "" if m.group(0) in bad else m.group(0), sentence)

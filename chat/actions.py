@@ -36,7 +36,7 @@ from hypoforge.agents.models import (
     JudgementDraft,
     Review,
 )
-from hypoforge.agents.quality import denies_unreported, trim_to_boundary
+from hypoforge.agents.quality import Failure, denies_unreported, strip_bad_keys, trim_to_boundary
 from hypoforge.agents.state import State, dump, hypotheses
 from hypoforge.agents.tournament import Match
 from hypoforge.errors import UserError
@@ -204,7 +204,9 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
 
     An answer that denies what its cited records report (:func:`~hypoforge.agents.quality.denies_unreported`)
     is asked for once more with the denial named; one that still does is replaced by the first
-    record's sentence that bears most on the question, quoted as that record's finding.
+    record's sentence that bears most on the question, quoted as that record's finding. A sentence
+    citing a key or an author that no shown record has is removed; an answer left empty is asked
+    for again in the same way.
     """
     question = " ".join(question.split())
     if not question:
@@ -243,7 +245,13 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
             return Answer(question=question, grounded=False, text=NO_EVIDENCE, considered=len(candidates))
         # An answer that ran to its cap keeps its whole sentences; the bench stored "...to produce remissi".
         text = trim_to_boundary(" ".join(draft.answer.split()), ANSWER_CHARS, clauses=False, keep=0.0)
+        # Keys and author citations written in the answer are checked like the overview's: one that
+        # is not a shown record's, or an author no record names ("Kato et al."), goes with its claim.
+        text = strip_bad_keys(text, {p.key: f"{p.title}. {shown[p.key]}" for p in candidates.values()})[0]
         wrong = denies_unreported("answer", text, {p.key: f"{p.title}. {shown[p.key]}" for p in cited})
+        if not text:
+            wrong = [Failure(check="keys_in_text", field="answer",
+                             detail="cited a source that is not one of the records shown; answer from the records by their keys")]
         if not wrong:
             break
         correction = wrong[0].detail

@@ -220,6 +220,20 @@ def test_misattributed_key_in_free_text_fails_and_is_stripped():
     assert removed == ["PMID:9751087"] and "PMID:9751087" not in text and "PMID:1001" in text
 
 
+def test_an_author_citation_no_record_makes_fails_and_its_sentence_goes():
+    """The quality_target overview (2026-11-29) said "The study by Kato et al."; the records Qwen is
+    shown carry no author names, and none of the run cites a Kato."""
+    records = {**RECORDS, "PMID:7": "Efflux and uptake. As Smith et al. showed, RFC1 uptake sets methotrexate response."}
+    why = "ABCB1 variants lower intracellular methotrexate. The study by Kato et al. found the same in Japanese patients."
+    fails = q.keys_in_text("overview", why, records)
+    assert [f.detail for f in fails] == ["cites Kato et al., the author of no record of this run"]
+    text, removed = q.strip_bad_keys(why, records)
+    assert text == "ABCB1 variants lower intracellular methotrexate." and removed == ["Kato et al."]
+    cited = "Smith et al. showed that RFC1 uptake sets methotrexate response."
+    assert q.keys_in_text("overview", cited, records) == [] and q.strip_bad_keys(cited, records) == (cited, [])
+    assert q.keys_in_text("overview", "Kato and Sato et al. agree on methotrexate.", records)
+
+
 def test_unread_evidence_is_named():
     readings = {"PMID:1": "Shows efflux.", "PMID:2": "", "PMID:3": " "}
     assert [f.field for f in q.unread(readings)] == ["PMID:2", "PMID:3"]
@@ -567,6 +581,11 @@ def test_a_statement_of_association_alone_is_not_specific():
     revised = "The MTHFR 677T allele is associated with higher methotrexate response, which results in more frequent remission."
     assert q.specific(GOAL, revised), "a consequence appended is no explanation (the demo's revision)"
     assert q.specific(GOAL, "MTHFR polymorphisms influence methotrexate response in rheumatoid arthritis."), "a vague link (quality_target)"
+    # the next quality_target revision answered with a vague link after "by": no explanation either
+    for vague in ("MTHFR polymorphisms influence methotrexate response and remission rates by affecting methotrexate levels.",
+                  "Patients with MTHFR 677TT respond less to methotrexate, as this variant affects uptake.",
+                  "ATIC variants are associated with response, as they play a key role in folate metabolism."):
+        assert q.specific(GOAL, vague) and not q.explains(vague), vague
     for explained in ("Patients with MTHFR 677TT genotypes respond less to methotrexate, as this variant lowers folate in cells.",
                       "ATIC 347GG carriers respond less to methotrexate because AICAR builds up less and adenosine release falls.",
                       "ABCB1 variants blunt methotrexate response by pumping the drug out of lymphocytes."):
@@ -620,6 +639,98 @@ def test_a_step_saying_the_cause_works_the_other_way_fails():
     agreeing = "MTHFR 677T carriers have lower response to methotrexate as folate stores fall"
     assert q.steps_agree(goal, statement, [agreeing]) == []
     assert q.steps_agree(goal, "Methotrexate response varies between patients.", steps) == [], "no plain direction in the statement"
+    # said of those without the cause, the statement reads the other way round: it follows step 1 (its record)
+    lacking = "Patients without the MTHFR 677T allele are less likely to respond to methotrexate, as they keep less folate."
+    assert q.steps_agree(goal, lacking, steps[:1]) == []
+    assert "chain[1] says it improves" in q.steps_agree(goal, statement, steps[:1])[0].detail
+    assert q.steps_agree(goal, lacking, steps[2:]), "a step giving those without it more remission points against it"
+    fits = "Remission rate is higher in patients with the MTHFR 677T allele compared to those without it."
+    assert q.direction_agrees("predictions[1]", goal, lacking, fits) == []
+    assert q.direction_agrees("predictions[1]", goal, lacking, fits.replace("higher", "lower"))
     h = good().model_copy(update={"statement": "Patients who form little methotrexate polyglutamate respond less because less drug is retained.",
                                   "chain": [*good().chain, ChainStep(claim="Little polyglutamate gives more frequent remission", key="PMID:1001")]})
     assert any(f.field == "statement" and "chain[3] says it improves" in f.detail for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)))
+
+
+MTHFR_REMISSION = ("677C>T and 1298A>C MTHFR polymorphisms affect methotrexate treatment outcome in rheumatoid arthritis. In 174 RA "
+                   "patients treated with methotrexate, the MTHFR 677T allele was associated with more frequent remission, and the "
+                   "1298C allele showed a similar trend. Carrying both variant alleles was linked to higher remission rates.")
+BAFF = ("An ancillary study genotyped 115 RA patients who had failed TNF blockers for the BAFF promoter polymorphism -871C>T. "
+        "The CC genotype was associated with a higher EULAR response rate than TT.")
+HLA13 = ("Protective effect of HLA-DRB1*13 alleles during specific phases in the development of ACPA-positive RA. "
+         "HLA-DRB1*13 alleles protect against ACPA-positive RA.")
+
+
+def test_alleles_are_read_in_their_spellings():
+    assert q.alleles("MTHFR C677T") == q.alleles("677C>T") == q.alleles("the 677T allele") == q.alleles("677TT") == {"T"}
+    assert q.alleles("G-allele carriers") == q.alleles("-308 G/G") == {"G"} and q.alleles("HLA-DRB1*13 alleles") == {"*13"}
+    assert q.alleles("MTHFR polymorphisms") == set()
+
+
+@pytest.mark.parametrize("claim,record,misreports", [
+    # the quality_target run (2026-11-29): its step gave 677T poorer response, citing the study that found more remission
+    ("Patients with the MTHFR 677T allele are less responsive to methotrexate.", MTHFR_REMISSION, True),
+    # the same run's revised statement: compared with those without it, still about the carriers
+    ("Patients with the MTHFR 677T allele are less responsive to methotrexate compared to those without it.", MTHFR_REMISSION, True),
+    ("MTHFR polymorphisms give lower remission rates on methotrexate.", MTHFR_REMISSION, True),
+    ("The MTHFR 677T allele is associated with more frequent remission.", MTHFR_REMISSION, False),
+    ("Remission rates are higher in patients with the MTHFR 677T allele.", MTHFR_REMISSION, False),
+    # the wild-type allele: the record says nothing of it (the "variant alleles" sentence names none)
+    ("MTHFR 677CC carriers are less likely to respond to methotrexate.", MTHFR_REMISSION, False),
+    # said of those without the cause, a claim reads the other way round (the same run's third step)
+    ("Remission rates are higher in patients without the MTHFR 677T allele.", MTHFR_REMISSION, True),
+    ("Patients without the MTHFR 677T allele are less likely to respond to methotrexate.", MTHFR_REMISSION, False),
+    # no direction, no variant: no verdict
+    ("MTHFR 677T lowers folate in lymphocytes.", MTHFR_REMISSION, False),
+    ("Patients with low MTHFR activity respond less to methotrexate.", MTHFR_REMISSION, False),
+    # two alleles compared, a cohort described ("who had failed TNF blockers"), another allele (HLA *13 vs the shared epitope)
+    ("BAFF -871T carriers are more likely to respond to rituximab.", BAFF, False),
+    ("BAFF promoter variants make patients more likely to respond to rituximab.", BAFF, False),
+    ("HLA-DRB1*04 alleles raise the risk of poor response.", HLA13, False),
+    ("HLA-DRB1 shared epitope alleles are a risk factor for poor response.", HLA13, False),
+])
+def test_a_claim_must_give_its_record_direction(claim, record, misreports):
+    fails = q.misreports_record("chain[1]", claim, {"PMID:18034620": record}, GOAL)
+    assert bool(fails) == misreports, fails
+    if fails:
+        assert fails[0].check == "grounded" and "PMID:18034620 reports that it improves it" in fails[0].detail
+
+
+def test_a_step_or_statement_misreporting_its_record_fails_the_hypothesis_check():
+    ev = {**EVIDENCE, "PMID:18034620": Evidence(key="PMID:18034620", title=MTHFR_REMISSION.split(". ")[0], passage=MTHFR_REMISSION)}
+    statement = "Patients with the MTHFR 677T allele are less likely to respond to methotrexate because folate stores fall."
+    h = good().model_copy(update={"statement": statement, "citations": [*good().citations, "PMID:18034620"],
+                                  "chain": [*good().chain, ChainStep(claim="MTHFR 677T carriers have lower remission rates", key="PMID:18034620")]})
+    fails = [f for f in check(h, goal=GOAL, ev=ev, others=[], profile=P, focus=q.focus_terms(GOAL)) if "reports that it improves" in f.detail]
+    assert sorted(f.field for f in fails) == ["chain[3]", "statement"]
+
+
+def test_a_prediction_takes_the_chain_direction_under_a_statement_without_one():
+    """The quality_target run (2026-11-29): 'MTHFR polymorphisms influence methotrexate response' over
+    a step giving 677T more remission, predicting less response with it."""
+    goal = "Why do some rheumatoid arthritis patients not respond to methotrexate?"
+    statement = "MTHFR polymorphisms influence methotrexate response in rheumatoid arthritis."
+    steps = ["The MTHFR 677T allele is associated with more frequent remission", "Methotrexate levels are lower with the MTHFR 677T allele"]
+    against = "Methotrexate response rate is lower in patients with the MTHFR 677T allele compared to those without it."
+    fails = q.direction_agrees("predictions[1]", goal, statement, against, steps)
+    assert fails and "the chain says its cause improves" in fails[0].detail
+    assert q.direction_agrees("predictions[1]", goal, statement, against) == [], "no steps: no verdict"
+    assert q.direction_agrees("predictions[1]", goal, statement, against.replace("lower", "higher"), steps) == []
+    mixed = [*steps, "MTHFR 677T carriers are less likely to respond"]
+    assert q.direction_agrees("predictions[1]", goal, statement, against, mixed) == [], "steps disagree: no verdict"
+
+
+def test_a_step_restating_the_statement_is_named():
+    """Bench goal 1 (2026-11-29): the first step was the statement word for word, and the whole
+    mechanism was rewritten for it; the step is named so only it is rewritten."""
+    statement = "Polymorphisms in the folate pathway genes GGH, SHMT1 and MTHFR are associated with methotrexate response in Indian RA patients."
+    steps = [statement, "These polymorphisms lower folate in cells", "Less folate changes methotrexate response"]
+    fails = q.steps_restate(statement, steps)
+    assert [(f.check, f.field) for f in fails] == [("distinct", "chain[1]")]
+    assert q.steps_restate(good().statement, [s.claim for s in good().chain]) == []
+    from hypoforge.agents.drafting import fields_to_rewrite, revision_text
+    assert revision_text(fails[0], P.steps).startswith("distinct (chain[1]): says what the statement says; as the cause step")
+    h = good().model_copy(update={"chain": [ChainStep(claim=good().statement, key="PMID:1001"), *good().chain[1:]]})
+    named = [f for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if f.check == "distinct"]
+    assert any(f.field == "chain[1]" for f in named)
+    assert fields_to_rewrite([f for f in named if f.field == "chain[1]"], ["title", "statement", *P.steps, "prediction1"]) == (P.steps[0],)

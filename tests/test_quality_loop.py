@@ -584,6 +584,16 @@ def test_an_answer_denying_what_its_record_reports_is_asked_again_then_quoted(tm
     assert len(shown) == 2 and a.grounded and [c.key for c in a.citations] == [trial.key]
     assert a.text.startswith("PMID:22584017 reports: ") and "does not" not in a.text and "prednisone" in a.text
 
+    # an invented source in the answer goes with its sentence; an answer that was nothing else is asked for again
+    right = "Adding low-dose prednisone raised remission rates at one year."
+    script, shown = scripted(f"{right} Kato et al. found the same in Japan.")
+    _, deps = make(tmp_path / "author", ScriptedLLM(responder=script), retriever=MemoryRetriever([trial]))
+    assert actions.answer(deps, question).text == right and len(shown) == 1
+    script, shown = scripted("Kato et al. found that prednisone raised remission rates.", right)
+    _, deps = make(tmp_path / "author-only", ScriptedLLM(responder=script), retriever=MemoryRetriever([trial]))
+    a = actions.answer(deps, question)
+    assert a.text == right and len(shown) == 2 and "not one of the records shown" in shown[1]
+
 
 def test_studies_of_a_cause_further_down_the_cause_query_join_the_evidence(tmp_path):
     """The demo's six interleaved records held one study of a cause of non-response; the starter pack
