@@ -343,6 +343,7 @@ _RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|ver
 _STUDY_REPORT = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta-analys[ie]s|reviews?|researchers|authors|investigators|paper|we)"
     r"\b(?:\s+\S+){0,12}?\s+(?:found|find|finds|showed|shown|shows|demonstrated|demonstrates|reported|reports|observed|concluded|revealed)\b"
+    r"|^\W*(?:the|this|a|an)\s+(?:\S+\s+){0,3}?(?:model|study|trial|analysis|meta-analysis|review|data|evidence)\b(?:\s+\S+){0,6}?\s+(?:suggests?|indicates?|implies|proposes?)\b"
     r"|\b(?:has|have|had) been (?:shown|found|reported|demonstrated|proven)\b"
     r"|\b(?:was|were) (?:proposed|suggested|shown|found|reported) (?:as|to)\b"
     r"|^\W*(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b",
@@ -400,6 +401,16 @@ def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
 TITLE_JACCARD = 0.8  # a statement this close to a run record's title restates that paper (the demo's: 0.93)
 
 
+def states_a_claim(title: str, statement: str) -> list[Failure]:
+    """The statement is not its own title again (content-term Jaccard below :data:`TITLE_JACCARD`):
+    bench goal 1 (2026-11-29) stated "Folate polymorphisms and methotrexate response in rheumatoid
+    arthritis.", its title with a full stop, which names a topic and claims nothing."""
+    if jaccard(title, statement) >= TITLE_JACCARD:
+        return [Failure(check="specific", field="statement",
+                        detail="repeats the title, which names a topic; state the claim: what the cause does and to whom")]
+    return []
+
+
 def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Failure]:
     """``text`` is not a run record's title reworded (content-term Jaccard below :data:`TITLE_JACCARD`):
     "A single nucleotide polymorphism of reduced folate carrier 1 (RFC1) predicts methotrexate efficacy
@@ -453,10 +464,25 @@ _VAGUE_EXPLANATION = re.compile(
     re.IGNORECASE)
 
 
+# "By" naming who did something explains nothing: "The pharmacogenetic model established by A
+# suggests that..." (bench goal 1, 2026-11-29) passed as an explanation.
+_AGENT_WORDS = (r"(?:established|proposed|reported|described|shown|found|developed|suggested|published|conducted|performed"
+                r"|studied|identified|observed|demonstrated|noted|built|designed|led|funded|written)")
+_AGENT_BY = re.compile(rf"\b{_AGENT_WORDS}\s+$", re.IGNORECASE)
+_AGENT_AS = re.compile(rf"^\s*{_AGENT_WORDS}\b", re.IGNORECASE)  # "as shown by A", "as reported"
+
+
 def explains(text: str) -> bool:
     """``text`` says how its cause works: a connective of :data:`_EXPLAINS` followed by more than a
-    vague link (:data:`_VAGUE_EXPLANATION`)."""
-    return any(not _VAGUE_EXPLANATION.match(text[m.end():]) for m in _EXPLAINS.finditer(text))
+    vague link (:data:`_VAGUE_EXPLANATION`); neither "by" nor "as" names who found something
+    ("established by A", "as shown by")."""
+    def explaining(m: re.Match[str]) -> bool:
+        word, rest = m.group(0).lower(), text[m.end():]
+        if _VAGUE_EXPLANATION.match(rest) or (word == "as" and _AGENT_AS.match(rest)):
+            return False
+        return not (word == "by" and _AGENT_BY.search(text[:m.start()]))
+
+    return any(explaining(m) for m in _EXPLAINS.finditer(text))
 
 
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
@@ -745,13 +771,13 @@ def testable(field: str, prediction: str) -> list[Failure]:
 
 # Which way a statement says its cause moves the outcome: worse (less response, more harm) or better.
 _WORSE = re.compile(
-    r"less likely to respond|less responsive|less (?:frequent )?remission|lower (?:rates? of )?(?:remission|response)|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|poor(?:er)? respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
+    r"less likely to respond|less responsive|less (?:frequent )?remission|lower (?:rates? of )?(?:remission|response)|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|(?:poor(?:er)?|worse) (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
     r" (?:the )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical )?(?:respon|efficac|benefit)|resistan|\bfail|inadequate respon"
     r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)"
     r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:lower|reduced|decreased|less frequent)",
     re.IGNORECASE)
 _BETTER = re.compile(
-    r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
+    r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
     r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)"
     r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:higher|increased|greater|more frequent)",
     re.IGNORECASE)
@@ -1124,7 +1150,9 @@ def variant_owners(records: Iterable[str], window: int = 8) -> dict[str, set[str
     owners: dict[str, set[str]] = {}
     for record in records:
         tokens = [t.strip(_TOKEN_STRIP) for t in record.split()]
-        is_gene = [bool(t) and _is_gene_like(t) and t.lower() not in _NOT_FACTORS and variant_key(t) is None for t in tokens]
+        # "C677" (of "C677 T") is half a variant, not a gene
+        is_gene = [bool(t) and _is_gene_like(t) and t.lower() not in _NOT_FACTORS and variant_key(t) is None
+                   and not re.fullmatch(r"[ACGT]\d{2,5}", t) for t in tokens]
         for i, t in enumerate(tokens):
             key = variant_key(t)
             if key is None:

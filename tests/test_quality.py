@@ -614,6 +614,7 @@ def test_a_variant_given_to_another_gene_fails_grounded():
     # the demo (2026-11-29): one record names MTHFR 677TT and ATIC 347GG; 677T stays MTHFR's, whatever the spelling
     folate = {"PMID:16447238": "Specific folate-pathway genotypes (MTHFR 677TT, SHMT1 1420CC, ATIC 347GG and TSER*2/*2) were associated."}
     assert q.variant_owners(folate.values()) == {"677": {"MTHFR"}, "1420": {"SHMT1"}, "347": {"ATIC"}}
+    assert q.variant_owners(["The MTHFR C677 T allele and C677T."]) == {"677": {"MTHFR"}}, "half a variant is no gene (bench, 2026-11-29)"
     assert q.variants_belong("p", "Remission rate is higher in patients with the ATIC 677T allele.", folate)
     assert q.variants_belong("p", "Remission rate is higher with the MTHFR C677T allele and ATIC 347GG.", folate) == []
     assert q.variant_key("677C>T") == q.variant_key("C677T") == q.variant_key("677TT") == "677" and q.variant_key("rs1801133") == "rs1801133"
@@ -734,3 +735,24 @@ def test_a_step_restating_the_statement_is_named():
     named = [f for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if f.check == "distinct"]
     assert any(f.field == "chain[1]" for f in named)
     assert fields_to_rewrite([f for f in named if f.field == "chain[1]"], ["title", "statement", *P.steps, "prediction1"]) == (P.steps[0],)
+
+
+def test_bench_goal_1_statements_that_claim_nothing_are_not_specific():
+    """Bench goal 1 at c2f3c65 (2026-11-29): a statement that is its title, and one whose 'by' names
+    who built a model rather than how the cause works."""
+    title = "Folate polymorphisms and methotrexate response in rheumatoid arthritis"
+    fails = q.states_a_claim(title, title + ".")
+    assert fails and fails[0].check == "specific" and "repeats the title" in fails[0].detail
+    assert q.states_a_claim(title, good().statement) == []
+    h = good().model_copy(update={"title": "Polyglutamate build-up and methotrexate response",
+                                  "statement": "Polyglutamate build-up and methotrexate response."})
+    assert "specific" in failing(h)
+    model = ("The pharmacogenetic model established by A suggests that variations in the folate pathway genes MTHFD1 and GGH "
+             "may influence methotrexate response in patients with RA.")
+    assert q.specific(GOAL, model), "a model that suggests is what a study found"
+    assert not q.explains("MTHFD1 variants influence methotrexate response, as established by A.")
+    assert q.explains("MTHFD1 variants influence methotrexate response, as shown by A, because they lower folate.")
+    assert q.explains("Response falls in carriers, caused by lower adenosine release.")
+    # an adjective between "better" and "response" still gives the direction
+    assert q.direction("The MTHFR C677T polymorphism gives a better clinical response to methotrexate.") == 1
+    assert q.direction("KIR2DS4 carriers have a poorer clinical response to methotrexate.") == -1
