@@ -66,6 +66,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.steps_restate(h.statement, [s.claim for s in h.chain])
+    out += q.predictions_restate(h.statement, h.predictions)
     out += q.adds_to(h.statement, h.mechanism)
     for o in others:
         if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:

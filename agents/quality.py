@@ -554,6 +554,16 @@ def steps_restate(statement: str, steps: Sequence[str]) -> list[Failure]:
             if jaccard(step, statement) >= JACCARD_MAX or longest_shared_run(step, statement) >= COPY_RUN]
 
 
+def predictions_restate(statement: str, predictions: Sequence[str]) -> list[Failure]:
+    """No prediction restates the statement (token Jaccard at least :data:`JACCARD_MAX`, or a shared
+    run of :data:`COPY_RUN` words): bench goal 1 at 17ab6f2 (2026-11-29) stated its first prediction
+    word for word. A prediction tests one link of the chain, not the claim again."""
+    return [Failure(check="distinct", field=f"predictions[{i}]",
+                    detail="restates the statement; predict what one link of the chain changes, measured where")
+            for i, pred in enumerate(predictions, start=1)
+            if jaccard(pred, statement) >= JACCARD_MAX or longest_shared_run(pred, statement) >= COPY_RUN]
+
+
 def adds_to(statement: str, mechanism: str) -> list[Failure]:
     """The mechanism must say something the statement does not (at least 40% new content terms)."""
     m, s = content_terms(mechanism), content_terms(statement)

@@ -756,3 +756,15 @@ def test_bench_goal_1_statements_that_claim_nothing_are_not_specific():
     # an adjective between "better" and "response" still gives the direction
     assert q.direction("The MTHFR C677T polymorphism gives a better clinical response to methotrexate.") == 1
     assert q.direction("KIR2DS4 carriers have a poorer clinical response to methotrexate.") == -1
+
+
+def test_a_prediction_restating_the_statement_is_named():
+    """Bench goal 1 at 17ab6f2 (2026-11-29): the statement was its first prediction word for word."""
+    said = "The level of methotrexate response in rheumatoid arthritis patients is lower in patients with Folate polymorphisms vs. patients without."
+    other = "Erythrocyte folate concentration is lower in patients with folate pathway polymorphisms than in those without."
+    fails = q.predictions_restate(said, [said, other])
+    assert [(f.check, f.field) for f in fails] == [("distinct", "predictions[1]")] and "restates the statement" in fails[0].detail
+    assert q.predictions_restate(good().statement, good().predictions) == []
+    h = good().model_copy(update={"predictions": [good().statement, good().predictions[1]]})
+    assert any(f.field == "predictions[1]" and f.check == "distinct"
+               for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)))
