@@ -74,13 +74,13 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
             break
     out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed)
     texts = record_texts(ev)
-    cited = [texts[k] for k in h.citations if k in texts]
-    out += q.grounded(h.mechanism, [*cited, goal])
+    cited = {k: texts[k] for k in h.citations if k in texts}
+    out += q.grounded(h.mechanism, [*cited.values(), goal])
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
     # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing
     # the meta-analysis that found none.
-    out += q.contradicts_record("statement", h.statement, {k: texts[k] for k in h.citations if k in texts}, goal)
+    out += q.contradicts_record("statement", h.statement, cited, goal)
     for i, s in enumerate(h.chain, start=1):
         if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
@@ -90,7 +90,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, s in enumerate(h.chain, start=1):
         if s.key in texts:
             out += q.misreports_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
-    out += q.misreports_record("statement", h.statement, {k: texts[k] for k in h.citations if k in texts}, goal)
+    out += q.misreports_record("statement", h.statement, cited, goal)
     # A variant moved to another gene ("TPMT A1298C": an MTHFR variant in the records).
     owners = q.variant_owners(texts.values())
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),

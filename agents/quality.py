@@ -550,18 +550,21 @@ def steps_restate(statement: str, steps: Sequence[str]) -> list[Failure]:
     step is the statement again, and the whole mechanism was rewritten for it; naming the step lets
     the revision rewrite that step alone, told what its role asks for."""
     return [Failure(check="distinct", field=f"chain[{i}]", detail="restates the statement; say what this step adds")
-            for i, step in enumerate(steps, start=1)
-            if jaccard(step, statement) >= JACCARD_MAX or longest_shared_run(step, statement) >= COPY_RUN]
+            for i, step in enumerate(steps, start=1) if restates(step, statement)]
 
 
 def predictions_restate(statement: str, predictions: Sequence[str]) -> list[Failure]:
-    """No prediction restates the statement (token Jaccard at least :data:`JACCARD_MAX`, or a shared
-    run of :data:`COPY_RUN` words): bench goal 1 at 17ab6f2 (2026-11-29) stated its first prediction
-    word for word. A prediction tests one link of the chain, not the claim again."""
+    """No prediction restates the statement (as :func:`steps_restate` measures it): bench goal 1 at
+    17ab6f2 (2026-11-29) stated its first prediction word for word. A prediction tests one link of
+    the chain, not the claim again."""
     return [Failure(check="distinct", field=f"predictions[{i}]",
                     detail="restates the statement; predict what one link of the chain changes, measured where")
-            for i, pred in enumerate(predictions, start=1)
-            if jaccard(pred, statement) >= JACCARD_MAX or longest_shared_run(pred, statement) >= COPY_RUN]
+            for i, pred in enumerate(predictions, start=1) if restates(pred, statement)]
+
+
+def restates(text: str, statement: str) -> bool:
+    """``text`` says the statement again: token Jaccard at least :data:`JACCARD_MAX`, or a shared run of :data:`COPY_RUN` words."""
+    return jaccard(text, statement) >= JACCARD_MAX or longest_shared_run(text, statement) >= COPY_RUN
 
 
 def adds_to(statement: str, mechanism: str) -> list[Failure]:
@@ -806,72 +809,8 @@ _WITHOUT_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:without|l
                             r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:with|carriers|carrying)\b", re.IGNORECASE)
 
 
-def direction_agrees(field: str, goal: str, statement: str, prediction: str, steps: Sequence[str] = ()) -> list[Failure]:
-    """A prediction that compares patients with the statement's cause against those without it, on a
-    readout whose good direction is plain (disease activity, harm, response), must point the way the
-    statement says the cause moves the outcome (:func:`direction`: "patients without 677T respond
-    less" says 677T improves it). "Patients with KIR2DS4 are less likely to respond" and "ESR is
-    lower in patients with KIR2DS4 than without" contradict each other. No verdict (a pass) when
-    the statement's direction, the readout's meaning or the groups are not plain.
-
-    A statement with no plain direction takes its chain's (``steps`` naming its cause, when they
-    agree): the quality_target run (2026-11-29) stated "MTHFR polymorphisms influence methotrexate
-    response" over a step giving the 677T allele more remission, and predicted less response with it."""
-    m = _RENDERED.match(prediction.strip())
-    if m is None:
-        return []
-    said, source = direction(statement), "statement"
-    if not said:
-        causes = proposed_causes(goal, statement)
-        ways = {d for step in steps if (d := direction(step)) and set(named_entities(step)) & causes}
-        if len(ways) == 1:
-            said, source = next(iter(ways)), "chain"
-    worse, better = said < 0, said > 0
-    readout = m.group("readout")
-    harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
-    comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
-    with_first, without_first = _WITH_FIRST.match(comparison), _WITHOUT_FIRST.match(comparison)
-    if worse == better or harm == benefit or bool(with_first) == bool(without_first):
-        return []
-    group = with_first or without_first
-    if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
-        return []
-    higher = " higher " in f" {prediction} "
-    # +1: the patients with the cause come out worse under this prediction.
-    worse_with = (1 if higher else -1) * (1 if harm else -1) * (1 if with_first else -1)
-    if worse_with == (1 if worse else -1):
-        return []
-    said = "worsens" if worse else "improves"
-    return [Failure(check="testable", field=field,
-                    detail=f"points the wrong way: the {source} says its cause {said} the outcome, but this predicts the opposite "
-                           "in patients with it; flip the direction")]
-
-
 #: A claim about the patients who lack the cause, whose direction reads the other way round.
 _LACKING = re.compile(r"\b(?:without|lacking|non-?carriers?|wild[- ]type)\b", re.IGNORECASE)
-
-
-def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
-    """No chain step says the statement's cause moves the outcome the other way: the quality_target
-    run (2026-11-29) stated "Patients with the MTHFR 677T allele are less responsive to methotrexate"
-    over a first step "The MTHFR 677T allele is associated with more frequent remission", as its
-    record reports. Directions are the cause's (:func:`direction`): a step on those without it
-    reads the other way round. No verdict when a direction is not plain."""
-    said_here = direction(statement)
-    causes = proposed_causes(goal, statement)
-    if not said_here or not causes:
-        return []
-    out = []
-    for i, step in enumerate(steps, start=1):
-        d = direction(step)
-        if d and d != said_here and set(named_entities(step)) & causes:
-            said, b = ("worsens" if said_here < 0 else "improves"), d > 0
-            # The statement is what is rewritten: the step usually says what its record reports, and
-            # a revision told to fix the step flipped it to match the statement instead (2026-11-29).
-            out.append(Failure(check="grounded", field="statement",
-                               detail=f"says the cause {said} the outcome, but chain[{i}] says it {'improves' if b else 'worsens'} it; "
-                                      f"make the statement follow what the records report{_LACKING_HINT if b else ''}"))
-    return out
 
 
 # What a claim compares its subject with: "... compared to those without it".
@@ -901,6 +840,70 @@ def direction(text: str) -> int:
     return (-1 if worse else 1) * (-1 if about_lacking(text) else 1)
 
 
+_MOVES = {-1: "worsens", 1: "improves"}  # a direction as the failures say it
+
+
+def direction_agrees(field: str, goal: str, statement: str, prediction: str, steps: Sequence[str] = ()) -> list[Failure]:
+    """A prediction that compares patients with the statement's cause against those without it, on a
+    readout whose good direction is plain (disease activity, harm, response), must point the way the
+    statement says the cause moves the outcome (:func:`direction`: "patients without 677T respond
+    less" says 677T improves it). "Patients with KIR2DS4 are less likely to respond" and "ESR is
+    lower in patients with KIR2DS4 than without" contradict each other. No verdict (a pass) when
+    the statement's direction, the readout's meaning or the groups are not plain.
+
+    A statement with no plain direction takes its chain's (``steps`` naming its cause, when they
+    agree): the quality_target run (2026-11-29) stated "MTHFR polymorphisms influence methotrexate
+    response" over a step giving the 677T allele more remission, and predicted less response with it."""
+    m = _RENDERED.match(prediction.strip())
+    if m is None:
+        return []
+    said, source = direction(statement), "statement"
+    if not said:
+        causes = proposed_causes(goal, statement)
+        ways = {d for step in steps if (d := direction(step)) and set(named_entities(step)) & causes}
+        if len(ways) == 1:
+            said, source = next(iter(ways)), "chain"
+    readout = m.group("readout")
+    harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
+    comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
+    with_first, without_first = _WITH_FIRST.match(comparison), _WITHOUT_FIRST.match(comparison)
+    if not said or harm == benefit or bool(with_first) == bool(without_first):
+        return []
+    group = with_first or without_first
+    if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
+        return []
+    higher = " higher " in f" {prediction} "
+    # +1: the patients with the cause come out worse under this prediction.
+    worse_with = (1 if higher else -1) * (1 if harm else -1) * (1 if with_first else -1)
+    if worse_with == -said:
+        return []
+    return [Failure(check="testable", field=field,
+                    detail=f"points the wrong way: the {source} says its cause {_MOVES[said]} the outcome, but this predicts the opposite "
+                           "in patients with it; flip the direction")]
+
+
+def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
+    """No chain step says the statement's cause moves the outcome the other way: the quality_target
+    run (2026-11-29) stated "Patients with the MTHFR 677T allele are less responsive to methotrexate"
+    over a first step "The MTHFR 677T allele is associated with more frequent remission", as its
+    record reports. Directions are the cause's (:func:`direction`): a step on those without it
+    reads the other way round. No verdict when a direction is not plain."""
+    said_here = direction(statement)
+    causes = proposed_causes(goal, statement)
+    if not said_here or not causes:
+        return []
+    out = []
+    for i, step in enumerate(steps, start=1):
+        d = direction(step)
+        if d and d != said_here and set(named_entities(step)) & causes:
+            # The statement is what is rewritten: the step usually says what its record reports, and
+            # a revision told to fix the step flipped it to match the statement instead (2026-11-29).
+            out.append(Failure(check="grounded", field="statement",
+                               detail=f"says the cause {_MOVES[said_here]} the outcome, but chain[{i}] says it {_MOVES[d]} it; "
+                                      f"make the statement follow what the records report{_LACKING_HINT if d > 0 else ''}"))
+    return out
+
+
 # Which allele a text speaks of: the variant base of "C677T", "677C>T", "677T", "677TT"; the base of
 # "CC genotype", "G-allele", "A/A"; a star allele ("*13"). Directions of two different alleles of a
 # gene may differ ("CC had higher response than TT"; HLA-DRB1*13 protects where *04 raises risk).
@@ -910,6 +913,12 @@ _ALLELE = re.compile(
     r"|(?P<star>\*\d+[A-Z]?)")
 # A clause describing a cohort, not a finding: "genotyped 115 RA patients who had failed TNF blockers".
 _COHORT = re.compile(r"\b(?:genotyped|studied|enrolled|recruited|included|who had)\b", re.IGNORECASE)
+
+
+def genetic(text: str) -> bool:
+    """``text`` speaks of variants: a genetic word (variant, allele, genotype, carrier...), a genotype
+    written as position and bases, or a gene written with its variant."""
+    return bool(_GENETIC.search(text) or genotypes(text) or variant_pairs(text))
 
 
 def alleles(text: str) -> set[str]:
@@ -927,15 +936,14 @@ def record_directions(record: str, gene: str, goal: str, allele: set[str] | None
     asked = question_kinds(goal)
     out: set[int] = set()
     for sentence in _SENTENCE.split(record):
-        genetic = _GENETIC.search(sentence) or genotypes(sentence)
-        if not genetic or not (gene in genes(sentence) or (not genes(sentence) and genes(record) == {gene})):
+        if not genetic(sentence) or not (gene in genes(sentence) or (not genes(sentence) and genes(record) == {gene})):
             continue
         for clause in _CLAUSE.split(sentence):
             named = genes(clause)
             said = alleles(clause)
             if allele is not None and (len(said) > 1 or (allele and said != allele) or (not allele and "*" in "".join(said))):
                 continue  # another allele, none named for the claim's, or two compared: no verdict on the claim's allele
-            if ((gene in named and (_GENETIC.search(clause) or genotypes(clause) or variant_pairs(clause)) or not named)
+            if ((gene in named and genetic(clause) or not named)
                     and asked & question_kinds(clause) and not _NULL_FINDING.search(clause) and not _COHORT.search(clause)):
                 if d := direction(clause):
                     out.add(d)
@@ -951,7 +959,7 @@ def misreports_record(field: str, claim: str, records: Mapping[str, str], goal: 
     allele, naming none for a claim that names one, or comparing two, gives none; a claim naming no
     allele is read against the records' base alleles but not their star alleles)."""
     said = direction(claim)
-    if not said or not question_kinds(claim) & question_kinds(goal) or not (_GENETIC.search(claim) or genotypes(claim) or variant_pairs(claim)):
+    if not said or not question_kinds(claim) & question_kinds(goal) or not genetic(claim):
         return []
     for gene in sorted(genes(claim)):
         found = {key: record_directions(record, gene, goal, alleles(claim)) for key, record in records.items()}
@@ -959,8 +967,8 @@ def misreports_record(field: str, claim: str, records: Mapping[str, str], goal: 
         if ways and said not in ways:
             key = next(k for k, v in found.items() if v)
             return [Failure(check="grounded", field=field,
-                            detail=f"says {gene} {'worsens' if said < 0 else 'improves'} the outcome, but {key} reports that it "
-                                   f"{'improves' if said < 0 else 'worsens'} it; say what the record reports{_LACKING_HINT if said < 0 else ''}")]
+                            detail=f"says {gene} {_MOVES[said]} the outcome, but {key} reports that it {_MOVES[-said]} it; "
+                                   f"say what the record reports{_LACKING_HINT if said < 0 else ''}")]
     return []
 
 

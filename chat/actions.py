@@ -227,6 +227,7 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
     # evidence": a small model otherwise declines questions its passages answer.
     must_answer = bool(addressing(deps, question, found))
     shown = {p.key: passage_text(deps.retriever, p, question) for p in candidates.values()}
+    records = {p.key: f"{p.title}. {shown[p.key]}" for p in candidates.values()}  # as the model is shown them
     correction = ""
     for _attempt in range(2):
         draft = tally.ask(
@@ -247,8 +248,8 @@ def answer(deps: Deps, question: str, *, state: State | None = None, goal: str |
         text = trim_to_boundary(" ".join(draft.answer.split()), ANSWER_CHARS, clauses=False, keep=0.0)
         # Keys and author citations written in the answer are checked like the overview's: one that
         # is not a shown record's, or an author no record names ("Kato et al."), goes with its claim.
-        text = strip_bad_keys(text, {p.key: f"{p.title}. {shown[p.key]}" for p in candidates.values()})[0]
-        wrong = denies_unreported("answer", text, {p.key: f"{p.title}. {shown[p.key]}" for p in cited})
+        text = strip_bad_keys(text, records)[0]
+        wrong = denies_unreported("answer", text, {p.key: records[p.key] for p in cited})
         if not text:
             wrong = [Failure(check="keys_in_text", field="answer",
                              detail="cited a source that is not one of the records shown; answer from the records by their keys")]
