@@ -223,7 +223,7 @@ def bears_on(goal: str, e: Evidence) -> bool:
     focus = q.focus_terms(goal)
     asked = q.question_kinds(goal)
     return bool(q.factors(text) and (not focus or q.content_terms(text) & focus) and (not asked or asked & q.question_kinds(e.title))
-                and not reports_no_cause(goal, e))
+                and not q.about_another_drug(goal, text) and not reports_no_cause(goal, e))
 
 
 def reports_no_cause(goal: str, e: Evidence) -> bool:
@@ -256,13 +256,15 @@ def key_sentence(goal: str, passage: str, embed=None) -> str:
 def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[str]]:
     """Relevant passages (by the reading) that share a focus term with the goal, do not report that
     their causes have no effect (:func:`reports_no_cause`) and, when the goal asks whether a drug
-    works or harms, do not report only on the other question; and the focus terms.
+    works or harms, do not report only on the other question, and do not speak only of another drug
+    than the goal's (:func:`~hypoforge.agents.quality.about_another_drug`); and the focus terms.
 
     For "why do patients not respond to methotrexate?" a methotrexate study that reports only side
     effects is context, not an anchor (a study of drug efflux that names neither question may anchor): a small model writes about whatever its anchor reports. The
-    anchors come in order of the candidate causes they name (genes, alleles, markers: ATIC,
-    KIR2DS4), then in retrieval order: a trial that reports an outcome explains less than a study
-    that ties the outcome to a factor.
+    anchors come in order of the goal's focus terms they name (for the TPMT/NUDT15 goal, the CPIC
+    thiopurine guideline before a folate-pathway study naming only "genotype"), then of the candidate
+    causes they name (genes, alleles, markers: ATIC, KIR2DS4), then in retrieval order: a trial that
+    reports an outcome explains less than a study that ties the outcome to a factor.
     """
     focus = q.focus_terms(goal)
     asked = q.question_kinds(goal)
@@ -272,9 +274,13 @@ def anchors_for(goal: str, read: list[Evidence]) -> tuple[list[Evidence], set[st
         reports = q.question_kinds(text)
         other_question = bool(asked and reports and not asked & reports)
         return bool(e.relevant and (not focus or q.content_terms(text) & focus) and not other_question
-                    and not reports_no_cause(goal, e))
+                    and not q.about_another_drug(goal, text) and not reports_no_cause(goal, e))
 
-    ranked = sorted((e for e in read if anchors(e)), key=lambda e: -len(q.factors(f"{e.title} {e.passage}")))
+    def rank(e: Evidence) -> tuple[int, int]:
+        text = f"{e.title} {e.passage}"
+        return -len((q.content_terms(text) | q.biomedical_terms(text)) & focus), -len(q.factors(text))
+
+    ranked = sorted((e for e in read if anchors(e)), key=rank)
     return diverse(ranked), focus
 
 
@@ -348,7 +354,10 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     for i, anchor in enumerate(anchors[:wanted]):
         # Any passage read as relevant may be the bridge, even one that never names the goal's focus:
         # that is what makes the link new.
-        partner, shared = bridge_partner(anchor, [e for e in read if e.relevant], state["goal"])
+        # ... but not one about another drug than the goal's: the azathioprine goal's bridge, a
+        # methotrexate review, turned its TPMT hypothesis into one about methotrexate side effects.
+        partner, shared = bridge_partner(
+            anchor, [e for e in read if e.relevant and not q.about_another_drug(state["goal"], f"{e.title} {e.passage}")], state["goal"])
         user = prompts.render(
             "generate",
             goal=state["goal"],

@@ -536,12 +536,32 @@ def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
 def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
     """Predictions must measure different things: their readouts differ (token Jaccard below
     :data:`JACCARD_MAX`, and neither readout's terms all lie in the other's: "myelosuppression risk"
-    and "myelosuppression risk in patients with TPMT or NUDT15 genotype" measure one thing). Two readouts compared in the same group are two predictions; one readout
-    written twice is one. Predictions not in the rendered form are compared whole."""
+    and "myelosuppression risk in patients with TPMT or NUDT15 genotype" measure one thing), compared
+    without the group they are measured in (:func:`measured`). Two readouts compared in the same group
+    are two predictions; one readout written twice is one. Predictions not in the rendered form are
+    compared whole."""
     readouts = [m.group("readout") if (m := _RENDERED.match(p.strip())) else p for p in predictions]
+    heads = [measured(r) for r in readouts]
     return [Failure(check="distinct", field=f"predictions[{i + 1}]",
                     detail=f"measures what predictions[{j + 1}] measures ({readouts[j][:60]!r}); measure something else")
-            for i, j in repeats(readouts, contained=True)]
+            for i, j in repeats(heads, contained=True)]
+
+
+# Where a readout names the people it is measured in ("Azathioprine clearance in patients with TPMT
+# or NUDT15 genotypes"): everything from there on is the group, not the measurement.
+_GROUP_TAIL = re.compile(
+    r"\s+(?:in|of|among|from|within|for)\s+(?:the\s+|these\s+|all\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:patients?|people|persons?|subjects?|individuals?|carriers?|non-?carriers?|participants?|those|women|men|children|adults|cohorts?|responders?|non-?responders?)\b.*$",
+    re.IGNORECASE | re.DOTALL)
+
+
+def measured(readout: str) -> str:
+    """What a readout measures, without the group it is measured in: Qwen wrote "Azathioprine
+    clearance in patients with TPMT or NUDT15 genotypes" and "Gastrointestinal toxicity in patients
+    with TPMT or NUDT15 genotypes" (bench goal 3, 2026-11-29), two measurements whose shared group made
+    them look like one. A readout that is all group is kept whole."""
+    head = _GROUP_TAIL.sub("", readout).strip()
+    return head if content_terms(head) else readout
 
 
 def steps_restate(statement: str, steps: Sequence[str]) -> list[Failure]:
@@ -729,6 +749,15 @@ def treatments(text: str) -> set[str]:
             | set(_BIOLOGIC.findall(text.lower())))
 
 
+def about_another_drug(goal: str, text: str) -> bool:
+    """``text`` names treatments and none of those the goal asks about: a methotrexate genotype study
+    for "Could TPMT or NUDT15 genotype explain why some patients cannot tolerate azathioprine?"
+    (bench goal 3, 2026-11-29, whose three hypotheses were written about methotrexate while the index
+    held the CPIC thiopurine guidelines)."""
+    asked, named = treatments(goal), treatments(text)
+    return bool(asked and named and not named & asked)
+
+
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
             minimum: float = ON_GOAL_COSINE) -> list[Failure]:
     """Shares a focus term with the goal, names no treatment the goal does not (when it names one),
@@ -779,6 +808,22 @@ def testable(field: str, prediction: str) -> list[Failure]:
                         detail=f"names no measurable readout ({what}say what is measured: its level, frequency, score or rate, and in which sample)")]
     if not _DIRECTION.search(prediction):
         return [Failure(check="testable", field=field, detail="gives no direction or comparison (higher/lower than...)")]
+    return []
+
+
+def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[Failure]:
+    """A prediction compares groups defined by the hypothesis's own cause: its comparison names no
+    gene that the ``claim`` (title and statement) and the goal do not ("who fail TNF inhibitors"). The demo's ATIC proposal (2026-11-29)
+    predicted response "in patients with the MTHFR 677T allele", which tests another hypothesis. The
+    readout may name anything measurable; only the groups compared are held to the claim."""
+    rendered = _RENDERED.match(prediction.strip())
+    if not rendered:
+        return []
+    other = genes(rendered.group("comparison")) - genes(claim) - genes(goal)
+    if other and genes(claim):
+        return [Failure(check="testable", field=field,
+                        detail=f"compares patients by {', '.join(sorted(other))}, which the statement does not propose; "
+                               "compare the groups your own cause defines")]
     return []
 
 

@@ -418,6 +418,20 @@ def test_a_readout_that_only_adds_qualifiers_measures_the_same_thing():
     assert q.distinct_predictions(["Transaminase levels are higher in carriers.", "Liver fibrosis score is higher in carriers."]) == []
 
 
+def test_readouts_naming_the_same_group_can_measure_different_things():
+    # Qwen's, bench goal 3 (2026-11-29): the group written into both readouts made two measurements look like one
+    group = "in patients with TPMT or NUDT15 genotypes"
+    preds = [f"Azathioprine clearance {group} is lower in patients with reduced TPMT compared to those without.",
+             f"Gastrointestinal toxicity {group} is higher in patients with reduced TPMT compared to those without."]
+    assert q.distinct_predictions(preds) == []
+    assert q.measured(f"Azathioprine clearance {group}") == "Azathioprine clearance"
+    assert q.measured("Alanine aminotransferase levels of patients with RA on long-term methotrexate") == "Alanine aminotransferase levels"
+    # the same measurement in the same group is still one readout
+    same = [f"Azathioprine clearance {group} is lower than in others.", f"Azathioprine clearance rate {group} is lower than in others."]
+    assert [f.field for f in q.distinct_predictions(same)] == ["predictions[2]"]
+    assert q.measured("Patients with TPMT variants") == "Patients with TPMT variants", "a readout that is all group is kept whole"
+
+
 def test_a_chain_step_must_rest_on_the_record_it_cites():
     # bench/quality goal 1 (2026-11-29): a folate-pathway step citing the folinic acid trial, whose record says nothing of it
     folinic = "Concurrent use of folinic acid and methotrexate in rheumatoid arthritis. Folinic acid given with methotrexate reduced toxicity."
@@ -768,3 +782,20 @@ def test_a_prediction_restating_the_statement_is_named():
     h = good().model_copy(update={"predictions": [good().statement, good().predictions[1]]})
     assert any(f.field == "predictions[1]" and f.check == "distinct"
                for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)))
+
+
+def test_a_prediction_compares_the_groups_its_own_cause_defines():
+    # the demo's ATIC proposal (2026-11-29) predicted response in MTHFR 677T carriers
+    claim = "ATIC 347C>G lowers methotrexate response. Carriers of ATIC 347GG accumulate less AICAR, so adenosine release falls."
+    off = "DAS28 improvement is lower in patients with the MTHFR 677T allele than in non-carriers."
+    fails = q.tests_its_cause("predictions[2]", off, claim, GOAL)
+    assert [f.check for f in fails] == ["testable"] and "MTHFR" in fails[0].detail
+    assert q.tests_its_cause("predictions[1]", "Erythrocyte AICAR level is higher in ATIC 347GG carriers than in non-carriers.", claim, GOAL) == []
+    # the readout may name a new marker; only the groups are held to the claim
+    assert q.tests_its_cause("predictions[1]", "Plasma CRP is higher in ATIC 347GG carriers than in non-carriers.", claim, GOAL) == []
+    # a group the goal names is the goal's own ("who fail TNF inhibitors")
+    goal = "Which IL-6 pathway proteins could be targeted in patients with rheumatoid arthritis who fail TNF inhibitors?"
+    il6 = "IL6R blockade helps TNF-inhibitor failures because IL-6 drives synovitis in them."
+    assert q.tests_its_cause("predictions[1]", "Serum IL-6 is higher in patients who failed TNF inhibitors than in responders.", il6, goal) == []
+    # a statement naming no gene sets no rule for its groups
+    assert q.tests_its_cause("predictions[1]", off, "Smoking raises citrullination in the lung.", GOAL) == []

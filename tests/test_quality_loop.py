@@ -239,6 +239,25 @@ def test_bridge_record_is_offered_and_the_new_link_reported(tmp_path):
     assert "New link" in (tmp_path / "out" / "report.md").read_text()
 
 
+def test_no_bridge_about_another_drug(tmp_path):
+    """Bench goal 3 (2026-11-29): a methotrexate review bridged the TPMT anchor of an azathioprine goal,
+    and the hypothesis became one about methotrexate side effects."""
+    goal = "Could TPMT genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+    records = [
+        Record(key="PMID:4001", pmid="4001", title="TPMT genotype and azathioprine myelotoxicity", year=2011,
+               abstract="TPMT poor metabolizers given azathioprine developed myelosuppression from thioguanine nucleotides."),
+        Record(key="PMID:4002", pmid="4002", title="Thioguanine nucleotides and TPMT activity in methotrexate users", year=2012,
+               abstract="TPMT activity and thioguanine nucleotides were measured in patients taking methotrexate."),
+    ]
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    llm = ScriptedLLM(responder=responder)
+    settings, deps = make(tmp_path, llm, retriever=MemoryRetriever(records), rounds=1, hypotheses=1, evolve_per_round=0)
+    start_run(goal, settings, deps, out_dir=tmp_path / "out", run_id="q6")
+    gen = next(c for c in llm.calls if c.schema == "HypothesisDraft").messages[-1]["content"]
+    assert "A [PMID:4001]" in gen and "[PMID:4002]" not in gen
+
+
 def test_ask_answers_when_a_passage_plainly_addresses_the_question(tmp_path):
     """The demo's /ask regression: a cautious model that says 'no evidence' whenever it is allowed to."""
     liver = Record(key="PMID:4036984", pmid="4036984", title="Low-dose methotrexate treatment of rheumatoid arthritis",
@@ -364,6 +383,28 @@ def test_anchors_with_a_factor_of_their_own_come_before_repeats():
     # a study finding its gene has no effect on the question anchors nothing (the demo's MTHFR meta-analysis)
     read[2] = ev("PMID:3", "ABCC2 and methotrexate liver injury. ABCC2 variants were not associated with liver toxicity on methotrexate.")
     assert [a.key for a in anchors_for(goal, read)[0]] == ["PMID:1", "PMID:4"]
+
+
+def test_anchors_are_about_the_goals_drug_and_name_its_focus_first():
+    """Bench goal 3 (2026-11-29): three methotrexate genotype studies anchored an azathioprine goal
+    because its focus includes "genotype"; the CPIC thiopurine guideline came last."""
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.generator import anchors_for, bears_on
+    from hypoforge.agents.models import Evidence
+
+    goal = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+
+    def ev(key, text):
+        return Evidence(key=key, title=text.split(".")[0], passage=text, relevant=True)
+
+    read = [ev("PMID:1", "MTHFR C677T, A1298C and SLC19A1 G80A genotype and methotrexate toxicity. Carriers had more side effects on methotrexate."),
+            ev("PMID:2", "CPIC guideline for thiopurine dosing by TPMT genotype. TPMT poor metabolizers given azathioprine risk myelosuppression."),
+            ev("PMID:3", "Azathioprine and methotrexate combined in RA. Toxicity was similar; HLA-B27 carriers were excluded.")]
+    assert q.about_another_drug(goal, read[0].passage) and not q.about_another_drug(goal, read[2].passage)
+    assert not q.about_another_drug(goal, "TPMT activity and thiopurine dosing"), "naming no listed drug is not another drug"
+    anchors, _ = anchors_for(goal, read)
+    assert [a.key for a in anchors] == ["PMID:2", "PMID:3"], "the methotrexate study anchors nothing; the TPMT record comes first"
+    assert not bears_on(goal, read[0].model_copy(update={"relevant": False}))
 
 
 def test_a_copy_is_named_without_its_words_in_the_revision():
