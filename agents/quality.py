@@ -388,6 +388,18 @@ def proposed_causes(goal: str, statement: str) -> set[str]:
     return {stem for stem, raw in beyond_goal(goal, statement).items() if not question_kinds(raw)}
 
 
+def specific_consequence(goal: str, statement: str) -> set[str]:
+    """When the goal names its candidate cause ("Could TPMT or NUDT15 genotype explain ..."), the
+    specific consequences or mechanisms the statement adds beyond the goal's words: those that are
+    not everyday words (myelosuppression, hepatotoxicity; not toxicity or injury). "Reduced TPMT
+    activity raises the risk of severe myelosuppression" answers that goal (bench, 2026-11-29) though
+    its cause is the goal's own."""
+    if not factors(goal):
+        return set()
+    common = common_words()
+    return {stem for stem, raw in beyond_goal(goal, statement).items() if common and raw.lower() not in common}
+
+
 def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
     """The title's gene, allele and marker symbols appear in the statement or chain (``body``): the
     demo titled an RFC1 hypothesis "MTHFR polymorphism and methotrexate response"."""
@@ -425,7 +437,8 @@ def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Fai
 def specific(goal: str, statement: str) -> list[Failure]:
     """The statement names a candidate cause the goal does not (a biomedical term or a gene, allele or
     marker symbol beyond the goal's own words and the setting; or a rare word, one not in the
-    embedding model's everyday vocabulary: folinic, thioguanine), proposes it rather than
+    embedding model's everyday vocabulary: folinic, thioguanine; for a goal that names its cause, a
+    specific consequence: :func:`specific_consequence`), proposes it rather than
     reporting a study ("a longitudinal study found that a third do not respond" restates the goal),
     and, when it states an association (:data:`_ASSOCIATION`: associated with, predicts, more
     likely, higher risk, better response), also says how the cause works (:func:`explains`:
@@ -433,7 +446,7 @@ def specific(goal: str, statement: str) -> list[Failure]:
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
-    if not proposed_causes(goal, statement):
+    if not proposed_causes(goal, statement) and not specific_consequence(goal, statement):
         return [Failure(check="specific", field="statement",
                         detail="names no cause beyond the goal's own words; name the gene, cell, molecule or exposure you propose")]
     if _ASSOCIATION.search(statement) and not explains(statement):
@@ -466,7 +479,7 @@ _VAGUE_EXPLANATION = re.compile(
 
 # "By" naming who did something explains nothing: "The pharmacogenetic model established by A
 # suggests that..." (bench goal 1, 2026-11-29) passed as an explanation.
-_AGENT_WORDS = (r"(?:established|proposed|reported|described|shown|found|developed|suggested|published|conducted|performed"
+_AGENT_WORDS = (r"(?:established|proposed|reported|described|shown|found|developed|suggested|published|conducted|performed|evidenced|indicated|seen"
                 r"|studied|identified|observed|demonstrated|noted|built|designed|led|funded|written)")
 _AGENT_BY = re.compile(rf"\b{_AGENT_WORDS}\s+$", re.IGNORECASE)
 _AGENT_AS = re.compile(rf"^\s*{_AGENT_WORDS}\b", re.IGNORECASE)  # "as shown by A", "as reported"
