@@ -155,15 +155,6 @@ LABELLED = [
      "Obesity and alcohol add to methotrexate polyglutamate in hepatocytes, driving liver fibrosis.", True),
     ("How does cigarette smoking promote citrullination and the onset of rheumatoid arthritis?",
      "Smoking raises PAD2 in lung macrophages, citrullinating proteins that break tolerance in shared-epitope carriers.", True),
-    # the goal names its cause: a specific consequence answers it (Qwen, bench goal 3, 2026-11-29), a generic one does not
-    ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
-     "Some patients with rheumatoid arthritis are unable to tolerate azathioprine due to reduced TPMT activity, which increases "
-     "the risk of severe myelosuppression.", True),
-    ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
-     "Some patients cannot tolerate azathioprine due to TPMT genotype, which increases toxicity.", False),
-    # "as evidenced by" cites evidence; it explains nothing (Qwen, bench goal 2, 2026-11-29)
-    ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
-     "Obesity is a significant risk factor for methotrexate-induced liver injury, as evidenced by the increased incidence of liver fibrosis.", False),
 ]
 
 
