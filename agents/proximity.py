@@ -2,7 +2,8 @@
 
 Embeddings come from the injected embedder (the same offline MiniLM as the literature index). When
 none is injected (tests, or an index-less setup) a lexical embedding is used: a bag of lowercase
-word hashes, which is crude but deterministic. A near-duplicate (cosine >= ``merge_similarity``) is
+word hashes, which is crude but deterministic. A near-duplicate (cosine >= ``merge_similarity``, or
+a statement saying what the other's says by the ``distinct`` check's rule: token Jaccard >= 0.5) is
 merged into the earlier hypothesis: it stays in the report, marked ``merged_into``, and leaves the
 tournament.
 """
@@ -13,6 +14,7 @@ import hashlib
 import re
 
 import numpy as np
+from hypoforge.agents import quality as q
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.state import State, dump, hypotheses
@@ -61,7 +63,10 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
             if ids[y] in gone:
                 continue
             s = float(sim[x, y])
-            if s >= threshold:
+            # The same statement under another title is the same hypothesis: the evolver's refinement
+            # of bench goal 3's TPMT hypothesis (2026-11-29) kept its statement word for word, and a
+            # new title held the pair's cosine under the threshold. The rule is the distinct check's.
+            if s >= threshold or q.jaccard(hs[ids[x]].statement, hs[ids[y]].statement) >= q.JACCARD_MAX:
                 gone.add(ids[y])
                 merged[ids[y]] = dump(hs[ids[y]].model_copy(update={"merged_into": ids[x]}))
                 deps.emit("merge", kept=ids[x], merged=ids[y], similarity=s)

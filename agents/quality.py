@@ -452,7 +452,16 @@ def specific(goal: str, statement: str) -> list[Failure]:
     if _ASSOCIATION.search(statement) and not explains(statement):
         return [Failure(check="specific", field="statement",
                         detail="states an association without saying how it comes about; add 'because ...' with the step that explains it")]
+    if vague_only(statement):
+        return [Failure(check="specific", field="statement",
+                        detail="says how only with a vague link ('due to altered ...'); name what changes, in which molecule, cell or drug level")]
     return []
+
+
+def vague_only(text: str) -> bool:
+    """Every explanation ``text`` gives is a vague link: "may not respond to methotrexate due to
+    altered drug metabolism" (bench goal 1, 2026-11-29) names no change a study could measure."""
+    return any(_VAGUE_EXPLANATION.match(text[m.end():]) for m in _EXPLAINS.finditer(text)) and not explains(text)
 
 
 # A statement of association: what a study reports ("The MTHFR 677T allele is associated with
@@ -821,7 +830,20 @@ def testable(field: str, prediction: str) -> list[Failure]:
                         detail=f"names no measurable readout ({what}say what is measured: its level, frequency, score or rate, and in which sample)")]
     if not _DIRECTION.search(prediction):
         return [Failure(check="testable", field=field, detail="gives no direction or comparison (higher/lower than...)")]
+    if rendered and not compared_groups(rendered.group("comparison")):
+        return [Failure(check="testable", field=field,
+                        detail=f"compares no groups ('{rendered.group('comparison')}' names only the setting); say in whom it is higher or lower than in whom")]
     return []
+
+
+_NO_GROUP = frozenset(norm(w) for w in "other others compared ones one those them".split())
+
+
+def compared_groups(comparison: str) -> set[str]:
+    """What a prediction's comparison names beyond the setting and words that define no group: "in
+    patients with RA" and "than in others" name nothing ("ALT level is higher in patients with RA.",
+    bench goal 2, 2026-11-29, says higher than in whom?)."""
+    return content_terms(comparison) - setting_terms()[0] - _NO_GROUP
 
 
 def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[Failure]:

@@ -78,9 +78,13 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
         preds = [{**p, "experiment": f"Measure {p['readout']} in a prospective cohort of treated patients."} for p in preds]
         chain.insert(2, {"claim": "Synovial inflammation persists despite treatment", "key": second})
     roles = ("cause", "intermediate", "consequence", "effect") if rich else ("cause", "intermediate", "effect")
+    statement = f"{t1} explains some methotrexate failures because of it (case {salt % 1000})."
+    if "Create an improved hypothesis" in messages[-1]["content"]:
+        # an evolved hypothesis says something new; one restating its parent would merge into it (proximity)
+        statement = f"A refined account: {t2.lower()} and {w1} act together through a second pathway (variant {salt % 1000})."
     return {
         "title": title,
-        "statement": f"{t1} explains some methotrexate failures because of it (case {salt % 1000}).",
+        "statement": statement,
         **dict(zip(roles, chain)),
         **{f"prediction{i}": p for i, p in enumerate(preds, start=1)},
     }

@@ -118,6 +118,25 @@ def test_proximity_merges_near_duplicates(tmp_path):
     assert result.report.stats["merged"] == 1
 
 
+def test_proximity_merges_one_statement_under_two_titles(tmp_path):
+    """Bench goal 3 (2026-11-29): the evolver's refinement kept the statement and changed the title only."""
+    from types import SimpleNamespace
+
+    from hypoforge.agents.models import Hypothesis
+    from hypoforge.agents.proximity import proximity
+
+    statement = "Patients with reduced TPMT activity cannot tolerate azathioprine because thioguanine nucleotides accumulate in marrow."
+    hs = [Hypothesis(id=i, title=t, statement=statement, mechanism="m", predictions=[], citations=[], round=r, origin="generated")
+          for i, t, r in (("H1", "Reduced TPMT activity raises the risk of myelosuppression", 0), ("H2", "TPMT genotype and azathioprine tolerance", 1))]
+    _, deps = make(tmp_path)
+    state = {"goal": GOAL, "run_id": "p1", "round": 1, "hypotheses": {h.id: h.model_dump(mode="json") for h in hs}}
+    out = proximity(state, SimpleNamespace(context=deps))
+    assert out["hypotheses"]["H2"]["merged_into"] == "H1"
+    other = hs[1].model_copy(update={"statement": "NUDT15 variants raise thiopurine toxicity through higher TGN in leukocytes of carriers."})
+    state["hypotheses"]["H2"] = other.model_dump(mode="json")
+    assert "H2" not in proximity(state, SimpleNamespace(context=deps)).get("hypotheses", {})
+
+
 def test_ranking_follows_judge(tmp_path):
     settings, deps = make(tmp_path, rounds=3, hypotheses=4, evolve_per_round=0, matches_per_round=6)
     result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="r6")

@@ -316,6 +316,9 @@ SPECIFIC = [
      "the risk of severe myelosuppression.", True),
     ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
      "Some patients cannot tolerate azathioprine due to TPMT genotype, which increases toxicity.", False),
+    # a cause whose only explanation is a vague link (Qwen, bench goal 1, 2026-11-29)
+    (GOAL, "Rheumatoid arthritis patients with Folate polymorphisms may not respond to methotrexate due to altered drug metabolism.", False),
+    (GOAL, "Patients with SLC19A1 80A respond less to methotrexate due to lower folate carrier uptake into lymphocytes.", True),
     # "as evidenced by" cites evidence; it explains nothing (Qwen, bench goal 2, 2026-11-29)
     ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
      "Obesity is a significant risk factor for methotrexate-induced liver injury, as evidenced by the increased incidence of liver fibrosis.", False),
@@ -808,3 +811,13 @@ def test_a_prediction_compares_the_groups_its_own_cause_defines():
     assert q.tests_its_cause("predictions[1]", "Serum IL-6 is higher in patients who failed TNF inhibitors than in responders.", il6, goal) == []
     # a statement naming no gene sets no rule for its groups
     assert q.tests_its_cause("predictions[1]", off, "Smoking raises citrullination in the lung.", GOAL) == []
+
+
+def test_a_comparison_must_name_groups_beyond_the_setting():
+    # Qwen's, bench goal 2 (2026-11-29): higher than in whom?
+    fails = q.testable("predictions[1]", "ALT level is higher in patients with RA.")
+    assert [f.check for f in fails] == ["testable"] and "compares no groups" in fails[0].detail
+    assert q.testable("predictions[1]", "ALT level is higher in RA patients than in others.")
+    for ok in ("ALT level is higher in patients with the C677T polymorphism compared to those without it.",
+               "ALT level is higher in obese patients than in lean ones.", "DAS28 score is lower in carriers after six months."):
+        assert q.testable("predictions[1]", ok) == [], ok
