@@ -57,7 +57,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.complete("title", h.title, profile.cap(profile.title_words))
     out += q.complete("statement", h.statement, profile.cap(profile.statement_words), sentence=True)
     for i, s in enumerate(h.chain, start=1):
-        out += q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words))
+        out += q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words)) or q.fragment(f"chain[{i}]", s.claim)
     for i, p in enumerate(h.predictions, start=1):
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))
@@ -72,7 +72,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:
             out.append(q.Failure(check="distinct", field="statement", detail=f"says the same as the existing hypothesis {o.title!r}"))
             break
-    out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed)
+    out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed) or q.answers_other_question(goal, h.statement)
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
     out += q.grounded(h.mechanism, [*cited.values(), goal])

@@ -297,6 +297,20 @@ def complete(field: str, text: str, cap: int | None, *, sentence: bool = False) 
     return []
 
 
+def fragment(field: str, text: str) -> list[Failure]:
+    """A chain step starts as a sentence does: not with a lowercase word that names nothing (a
+    verb or a connective). Qwen split "Reduced TPMT activity increases the risk of severe
+    myelosuppression" into two steps, the second "increases the risk of severe myelosuppression"
+    (bench goal 3, 2026-11-29). A lowercase drug or gene name ("methotrexate inhibits ATIC",
+    "rs1801133 lowers activity") opens a sentence well enough."""
+    first = text.split()[0] if text.split() else ""
+    if first[:1].islower() and first.isalpha() and not biomedical_terms(first) and not treatments(first):
+        opening = " ".join(text.split()[:5])
+        return [Failure(check="complete", field=field,
+                        detail=f"is a fragment with no subject ('{opening} ...'); write the step as a whole claim")]
+    return []
+
+
 def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bool = True, keep: float = 0.4) -> str:
     """``text`` if it is under ``cap``; else cut back to its last sentence end or, with ``clauses``,
     clause end (never mid-word), when that keeps at least ``keep`` of it. Otherwise the cut last
@@ -769,6 +783,17 @@ def treatments(text: str) -> set[str]:
     words_ = set(re.findall(r"[a-z]+", text.lower()))
     return ({w for w in words_ if w in TREATMENTS} | {_TREATMENT_ABBREVIATIONS[w] for w in words_ & _TREATMENT_ABBREVIATIONS.keys()}
             | set(_BIOLOGIC.findall(text.lower())))
+
+
+def answers_other_question(goal: str, statement: str) -> list[Failure]:
+    """The statement itself speaks only to another question than the goal's, whatever its title says:
+    the demo's ATIC proposal (2026-11-29), titled "... predict methotrexate response", stated that ATIC
+    variants raise "the risk of methotrexate-related side effects" for a goal about non-response."""
+    asked, answered = question_kinds(goal), question_kinds(statement)
+    if asked and answered and not asked & answered:
+        return [Failure(check="on_goal", field="statement",
+                        detail=f"is about {' and '.join(sorted(answered))} but the goal asks about {' or '.join(sorted(asked))}; answer the goal's question")]
+    return []
 
 
 def about_another_drug(goal: str, text: str) -> bool:

@@ -821,3 +821,26 @@ def test_a_comparison_must_name_groups_beyond_the_setting():
     for ok in ("ALT level is higher in patients with the C677T polymorphism compared to those without it.",
                "ALT level is higher in obese patients than in lean ones.", "DAS28 score is lower in carriers after six months."):
         assert q.testable("predictions[1]", ok) == [], ok
+
+
+def test_a_chain_step_is_a_whole_claim_not_a_fragment():
+    # Qwen's, bench goal 3 (2026-11-29): one sentence split over two steps
+    fails = q.fragment("chain[2]", "increases the risk of severe myelosuppression")
+    assert [f.check for f in fails] == ["complete"] and "no subject" in fails[0].detail
+    for whole in ("Reduced TPMT activity increases the risk of severe myelosuppression", "methotrexate inhibits ATIC in lymphocytes",
+                  "rs1801133 lowers MTHFR activity"):
+        assert q.fragment("chain[1]", whole) == [], whole
+    assert "complete" in failing(good().model_copy(update={"chain": [good().chain[0], ChainStep(claim="and then lowers adenosine release in synovium",
+                                                                                                   key=good().chain[1].key), *good().chain[2:]]}))
+
+
+def test_a_statement_on_the_other_question_is_off_goal_whatever_its_title():
+    # the demo's ATIC proposal (2026-11-29): a response title over a side-effect statement
+    statement = "The ATIC polymorphisms in rheumatoid arthritis patients are associated with a higher risk of methotrexate-related side effects."
+    title = "ATIC polymorphisms predict methotrexate response in rheumatoid arthritis"
+    assert q.on_goal(GOAL, f"{title}. {statement}", q.focus_terms(GOAL)) == [], "the title answers for it"
+    fails = q.answers_other_question(GOAL, statement)
+    assert [f.check for f in fails] == ["on_goal"] and "toxicity" in fails[0].detail
+    assert "on_goal" in failing(good().model_copy(update={"title": title, "statement": statement}))
+    # a statement naming no question word is left to on_goal (its title may carry the question)
+    assert q.answers_other_question(GOAL, "ATIC 347GG carriers accumulate less AICAR, so adenosine release falls.") == []
