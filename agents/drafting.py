@@ -105,7 +105,9 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, p in enumerate(h.predictions, start=1):
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
     for i, p in enumerate(h.predictions, start=1):
-        out += q.testable(f"predictions[{i}]", p) or q.tests_its_cause(f"predictions[{i}]", p, f"{h.title}. {h.statement}", goal) or q.direction_agrees(f"predictions[{i}]", goal, h.statement, p, [s.claim for s in h.chain])
+        field = f"predictions[{i}]"
+        out += (q.testable(field, p) or q.tests_its_cause(field, p, f"{h.title}. {h.statement}", goal)
+                or q.direction_agrees(field, goal, h.statement, p, [s.claim for s in h.chain]))
     for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
         out += q.keys_in_text(name, text, texts)
     return out

@@ -303,11 +303,11 @@ def fragment(field: str, text: str) -> list[Failure]:
     myelosuppression" into two steps, the second "increases the risk of severe myelosuppression"
     (bench goal 3, 2026-11-29). A lowercase drug or gene name ("methotrexate inhibits ATIC",
     "rs1801133 lowers activity") opens a sentence well enough."""
-    first = text.split()[0] if text.split() else ""
+    tokens = text.split()
+    first = tokens[0] if tokens else ""
     if first[:1].islower() and first.isalpha() and not biomedical_terms(first) and not treatments(first):
-        opening = " ".join(text.split()[:5])
         return [Failure(check="complete", field=field,
-                        detail=f"is a fragment with no subject ('{opening} ...'); write the step as a whole claim")]
+                        detail=f"is a fragment with no subject ('{' '.join(tokens[:5])} ...'); write the step as a whole claim")]
     return []
 
 
@@ -785,15 +785,18 @@ def treatments(text: str) -> set[str]:
             | set(_BIOLOGIC.findall(text.lower())))
 
 
-def answers_other_question(goal: str, statement: str) -> list[Failure]:
-    """The statement itself speaks only to another question than the goal's, whatever its title says:
-    the demo's ATIC proposal (2026-11-29), titled "... predict methotrexate response", stated that ATIC
-    variants raise "the risk of methotrexate-related side effects" for a goal about non-response."""
-    asked, answered = question_kinds(goal), question_kinds(statement)
-    if asked and answered and not asked & answered:
-        return [Failure(check="on_goal", field="statement",
-                        detail=f"is about {' and '.join(sorted(answered))} but the goal asks about {' or '.join(sorted(asked))}; answer the goal's question")]
-    return []
+def answers_other_question(goal: str, text: str, *, must_speak: bool = False) -> list[Failure]:
+    """``text`` speaks to another question than the goal's drug question (or, with ``must_speak``,
+    to none). Drafts are held to this on their statement alone, whatever the title says: the demo's
+    ATIC proposal (2026-11-29), titled "... predict methotrexate response", stated that ATIC variants
+    raise "the risk of methotrexate-related side effects" for a goal about non-response."""
+    asked, answered = question_kinds(goal), question_kinds(text)
+    if not asked or asked & answered or not (answered or must_speak):
+        return []
+    want = " or ".join(sorted(asked))
+    detail = (f"is about {' and '.join(sorted(answered))} but the goal asks about {want}" if answered
+              else f"does not speak to {want}, which the goal asks about")
+    return [Failure(check="on_goal", field="statement", detail=f"{detail}; answer the goal's question")]
 
 
 def about_another_drug(goal: str, text: str) -> bool:
@@ -817,12 +820,8 @@ def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]
     if asked_drugs and (other := treatments(text) - asked_drugs):
         return [Failure(check="on_goal", field="statement",
                         detail=f"names {', '.join(sorted(other))}, but the goal asks about {', '.join(sorted(asked_drugs))}; answer for the goal's drug")]
-    asked, answered = question_kinds(goal), question_kinds(text)
-    if asked and not asked & answered:
-        want = " or ".join(sorted(asked))
-        detail = (f"is about {' and '.join(sorted(answered))} but the goal asks about {want}" if answered
-                  else f"does not speak to {want}, which the goal asks about")
-        return [Failure(check="on_goal", field="statement", detail=f"{detail}; answer the goal's question")]
+    if wrong_question := answers_other_question(goal, text, must_speak=True):
+        return wrong_question
     if embed is not None:
         cos = float(cosines(embed, goal, [text])[0])
         if cos < minimum:
@@ -873,9 +872,10 @@ def compared_groups(comparison: str) -> set[str]:
 
 def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[Failure]:
     """A prediction compares groups defined by the hypothesis's own cause: its comparison names no
-    gene that the ``claim`` (title and statement) and the goal do not ("who fail TNF inhibitors"). The demo's ATIC proposal (2026-11-29)
-    predicted response "in patients with the MTHFR 677T allele", which tests another hypothesis. The
-    readout may name anything measurable; only the groups compared are held to the claim."""
+    gene that the ``claim`` (title and statement) and the goal ("who fail TNF inhibitors") do not.
+    The demo's ATIC proposal (2026-11-29) predicted response "in patients with the MTHFR 677T
+    allele", which tests another hypothesis. The readout may name anything measurable; only the
+    groups compared are held to the claim."""
     rendered = _RENDERED.match(prediction.strip())
     if not rendered:
         return []
