@@ -19,7 +19,8 @@ from hypoforge import prompts
 from hypoforge.agents import quality as q
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
-from hypoforge.agents.models import PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, hypothesis_draft, hypothesis_fix
+from hypoforge.agents.models import (PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, draft_predictions, draft_steps, hypothesis_draft,
+                                     hypothesis_fix, prediction_readout)
 from hypoforge.agents.state import State, evidence
 
 
@@ -72,6 +73,11 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:
             out.append(q.Failure(check="distinct", field="statement", detail=f"says the same as the existing hypothesis {o.title!r}"))
             break
+    else:
+        # Two proposals of the real goal's run (2026-11-29) shared one title over two statements.
+        if twin := next((o for o in others if o.id != h.id and q.jaccard(o.title, h.title) >= q.TITLE_JACCARD), None):
+            out.append(q.Failure(check="distinct", field="title",
+                                 detail=f"is the title of the existing hypothesis {twin.title!r}; name what this one proposes"))
     out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed) or q.answers_other_question(goal, h.statement)
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
@@ -189,6 +195,102 @@ def fields_to_rewrite(failures: Sequence[q.Failure], fields: Sequence[str]) -> t
     return tuple(f for f in fields if f in wanted)
 
 
+#: Prediction failures a prediction derived from its link can fix: one repeating another or
+#: restating the statement, no measurable readout or no groups compared, cut off, copied.
+DERIVED_CHECKS = frozenset({"distinct", "testable", "complete", "not_copied"})
+
+
+def failing_predictions(failures: Sequence[q.Failure], n: int) -> list[int]:
+    """The 1-based predictions (of ``n``) that a failure of :data:`DERIVED_CHECKS` names."""
+    out: set[int] = set()
+    for f in failures:
+        name, _, index = f.field.partition("[")
+        if name == "predictions" and index and f.check in DERIVED_CHECKS:
+            i = int(index.split("]")[0])
+            if 1 <= i <= n:
+                out.add(i)
+    return sorted(out)
+
+
+def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequence[q.Failure], *, goal: str,
+                       profile: Profile, keys: Sequence[str] = ()) -> Any | None:
+    """The draft with each failing prediction written again from its own link of the chain, or None
+    when no prediction fails or the draft's comparisons name no cause (:func:`quality.cause_group`).
+
+    Prediction *i* tests the link from step *i* to step *i+1*, so the call shows step *i+1* alone
+    and asks what to measure to see it happen; the comparison ("in patients with <cause> than in
+    those without", "in obese patients than in non-obese patients") is written here, from the
+    draft's own groups. Shown the whole draft, Qwen copied
+    its other prediction back (three of three revisions on bench goals 1-3, 2026-11-30); shown the
+    step alone, its readout came from that step (plasma methotrexate, then methotrexate response).
+    """
+    preds = draft_predictions(draft)
+    which = failing_predictions(failures, len(preds))
+    # The group is usually in the comparison; Qwen sometimes put it in the readout instead
+    # ("Methotrexate response rate in patients with GGH polymorphism", bench goal 1).
+    pair = next((c for p in preds for text in (p.comparison, p.readout) if (c := q.cause_group(str(text), goal))), None)
+    if not which or pair is None:
+        return None
+    group, others = pair
+    comparison = f"in {group} than in {others}"
+    if len(comparison) > profile.cap(profile.comparison_words):
+        return None
+    steps = draft_steps(draft)
+    names = [f for f in type(draft).model_fields if f.startswith("prediction")]
+    schema = prediction_readout(profile.name)
+    update = {}
+    for i in which:
+        if i >= len(steps):
+            continue
+        out = tally.ask(state, prompts.render("predict", target=steps[i].claim, group=group, others=others, profile=profile), schema,
+                        keys=None, max_tokens=160)
+        update[names[i - 1]] = type(preds[i - 1]).model_validate({**out.model_dump(), "comparison": comparison})
+    return draft.model_copy(update=update) if update else None
+
+
+def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
+    """The 1-based chain steps after the first (of ``n``) that repeat another step or restate the
+    statement; the last step when only the mechanism as a whole restates the statement."""
+    out: set[int] = set()
+    whole = False
+    for f in failures:
+        if f.check != "distinct":
+            continue
+        name, _, index = f.field.partition("[")
+        if name == "chain" and index and 2 <= (i := int(index.split("]")[0])) <= n:
+            out.add(i)
+        whole = whole or name == "mechanism"
+    return sorted(out) or ([n] if whole and n > 1 else [])
+
+
+def derive_steps(tally: Tally, state: State, draft: Any, failures: Sequence[q.Failure], *, goal: str, profile: Profile,
+                 keys: Sequence[str]) -> Any | None:
+    """The draft with each chain step that repeats another or restates the statement written again
+    from the step before it, or None when no such step fails (:func:`failing_steps`).
+
+    The call shows only the step before and asks what it leads to next: the last step, to the
+    outcome the goal asks about. Qwen's commonest failure was a last step that said the statement
+    again ("Methotrexate efficacy is lower in patients with the C677T polymorphism"); shown the step
+    before alone, it wrote "Lower plasma levels of MTX lead to reduced efficacy of methotrexate",
+    three rewrites of three no longer restating (bench goals 1-3, 2026-11-30). The first step is
+    the cause the draft proposes and is left to the revision.
+    """
+    roles = [f for f in type(draft).model_fields if f in STEP_ROLES]
+    which = failing_steps(failures, len(roles))
+    if not which:
+        return None
+    steps = list(draft_steps(draft))
+    for i in which:
+        last = i == len(roles)
+        nxt = (f"what this change leads to in the outcome the research goal asks about ({goal})" if last
+               else f"what this change leads to next in the body ({STEP_ROLES[roles[i - 1]]})")
+        out = tally.ask(state, prompts.render("next_step", previous=steps[i - 2].claim, next=nxt,
+                                              moves="the outcome" if last else "it", profile=profile),
+                        type(steps[i - 1]), keys=keys, max_tokens=160)
+        steps[i - 1] = out
+    return draft.model_copy(update={roles[i - 1]: steps[i - 1] for i in which})
+
+
 def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *, keys: Sequence[str], id: str, origin: str,
                      round: int, others: Sequence[Hypothesis], parents: list[str] | None = None,
                      focus: set[str] | None = None) -> Hypothesis:
@@ -215,6 +317,15 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     h, failures, moved = make(draft)
     # A draft whose steps cited the wrong records failed "grounded" as written, even once rekeyed.
     first = sorted({f.check for f in failures} | ({"grounded"} if moved else set()))
+    # A repeated step and a failing prediction are first written again from their own link of the
+    # chain (the step before; the step tested), each kept only if fewer checks fail; the revisions
+    # then see what still fails.
+    for derive in (derive_steps, derive_predictions):
+        if (derived := derive(tally, state, draft, failures, goal=goal, profile=profile, keys=keys)) is not None:
+            deps.emit("revision", id=id, failures=[str(f) for f in failures])
+            revised, still, _ = make(derived)
+            if len(still) < len(failures):
+                draft, h, failures = derived, revised, still
     tried: set[tuple[str, str]] = set()
     for _ in range(REVISIONS):
         # A revision is asked for again only when the last one changed what fails (fixed one

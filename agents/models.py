@@ -153,6 +153,16 @@ def hypothesis_fix(profile_name: str, fields: tuple[str, ...]) -> type[BaseModel
     return create_model("HypothesisFix", __base__=_Draft, **{f: (full[f].annotation, full[f]) for f in fields})
 
 
+@lru_cache(maxsize=None)
+def prediction_readout(profile_name: str = "compact") -> type[BaseModel]:
+    """One prediction's readout and direction (and experiment, where the profile has one), for the
+    per-link call of :func:`hypoforge.agents.drafting.derive_predictions`: the comparison is written
+    by the code from the hypothesis's own cause, so the model's only task is what to measure."""
+    pred = hypothesis_draft(profile_name).model_fields["prediction1"].annotation
+    fields = {k: (f.annotation, f) for k, f in pred.model_fields.items() if k != "comparison"}  # type: ignore[union-attr]
+    return create_model("PredictionReadout", __base__=_Draft, **fields)
+
+
 def draft_steps(draft: BaseModel) -> list[Any]:
     """The chain steps of a hypothesis draft, in order."""
     return [getattr(draft, r) for r in STEP_ROLES if r in type(draft).model_fields]

@@ -835,7 +835,7 @@ _READOUT = re.compile(
     r"accumulation|exposure|auc|clearance|half-life|phosphorylation|methylation|production|secretion|infiltration|"
     r"erosion|progression|incidence|risk|odds|hazard|survival|uptake|efflux|binding|occupancy|density|size|number|amount|"
     r"flux|release|transcript|transcripts|mrna|protein|marker|markers|biomarker|biomarkers|efficacy|improvement|toxicity|"
-    r"adverse events?|side effects?|mortality|disability|swelling|inflammation|damage|tenderness|pain|percentage|severity|"
+    r"adverse events?|side effects?|mortality|disability|swelling|inflammation|tenderness|pain|percentage|severity|"
     r"duration|time to)\b", re.IGNORECASE)
 _DIRECTION = re.compile(
     r"\b(higher|lower|increase[sd]?|decrease[sd]?|reduce[sd]?|reduction|elevated|raised|rises?|falls?|more|less|greater|"
@@ -868,6 +868,32 @@ def compared_groups(comparison: str) -> set[str]:
     patients with RA" and "than in others" name nothing ("ALT level is higher in patients with RA.",
     bench goal 2, 2026-11-29, says higher than in whom?)."""
     return content_terms(comparison) - setting_terms()[0] - _NO_GROUP
+
+
+_WITH_GROUP = re.compile(r"\b(?:with|carrying|having)\s+(?P<what>[^,;.()]+?)(?=\s+(?:than|compared|versus|vs\.?|relative|and|who|against"
+                         r"|is|are|was|were|ha[sd]|have|respond\w*|show\w*|develop\w*|may|do|does)\b|[,;.()]|$)", re.IGNORECASE)
+_GROUP_WORDS = 6  # a group named in more words is a clause, not a group
+
+
+_ADJECTIVE_GROUP = re.compile(r"\b(?P<adj>[a-z][a-z-]+) (?:patients|subjects|individuals|people)\s+(?:compared (?:to|with)|than|versus|vs\.?)\s+"
+                              r"(?:in\s+)?(?:the\s+)?non-?(?P=adj)\b", re.IGNORECASE)
+
+
+def cause_group(comparison: str, goal: str) -> tuple[str, str] | None:
+    """The two groups a prediction's comparison sets apart, as a new comparison can name them:
+    "in patients with the MTHFR C677T polymorphism compared to those without it" -> ("patients with
+    the MTHFR C677T polymorphism", "those without"); "in obese patients compared to non-obese ones"
+    -> ("obese patients", "non-obese patients"). None when it names no group beyond the setting and
+    the goal's own words (every patient of a methotrexate goal takes methotrexate)."""
+    if m := _WITH_FIRST.match(comparison.strip()) or _WITH_GROUP.search(comparison):
+        what = " ".join(m.group("what").split())
+        pair = (f"patients with {what}", "those without")
+    elif m := _ADJECTIVE_GROUP.search(comparison):
+        what = m.group("adj").lower()
+        pair = (f"{what} patients", f"non-{what} patients")
+    else:
+        return None
+    return pair if len(what.split()) <= _GROUP_WORDS and compared_groups(what) - content_terms(goal) else None
 
 
 def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[Failure]:

@@ -117,6 +117,15 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
         rich = any(n == "consequence" or "experiment" in getattr(f.annotation, "model_fields", {}) for n, f in schema.model_fields.items())
         full = hypothesis(messages, keys, title=f"Idea 0 q{h % 97:02d}", salt=h, schema=m.hypothesis_draft("rich" if rich else "compact"))
         return {f: full[f] for f in schema.model_fields}
+    if schema.__name__ == "ChainStepDraft":  # one chain step from the step before it
+        claims = ("Lower polyglutamate stores blunt thymidylate synthase inhibition in lymphocytes",
+                  "Less adenosine is released at inflamed synovium", "Synovial T cells keep proliferating despite treatment",
+                  "Erythrocyte folate pools rise and compete with the drug", "Interleukin-6 output from fibroblasts stays high",
+                  "Fewer regulatory T cells expand in the joint", "Drug efflux from monocytes speeds up")
+        return {"claim": claims[h % len(claims)], "key": ks[h % len(ks)] if ks else ""}
+    if schema.__name__ == "PredictionReadout":  # one prediction from its link of the chain
+        out = {"readout": f"marker {h % 89} level in blood", "direction": "higher" if h % 2 else "lower"}
+        return {**out, "experiment": "measure it in a cohort"} if "experiment" in schema.model_fields else out
     if schema is m.ReviewDraft:
         return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,
                 "strengths": "clear", "weaknesses": "needs data", "unsupported": [], "verdict": "revise"}

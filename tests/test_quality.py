@@ -124,6 +124,16 @@ def test_two_proposals_saying_the_same_thing_fail_distinct():
     assert "distinct" in failing(twin, others=[h])
 
 
+def test_two_proposals_under_one_title_fail_distinct_on_the_title():
+    # the real goal's run (2026-11-29, seed 7): two statements under one title
+    h = good()
+    other = h.model_copy(update={"id": "H2", "statement": "Obesity raises hepatic procollagen III synthesis, which methotrexate adds to."})
+    fails = check(h, goal=GOAL, ev=EVIDENCE, others=[other], profile=P, focus=q.focus_terms(GOAL))
+    assert [f.field for f in fails if f.check == "distinct"] == ["title"]
+    renamed = h.model_copy(update={"title": "Polyglutamate depletion in erythrocytes"})
+    assert not [f for f in check(renamed, goal=GOAL, ev=EVIDENCE, others=[other], profile=P, focus=q.focus_terms(GOAL)) if f.check == "distinct"]
+
+
 def test_off_goal_rituximab_pharmacokinetics_fails():
     off = "Rituximab pharmacokinetics differ between rheumatoid arthritis patients with high and low B-cell counts."
     assert q.on_goal(GOAL, off, q.focus_terms(GOAL))
@@ -414,6 +424,9 @@ def test_the_readout_part_must_name_the_measurement_and_general_biology_is_no_ca
     fails = q.testable("p", "Liver biopsy findings are lower in patients with liver toxicity compared to those without.")
     assert fails and "'Liver biopsy findings' is not a measurement" in fails[0].detail
     assert q.testable("p", "Transaminase levels are higher in patients receiving long-term methotrexate compared to those not.") == []
+    # the real goal's (2026-11-29, seed 7): damage is what a measurement shows, not one
+    assert q.testable("p", "Liver damage is higher in patients with obesity than in those without.")
+    assert q.testable("p", "Joint damage score is higher in patients with obesity than in those without.") == []
     goal = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
     vague = ("Long-term methotrexate therapy can lead to liver injury in some patients with rheumatoid arthritis, possibly due "
              "to changes in liver metabolism and drug interactions.")

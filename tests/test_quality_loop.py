@@ -45,22 +45,134 @@ def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
     llm = ScriptedLLM(responder=script)
     settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
     report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1").report
-    drafts = [c for c in llm.calls if c.schema in ("HypothesisDraft", "HypothesisFix")]
-    assert [c.schema for c in drafts] == ["HypothesisDraft", "HypothesisFix"], "one draft, one targeted revision"
-    revise = drafts[1].messages[-1]["content"]
+    drafts = [c for c in llm.calls if c.schema in ("HypothesisDraft", "ChainStepDraft", "PredictionReadout", "HypothesisFix")]
+    assert [c.schema for c in drafts] == ["HypothesisDraft", "ChainStepDraft", "ChainStepDraft", "PredictionReadout", "HypothesisFix"], \
+        "one draft; steps 2 and 3 from the step before each; the repeated prediction from its link; one targeted revision"
+    # step 3 is written from the new step 2, not from the draft's
+    step2 = drafts[1].messages[-1]["content"]
+    assert f'says: "{bad_draft(["PMID:1"])["statement"]}"' in step2
+    assert bad_draft(["PMID:1"])["statement"] not in drafts[2].messages[-1]["content"]
+    revise = drafts[4].messages[-1]["content"]
     assert "failed these automatic checks" in revise
-    assert "dangling word 'with'" in revise and "measures what predictions[1] measures" in revise and "restates the statement" in revise
-    # only what failed is rewritten: the title, the chain (it restates the statement), the repeated prediction
-    assert "Rewrite only these fields: title, cause, intermediate, effect, prediction2" in revise
+    assert "dangling word 'with'" in revise and "distinct (chain[1]): says what the statement says" in revise
+    assert "measures what predictions[1] measures" not in revise, "the derived prediction fixed the repeat"
+    # the derived steps cite records that do not say them: grounded names them, so the chain is rewritten
+    assert "grounded (chain[2])" in revise
+    assert "Rewrite only these fields: title, cause, intermediate, effect" in revise
     # the fields to rewrite are hidden in the draft shown (a small model copies back what it sees); the rest is shown
     shown = revise.split("Draft:", 1)[1]
     assert "Title: (to rewrite)" in shown and "Combined with" not in shown
     assert f"Statement: {bad_draft(['PMID:1'])['statement']}" in shown and "1. (to rewrite)" in shown
-    assert "Predictions: DAS28 score is higher in patients with low drug levels.; (to rewrite)" in shown
+    assert "Predictions: DAS28 score is higher in patients with low drug levels.; Marker " in shown
     p = report.proposals[0]
     assert p.revised == ["complete", "distinct"] and p.flags == []
     assert p.title != "Methotrexate Non-Response Combined with"
     assert p.statement == bad_draft(["PMID:1"])["statement"], "the statement passed its checks and was kept"
+    assert p.predictions[1].endswith("in patients with low drug levels than in those without."), "the comparison is the draft's own cause"
+
+
+def test_a_last_step_restating_the_statement_is_written_from_the_step_before(tmp_path):
+    """Qwen's commonest failure: the effect step says the statement again. Shown the step before
+    alone, and the goal, it wrote what that step leads to."""
+    statement = "Carriers of the ABCB1 3435T allele pump methotrexate out of lymphocytes, so they respond less to it."
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["statement"] = statement
+            out["effect"] = {"claim": "Carriers of the ABCB1 3435T allele pump methotrexate out and respond less to it", "key": out["effect"]["key"]}
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1s").report
+    asked = [c for c in llm.calls if c.schema in ("HypothesisDraft", "ChainStepDraft", "PredictionReadout", "HypothesisFix")]
+    assert [c.schema for c in asked][:2] == ["HypothesisDraft", "ChainStepDraft"]
+    ask = asked[1].messages[-1]["content"]
+    draft_step2 = report.proposals[0].chain[1].claim
+    assert f'says: "{draft_step2}"' in ask and GOAL in ask and statement not in ask, "only the step before and the goal are shown"
+    p = report.proposals[0]
+    assert "respond less to it" not in p.chain[2].claim and p.chain[1].claim == draft_step2
+    assert not [f for f in p.flags if "chain[3]" in f]
+
+
+def test_failing_steps_follow_the_distinct_failures():
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.drafting import failing_steps
+
+    fail = lambda check, field: q.Failure(check=check, field=field, detail="x")  # noqa: E731
+    assert failing_steps([fail("distinct", "chain[3]")], 3) == [3]
+    assert failing_steps([fail("distinct", "chain[1]")], 3) == [], "the cause step is the draft's idea: left to the revision"
+    assert failing_steps([fail("distinct", "mechanism")], 3) == [3], "a mechanism restating the statement: its last step"
+    assert failing_steps([fail("distinct", "chain[2]"), fail("distinct", "mechanism")], 3) == [2]
+    assert failing_steps([fail("grounded", "chain[2]")], 3) == []
+
+
+SAME = {"readout": "plasma methotrexate level", "direction": "lower",
+        "comparison": "in patients with the ABCB1 3435T allele compared to those without it"}
+
+
+def run_repeating(tmp_path, run_id, readout=None):
+    """A run whose draft repeats one prediction; ``readout``, when given, is what the per-link call answers."""
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out.update(prediction1=SAME, prediction2=SAME)
+        if schema.__name__ == "PredictionReadout" and readout:
+            out = {"readout": readout, "direction": "lower"}
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id=run_id).report
+    return llm, report
+
+
+def test_a_repeated_prediction_is_derived_from_its_own_link(tmp_path):
+    """Qwen, shown its draft, copied the other prediction back into the one it was told to rewrite:
+    the per-link call shows only the step the prediction tests, and the code writes the comparison
+    from the draft's own cause."""
+    llm, report = run_repeating(tmp_path, "q1d")
+    asked = [c for c in llm.calls if c.schema in ("HypothesisDraft", "PredictionReadout", "HypothesisFix")]
+    assert [c.schema for c in asked] == ["HypothesisDraft", "PredictionReadout"], "fixed by the per-link call, no revision"
+    ask = asked[1].messages[-1]["content"]
+    assert "This shapes the clinical response to methotrexate" in ask, "prediction 2 tests the link to step 3"
+    assert "plasma methotrexate level" not in ask, "the prediction it repeated is not shown"
+    assert "in patients with the ABCB1 3435T allele" in ask
+    p = report.proposals[0]
+    assert p.flags == [] and p.revised == ["distinct"]
+    assert p.predictions[0].startswith("Plasma methotrexate level is lower")
+    assert p.predictions[1].startswith("Marker ") and p.predictions[1].endswith(
+        "in patients with the ABCB1 3435T allele than in those without.")
+
+
+def test_a_derived_prediction_that_fails_again_is_left_to_the_revision(tmp_path):
+    """The per-link answer repeats the readout too: it is not kept, and the targeted revision names the repeat."""
+    llm, report = run_repeating(tmp_path, "q1e", readout=SAME["readout"])
+    asked = [c.schema for c in llm.calls if c.schema in ("HypothesisDraft", "PredictionReadout", "HypothesisFix")]
+    assert asked == ["HypothesisDraft", "PredictionReadout", "HypothesisFix"]
+    fix = [c for c in llm.calls if c.schema == "HypothesisFix"][0].messages[-1]["content"]
+    assert "measures what predictions[1] measures" in fix and "Rewrite only these fields: prediction2" in fix
+    assert report.proposals[0].flags == []
+
+
+def test_cause_group_reads_the_groups_a_comparison_sets_apart():
+    from hypoforge.agents import quality as q
+
+    with_it = ("patients with the MTHFR C677T polymorphism", "those without")
+    assert q.cause_group("in patients with the MTHFR C677T polymorphism compared to those without it", GOAL) == with_it
+    assert q.cause_group("patients with GGH polymorphism", GOAL) == ("patients with GGH polymorphism", "those without")
+    assert q.cause_group("in patients with reduced TPMT activity vs. those without", GOAL)[0] == "patients with reduced TPMT activity"
+    liver = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
+    # bench goal 2 (2026-11-30): the group as an adjective
+    assert q.cause_group("in obese patients compared to non-obese ones", liver) == ("obese patients", "non-obese patients")
+    assert q.cause_group("in patients with RA", GOAL) is None, "the setting is no group"
+    assert q.cause_group("in patients with methotrexate vs. patients without methotrexate", liver) is None, "every patient takes it"
+    assert q.cause_group("in fast metabolisers", GOAL) is None
+    # the demo's (2026-11-30): a clause, not a group
+    assert q.cause_group("in patients with low ATIC scores respond more frequently to methotrexate", GOAL) == (
+        "patients with low ATIC scores", "those without")
+    assert q.cause_group("in patients with a low score on the clinical pharmacogenetic model of ATIC polymorphisms", GOAL) is None
 
 
 def test_a_revision_that_breaks_something_else_is_revised_again_once(tmp_path):
