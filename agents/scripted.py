@@ -90,6 +90,11 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
     }
 
 
+#: What the scripted per-link prediction call measures, one picked per prompt.
+READOUTS = ("Erythrocyte methotrexate polyglutamate concentration", "Synovial fluid adenosine level", "Neutrophil count in blood",
+            "Thymidylate synthase activity in lymphocytes", "Serum interleukin-6 level", "Regulatory T cell count in blood")
+
+
 def _hash(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
 
@@ -124,7 +129,7 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
                   "Fewer regulatory T cells expand in the joint", "Drug efflux from monocytes speeds up")
         return {"claim": claims[h % len(claims)], "key": ks[h % len(ks)] if ks else ""}
     if schema.__name__ == "PredictionReadout":  # one prediction from its link of the chain
-        out = {"readout": f"marker {h % 89} level in blood", "direction": "higher" if h % 2 else "lower"}
+        out = {"readout": READOUTS[h % len(READOUTS)], "direction": "higher" if h % 2 else "lower"}
         return {**out, "experiment": "measure it in a cohort"} if "experiment" in schema.model_fields else out
     if schema is m.ReviewDraft:
         return {"alignment": 4, "plausibility": 3, "novelty": 3, "testability": 4, "safety": 5,

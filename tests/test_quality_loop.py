@@ -11,6 +11,7 @@ from hypoforge.chat import actions
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import ScriptedLLM
 from hypoforge.agents.run import start_run
+from hypoforge.agents.scripted import READOUTS
 from hypoforge.agents.settings import LoopSettings, Settings
 from hypoforge.knowledge.records import Record
 
@@ -63,7 +64,7 @@ def test_a_failing_draft_is_revised_once_with_the_failures_named(tmp_path):
     shown = revise.split("Draft:", 1)[1]
     assert "Title: (to rewrite)" in shown and "Combined with" not in shown
     assert f"Statement: {bad_draft(['PMID:1'])['statement']}" in shown and "1. (to rewrite)" in shown
-    assert "Predictions: DAS28 score is higher in patients with low drug levels.; Marker " in shown
+    assert "Predictions: DAS28 score is higher in patients with low drug levels.; " in shown and "; (to rewrite)" not in shown
     p = report.proposals[0]
     assert p.revised == ["complete", "distinct"] and p.flags == []
     assert p.title != "Methotrexate Non-Response Combined with"
@@ -142,7 +143,7 @@ def test_a_repeated_prediction_is_derived_from_its_own_link(tmp_path):
     p = report.proposals[0]
     assert p.flags == [] and p.revised == ["distinct"]
     assert p.predictions[0].startswith("Plasma methotrexate level is lower")
-    assert p.predictions[1].startswith("Marker ") and p.predictions[1].endswith(
+    assert p.predictions[1].startswith(READOUTS) and p.predictions[1].endswith(
         "in patients with the ABCB1 3435T allele than in those without.")
 
 
@@ -154,6 +155,26 @@ def test_a_derived_prediction_that_fails_again_is_left_to_the_revision(tmp_path)
     fix = [c for c in llm.calls if c.schema == "HypothesisFix"][0].messages[-1]["content"]
     assert "measures what predictions[1] measures" in fix and "Rewrite only these fields: prediction2" in fix
     assert report.proposals[0].flags == []
+
+
+def test_on_the_rich_profile_a_derived_prediction_carries_its_experiment(tmp_path):
+    """Four steps, three predictions with experiments: prediction 3 tests the link to step 4."""
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            same = {**SAME, "experiment": "Measure it in a prospective cohort of treated patients."}
+            out.update(prediction2=same, prediction3=same)
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    deps.settings.llm.profile = "rich"
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1r").report
+    asked = [c for c in llm.calls if c.schema == "PredictionReadout"]
+    assert len(asked) == 1 and "This shapes the clinical response to methotrexate" in asked[0].messages[-1]["content"]
+    p = report.proposals[0]
+    assert len(p.predictions) == 3 and p.flags == []
+    assert p.predictions[2].startswith(READOUTS) and "than in those without. Test: measure it in a cohort." in p.predictions[2]
 
 
 def test_cause_group_reads_the_groups_a_comparison_sets_apart():
