@@ -215,7 +215,8 @@ def failing_predictions(failures: Sequence[q.Failure], n: int) -> list[int]:
 def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequence[q.Failure], *, goal: str,
                        profile: Profile, keys: Sequence[str] = ()) -> Any | None:
     """The draft with each failing prediction written again from its own link of the chain, or None
-    when no prediction fails or the draft's comparisons name no cause (:func:`quality.cause_group`).
+    when no prediction fails or the draft names no groups to compare (:func:`quality.cause_group`,
+    else the carriers of the one variant its statement names, :func:`quality.variant_group`).
 
     Prediction *i* tests the link from step *i* to step *i+1*, so the call shows step *i+1* alone
     and asks what to measure to see it happen; the comparison ("in patients with <cause> than in
@@ -229,6 +230,8 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
     # The group is usually in the comparison; Qwen sometimes put it in the readout instead
     # ("Methotrexate response rate in patients with GGH polymorphism", bench goal 1).
     pair = next((c for p in preds for text in (p.comparison, p.readout) if (c := q.cause_group(str(text), goal))), None)
+    # A draft that compared no one ("in patients with RA") still names its variant in the statement.
+    pair = pair or q.variant_group(str(draft.statement))
     if not which or pair is None:
         return None
     group, others = pair

@@ -896,6 +896,18 @@ def cause_group(comparison: str, goal: str) -> tuple[str, str] | None:
     return pair if len(what.split()) <= _GROUP_WORDS and compared_groups(what) - content_terms(goal) else None
 
 
+_VARIANT_NAME = re.compile(r"(?<![\w*])(?:[A-Z][A-Z0-9]{1,7}[ -]?)?(?:[ACGT]\d{2,5}[ACGT]|\d{2,5}[ACGT]{1,2})(?![\w>])|\b[A-Z][A-Z0-9]{1,7}\*\d+[A-Z]?")
+
+
+def variant_group(statement: str) -> tuple[str, str] | None:
+    """The carriers of the one variant a statement names ("The C677T polymorphism in the
+    methylenetetrahydrofolate reductase gene ..." -> ("carriers of C677T", "non-carriers")), for a
+    prediction whose draft compared no one ("ALT level is higher in patients with RA", bench goal 2);
+    None when it names none or several."""
+    names = list(dict.fromkeys(m.group(0) for m in _VARIANT_NAME.finditer(statement)))
+    return (f"carriers of {names[0]}", "non-carriers") if len(names) == 1 else None
+
+
 def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[Failure]:
     """A prediction compares groups defined by the hypothesis's own cause: its comparison names no
     gene that the ``claim`` (title and statement) and the goal ("who fail TNF inhibitors") do not.

@@ -177,6 +177,28 @@ def test_on_the_rich_profile_a_derived_prediction_carries_its_experiment(tmp_pat
     assert p.predictions[2].startswith(READOUTS) and "than in those without. Test: measure it in a cohort." in p.predictions[2]
 
 
+def test_a_draft_comparing_no_one_compares_the_carriers_of_its_variant(tmp_path):
+    """Bench goal 2 (2026-11-30): "ALT level is higher in patients with RA" compares no one, and no
+    comparison names a group; the statement names its variant, whose carriers are compared."""
+    nobody = {"readout": "ALT level in serum", "direction": "higher", "comparison": "in patients with RA"}
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out.update(prediction1=nobody, prediction2={**nobody, "readout": "liver histology"},
+                       statement="Carriers of the MTHFR 677T allele respond less to methotrexate because their lymphocytes hold less folate.")
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1v").report
+    asked = [c for c in llm.calls if c.schema == "PredictionReadout"]
+    assert len(asked) == 2 and all("in carriers of MTHFR 677T than in non-carriers" in c.messages[-1]["content"] for c in asked)
+    p = report.proposals[0]
+    assert all(pred.endswith("in carriers of MTHFR 677T than in non-carriers.") for pred in p.predictions)
+    assert not [f for f in p.flags if "predictions" in f]
+
+
 def test_cause_group_reads_the_groups_a_comparison_sets_apart():
     from hypoforge.agents import quality as q
 
@@ -194,6 +216,10 @@ def test_cause_group_reads_the_groups_a_comparison_sets_apart():
     assert q.cause_group("in patients with low ATIC scores respond more frequently to methotrexate", GOAL) == (
         "patients with low ATIC scores", "those without")
     assert q.cause_group("in patients with a low score on the clinical pharmacogenetic model of ATIC polymorphisms", GOAL) is None
+    assert q.variant_group("The C677T polymorphism in the methylenetetrahydrofolate reductase gene raises liver enzymes.") == (
+        "carriers of C677T", "non-carriers")
+    assert q.variant_group("Carriers of TPMT*3A or TPMT*3C cannot tolerate azathioprine.") is None, "two variants: no one group"
+    assert q.variant_group("Obesity adds to methotrexate polyglutamate in hepatocytes.") is None
 
 
 def test_a_revision_that_breaks_something_else_is_revised_again_once(tmp_path):
