@@ -226,7 +226,13 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
     step alone, its readout came from that step (plasma methotrexate, then methotrexate response).
     """
     preds = draft_predictions(draft)
-    which = failing_predictions(failures, len(preds))
+    # A prediction is derived only from a step that passes: from a step copied from the prompt's
+    # example, Qwen derived "Egg production is lower in carriers of C677T" (bench goal 2,
+    # 2026-11-30), which would outlive the revision that rewrites the step.
+    if any(f.field == "mechanism" and f.check in ("grounded", "not_copied") for f in failures):
+        return None
+    unsound = {f.field for f in failures if f.field.startswith("chain[")}
+    which = [i for i in failing_predictions(failures, len(preds)) if f"chain[{i + 1}]" not in unsound]
     # The group is usually in the comparison; Qwen sometimes put it in the readout instead
     # ("Methotrexate response rate in patients with GGH polymorphism", bench goal 1).
     pair = next((c for p in preds for text in (p.comparison, p.readout) if (c := q.cause_group(str(text), goal))), None)
