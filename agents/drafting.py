@@ -146,13 +146,19 @@ def draft_text(h: Hypothesis, hide: Sequence[str] = (), fields: Sequence[str] = 
     }).brief()
 
 
+def field_index(field: str) -> tuple[str, int | None]:
+    """A failure's field as its name and 1-based index: "predictions[2].readout" -> ("predictions", 2),
+    "mechanism" -> ("mechanism", None)."""
+    name, _, index = field.partition("[")
+    return name, int(index.split("]")[0]) if index else None
+
+
 def revision_text(f: q.Failure, steps: Sequence[str] = ()) -> str:
     """A failure as the revision prompt names it: as stored, except that a copy and a repeated chain
     step are not quoted (the quote was written back). A repeated step is told instead what its role
     in the chain (``steps``, the profile's step names) asks for."""
-    name, _, index = f.field.partition("[")
-    if f.check == "distinct" and name == "chain" and index:
-        i = int(index.split("]")[0])
+    name, i = field_index(f.field)
+    if f.check == "distinct" and name == "chain" and i is not None:
         role = steps[i - 1] if 0 < i <= len(steps) else None
         ask = f"; as the {role} step it must give {STEP_ROLES[role]}" if role else "; give a new step"
         what = "the statement" if f.detail.startswith("restates the statement") else "another step"
@@ -180,8 +186,8 @@ def fields_to_rewrite(failures: Sequence[q.Failure], fields: Sequence[str]) -> t
     preds = [f for f in fields if f.startswith("prediction")]
     wanted: set[str] = set()
     for f in failures:
-        name, _, index = f.field.partition("[")
-        i = int(index.split("]")[0]) - 1 if index else None
+        name, n = field_index(f.field)
+        i = n - 1 if n is not None else None
         if f.check in WHOLE_DRAFT_CHECKS or (f.check == "distinct" and name == "statement"):
             return tuple(fields)
         if name in ("title", "statement"):
@@ -204,11 +210,9 @@ def failing_predictions(failures: Sequence[q.Failure], n: int) -> list[int]:
     """The 1-based predictions (of ``n``) that a failure of :data:`DERIVED_CHECKS` names."""
     out: set[int] = set()
     for f in failures:
-        name, _, index = f.field.partition("[")
-        if name == "predictions" and index and f.check in DERIVED_CHECKS:
-            i = int(index.split("]")[0])
-            if 1 <= i <= n:
-                out.add(i)
+        name, i = field_index(f.field)
+        if name == "predictions" and i is not None and f.check in DERIVED_CHECKS and 1 <= i <= n:
+            out.add(i)
     return sorted(out)
 
 
@@ -233,12 +237,14 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
         return None
     unsound = {f.field for f in failures if f.field.startswith("chain[")}
     which = [i for i in failing_predictions(failures, len(preds)) if f"chain[{i + 1}]" not in unsound]
+    if not which:
+        return None
     # The group is usually in the comparison; Qwen sometimes put it in the readout instead
     # ("Methotrexate response rate in patients with GGH polymorphism", bench goal 1).
     pair = next((c for p in preds for text in (p.comparison, p.readout) if (c := q.cause_group(str(text), goal))), None)
     # A draft that compared no one ("in patients with RA") still names its variant in the statement.
     pair = pair or q.variant_group(str(draft.statement))
-    if not which or pair is None:
+    if pair is None:
         return None
     group, others = pair
     comparison = f"in {group} than in {others}"
@@ -248,13 +254,11 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
     names = [f for f in type(draft).model_fields if f.startswith("prediction")]
     schema = prediction_readout(profile.name)
     update = {}
-    for i in which:
-        if i >= len(steps):
-            continue
+    for i in which:  # prediction i of n tests step i + 1 of n + 1
         out = tally.ask(state, prompts.render("predict", target=steps[i].claim, group=group, others=others, profile=profile), schema,
                         keys=None, max_tokens=160)
         update[names[i - 1]] = type(preds[i - 1]).model_validate({**out.model_dump(), "comparison": comparison})
-    return draft.model_copy(update=update) if update else None
+    return draft.model_copy(update=update)
 
 
 def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
@@ -265,8 +269,8 @@ def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
     for f in failures:
         if f.check != "distinct":
             continue
-        name, _, index = f.field.partition("[")
-        if name == "chain" and index and 2 <= (i := int(index.split("]")[0])) <= n:
+        name, i = field_index(f.field)
+        if name == "chain" and i is not None and 2 <= i <= n:
             out.add(i)
         whole = whole or name == "mechanism"
     return sorted(out) or ([n] if whole and n > 1 else [])
