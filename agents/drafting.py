@@ -58,7 +58,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.complete("title", h.title, profile.cap(profile.title_words))
     out += q.complete("statement", h.statement, profile.cap(profile.statement_words), sentence=True)
     for i, s in enumerate(h.chain, start=1):
-        out += q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words)) or q.fragment(f"chain[{i}]", s.claim)
+        out += (q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words)) or q.fragment(f"chain[{i}]", s.claim)
+                or q.causal_step(f"chain[{i}]", s.claim))
     for i, p in enumerate(h.predictions, start=1):
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))
@@ -261,25 +262,42 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
     return draft.model_copy(update=update)
 
 
+#: Step failures a step written again from the step before can fix: one repeating another step or
+#: restating the statement, and one that is no causal step (groups compared, an association).
+STEP_CHECKS = frozenset({"distinct", "specific"})
+
+
 def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
-    """The 1-based chain steps after the first (of ``n``) that repeat another step or restate the
-    statement; the last step when only the mechanism as a whole restates the statement."""
+    """The 1-based chain steps after the first (of ``n``) that repeat another step, restate the
+    statement or are no causal step (:data:`STEP_CHECKS`); the last step when only the mechanism as
+    a whole restates the statement.
+
+    A step is written again only from a step before it that fails nothing but ``distinct`` (it may
+    say the statement again: that is a sound place to go on from) or is itself written again: from
+    an association ("MTHFR C677T affects the metabolism of folate"), Qwen went on to "changes the
+    methionine synthase gene" (bench goal 1, 2026-11-30).
+    """
     out: set[int] = set()
     whole = False
+    unsound: set[int] = set()
     for f in failures:
-        if f.check != "distinct":
-            continue
         name, i = field_index(f.field)
-        if name == "chain" and i is not None and 2 <= i <= n:
+        if name == "chain" and i is not None and f.check != "distinct":
+            unsound.add(i)
+        if name == "chain" and i is not None and f.check in STEP_CHECKS and 2 <= i <= n:
             out.add(i)
-        whole = whole or name == "mechanism"
-    return sorted(out) or ([n] if whole and n > 1 else [])
+        whole = whole or (name == "mechanism" and f.check == "distinct")
+    keep: list[int] = []
+    for i in sorted(out) or ([n] if whole and n > 1 else []):
+        if i - 1 not in unsound or i - 1 in keep:
+            keep.append(i)
+    return keep
 
 
 def derive_steps(tally: Tally, state: State, draft: Any, failures: Sequence[q.Failure], *, goal: str, profile: Profile,
                  keys: Sequence[str]) -> Any | None:
-    """The draft with each chain step that repeats another or restates the statement written again
-    from the step before it, or None when no such step fails (:func:`failing_steps`).
+    """The draft with each chain step that repeats another, restates the statement or is no causal
+    step written again from the step before it, or None when no such step fails (:func:`failing_steps`).
 
     The call shows only the step before and asks what it leads to next: the last step, to the
     outcome the goal asks about. Qwen's commonest failure was a last step that said the statement

@@ -521,6 +521,36 @@ def explains(text: str) -> bool:
     return any(explaining(m) for m in _EXPLAINS.finditer(text))
 
 
+# A chain step is a causal claim: what changes and which way ("Reduced TPMT activity raises the
+# risk of severe myelosuppression", "Lower plasma levels of MTX lead to reduced efficacy"). Of 220
+# steps Qwen wrote on the bench (2026-11-29/30), 76 were not: groups compared as a prediction
+# compares them ("Folate levels are lower in patients with the MTHFR C677T polymorphism compared
+# to those without it"), an association ("MTHFD1 polymorphisms are associated with methotrexate
+# response") or a vague link ("Polymorphisms in GGH, SHMT1, and TS5 affect methotrexate metabolism").
+_STEP_COMPARES = re.compile(
+    r"\b(?:compared (?:to|with)|versus|vs\.?|than)\b"
+    r"|\b(?:higher|lower|more common|less common|more frequent|less frequent|elevated|reduced|increased|decreased) (?:in|among) "
+    r"(?:\w+ ){0,3}?(?:patients|those|carriers|people|subjects|individuals)\b", re.IGNORECASE)
+_CAUSAL_VERB = re.compile(
+    r"\b(?:lead|leads|led|leading) to\b|\bresult(?:s|ed|ing)? in\b"
+    r"|\b(?:cause|increase|decrease|reduce|raise|lower|inhibit|block|impair|promote|activate|suppress|induce|trigger|prevent|enhance"
+    r"|deplete|convert|bind|compete|accumulate|degrade|inactivate|limit|slow|stimulate|damage|kill)(?:s|d|es)?\b", re.IGNORECASE)
+
+
+def causal_step(field: str, claim: str) -> list[Failure]:
+    """A chain step says what changes and which way: it compares no groups (:data:`_STEP_COMPARES`:
+    that is a prediction), and it is not only an association or a vague link (an association word
+    of :data:`_ASSOCIATION` with neither an explanation, :func:`explains`, nor a causal verb,
+    :data:`_CAUSAL_VERB`; or an explanation that is only a vague link, :func:`vague_only`)."""
+    if _STEP_COMPARES.search(claim):
+        return [Failure(check="specific", field=field,
+                        detail="compares groups as a prediction does; say what changes in the body and which way (X raises Y)")]
+    if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(claim)) or vague_only(claim):
+        return [Failure(check="specific", field=field,
+                        detail="states an association, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
+    return []
+
+
 def prediction_parts(field: str, prediction: str, *, readout_cap: int, comparison_cap: int) -> list[Failure]:
     """A prediction rendered as "<readout> is|are higher|lower <comparison>." has whole parts.
 

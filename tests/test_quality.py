@@ -857,3 +857,32 @@ def test_a_statement_on_the_other_question_is_off_goal_whatever_its_title():
     assert "on_goal" in failing(good().model_copy(update={"title": title, "statement": statement}))
     # a statement naming no question word is left to on_goal (its title may carry the question)
     assert q.answers_other_question(GOAL, "ATIC 347GG carriers accumulate less AICAR, so adenosine release falls.") == []
+
+
+# Steps Qwen wrote on bench goals 1-3 (2026-11-29/30): a chain step says what changes and which way.
+CAUSAL_STEPS = [
+    "Reduced TPMT activity raises the risk of severe myelosuppression from thiopurines",
+    "Lower plasma levels of MTX lead to reduced efficacy of methotrexate in patients with rheumatoid arthritis",
+    "The presence of HLA-DRB1 shared epitopes leads to increased citrullinated epitope recognition in the joint tissues.",
+    "Folinic acid competes with methotrexate for binding sites in the body, reducing its effectiveness",
+    "Less adenosine is released at inflamed synovium",
+]
+NOT_CAUSAL_STEPS = [
+    ("Folate levels are lower in patients with the MTHFR C677T polymorphism compared to those without it", "compares groups"),
+    ("Reduction in platelet count is lower in patients with reduced TPMT compared to those without it.", "compares groups"),
+    ("Methotrexate response is higher in patients with MTHFD1 polymorphisms", "compares groups"),
+    ("MTHFD1 polymorphisms are associated with methotrexate response in rheumatoid arthritis", "association"),
+    ("Polymorphisms in GGH, SHMT1, and TS5 affect methotrexate metabolism", "association"),
+    ("Patients with the MTHFR C677T polymorphism have better response to methotrexate", "association"),
+]
+
+
+@pytest.mark.parametrize("claim", CAUSAL_STEPS)
+def test_a_causal_step_passes(claim):
+    assert q.causal_step("chain[2]", claim) == []
+
+
+@pytest.mark.parametrize("claim,why", NOT_CAUSAL_STEPS)
+def test_a_step_comparing_groups_or_stating_an_association_is_no_causal_step(claim, why):
+    (f,) = q.causal_step("chain[2]", claim)
+    assert f.check == "specific" and f.field == "chain[2]" and why in f.detail and "which way" in f.detail

@@ -96,7 +96,28 @@ def test_a_last_step_restating_the_statement_is_written_from_the_step_before(tmp
     assert not [f for f in p.flags if "chain[3]" in f]
 
 
-def test_failing_steps_follow_the_distinct_failures():
+def test_an_intermediate_step_comparing_groups_is_written_from_the_cause_step(tmp_path):
+    """Bench goal 3 (2026-11-30): "Reduction in platelet count is lower in patients with reduced TPMT
+    compared to those without it" is a prediction in the chain's place; it is written again from
+    the step before it, like a repeated step."""
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["intermediate"] = {"claim": "Plasma methotrexate is lower in patients with the ABCB1 3435T allele compared to those without it",
+                                   "key": out["intermediate"]["key"]}
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1c").report
+    asked = [c for c in llm.calls if c.schema in ("HypothesisDraft", "ChainStepDraft", "PredictionReadout", "HypothesisFix")]
+    assert [c.schema for c in asked][:2] == ["HypothesisDraft", "ChainStepDraft"]
+    p = report.proposals[0]
+    assert f'says: "{p.chain[0].claim}"' in asked[1].messages[-1]["content"], "shown the cause step before it"
+    assert "compared to" not in p.chain[1].claim and not [f for f in p.flags if "chain[2]" in f]
+
+
+def test_failing_steps_follow_the_step_failures_from_a_sound_step():
     from hypoforge.agents import quality as q
     from hypoforge.agents.drafting import failing_steps
 
@@ -106,6 +127,10 @@ def test_failing_steps_follow_the_distinct_failures():
     assert failing_steps([fail("distinct", "mechanism")], 3) == [3], "a mechanism restating the statement: its last step"
     assert failing_steps([fail("distinct", "chain[2]"), fail("distinct", "mechanism")], 3) == [2]
     assert failing_steps([fail("grounded", "chain[2]")], 3) == []
+    assert failing_steps([fail("specific", "chain[2]"), fail("specific", "chain[3]")], 3) == [2, 3], "no causal step: derived in turn"
+    assert failing_steps([fail("distinct", "chain[1]"), fail("specific", "chain[2]")], 3) == [2], "from a step restating the statement"
+    assert failing_steps([fail("specific", "chain[1]"), fail("specific", "chain[2]")], 3) == [], "never from a step that is no causal step"
+    assert failing_steps([fail("grounded", "chain[2]"), fail("distinct", "chain[3]")], 3) == [], "never from an ungrounded step"
 
 
 SAME = {"readout": "plasma methotrexate level", "direction": "lower",
@@ -404,7 +429,7 @@ def test_bridge_record_is_offered_and_the_new_link_reported(tmp_path):
         if schema.__name__ == "HypothesisDraft":
             out["cause"] = {"claim": "Smoking induces ABCB1 expression in lymphocytes", "key": "PMID:3002"}
             out["intermediate"] = {"claim": "More ABCB1 pumps methotrexate out of lymphocytes", "key": "PMID:3001"}
-            out["effect"] = {"claim": "Less intracellular methotrexate weakens its anti-inflammatory effect", "key": "PMID:3001"}
+            out["effect"] = {"claim": "Less methotrexate left in lymphocytes lowers the response to it", "key": "PMID:3001"}
         return out
 
     llm = ScriptedLLM(responder=script)
@@ -862,7 +887,7 @@ def test_a_proposal_shows_the_runs_records_that_found_no_effect_of_its_gene(tmp_
             out["statement"] = "Patients carrying ABCB1 variants respond poorly to methotrexate because their lymphocytes pump it out."
             out["cause"] = {"claim": "ABCB1 variants raise methotrexate efflux from lymphocytes", "key": "PMID:3001"}
             out["intermediate"] = {"claim": "Lymphocytes keep less methotrexate", "key": "PMID:3001"}
-            out["effect"] = {"claim": "Less intracellular drug leaves disease activity high", "key": "PMID:3001"}
+            out["effect"] = {"claim": "Less methotrexate in lymphocytes leaves disease activity high", "key": "PMID:3001"}
         return out
 
     settings, deps = make(tmp_path, ScriptedLLM(responder=script), retriever=MemoryRetriever(records), rounds=1, hypotheses=1, evolve_per_round=0)
