@@ -151,8 +151,10 @@ def main() -> None:
         free = [res.report.overview, *reviews]
         drafts = [h for h in hs.values() if h.round == 0 and h.origin == "generated"]
         sets = {
-            "loop top-3": [score(h, goal=goal, ev=ev_all, others=[o for o in top if o.id != h.id], deps=deps, free_text=free, readings=readings) for h in top],
-            "first-round drafts": [score(h, goal=goal, ev=ev_all, others=[o for o in drafts if o.id != h.id], deps=deps, free_text=[], readings=readings) for h in drafts],
+            # A twin is the later of two proposals: each is compared with those ranked (or drafted) before it.
+            "loop top-3": [score(h, goal=goal, ev=ev_all, others=top[:i], deps=deps, free_text=free, readings=readings) for i, h in enumerate(top)],
+            "first-round drafts": [score(h, goal=goal, ev=ev_all, others=drafts[:i], deps=deps, free_text=[], readings=readings)
+                                   for i, h in enumerate(drafts)],
         }
         single = single_call(deps, state, retrieved)
         sets["single call"] = [score(h, goal=goal, ev=retrieved, others=single[:i], deps=deps, free_text=[], readings=None) for i, h in enumerate(single)]
