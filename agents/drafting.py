@@ -338,9 +338,11 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     def make(draft: Any) -> tuple[Hypothesis, list[q.Failure], bool]:
         h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
         # A statement whose second sentence ran to the cap keeps its whole first sentence; one the
-        # model ended on a whole word without a stop gets its stop.
+        # model ended on a whole word without a stop gets its stop; a title that ran to its cap
+        # keeps its whole leading phrase.
         cap = profile.cap(profile.statement_words)
-        h = h.model_copy(update={"statement": q.closed(q.whole_sentences(h.statement, cap), cap)})
+        h = h.model_copy(update={"statement": q.closed(q.whole_sentences(h.statement, cap), cap),
+                                 "title": q.whole_phrase(h.title, profile.cap(profile.title_words))})
         h, moved = rekey(h, texts, goal)
         return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed), moved
 

@@ -113,7 +113,7 @@ def _words(profile: Profile, n: int, min_chars: int = 3) -> Any:
 
 
 STEP_ROLES = {
-    "cause": "what differs between patients (a gene variant, an exposure, a cell or tissue state)",
+    "cause": "what the cause you propose (a gene variant, an exposure, a cell or tissue state) changes first, and which way",
     "intermediate": "what that changes in the body (drug level, pathway, cell population)",
     "consequence": "what that change leads to next (signalling, tissue response)",
     "effect": "how that changes the outcome the goal asks about",

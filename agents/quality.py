@@ -334,6 +334,29 @@ def whole_sentences(text: str, cap: int) -> str:
     return trim_to_boundary(text, cap, clauses=False, last_word=False) or text
 
 
+# Where a title's last whole phrase ends: before a clause it opens ("... due to thiog", cut at
+# the cap) or at a colon or comma.
+_PHRASE_END = re.compile(r"\s*[:;,]\s+|\s+(?:due to|because|through|via|by|which|leading to|resulting in|as)\s+", re.IGNORECASE)
+
+
+def whole_phrase(text: str, cap: int) -> str:
+    """A title that ran to its cap, cut back to before the last clause it opened (a colon, comma,
+    "due to", "through", "by", "which"...), when that keeps at least 40% of it and does not end on a
+    dangling word; otherwise ``text`` unchanged, for :func:`complete` to fail. Bench goal 3
+    (2026-11-30): "Reduced TPMT activity increases myelosuppression risk in patients with
+    rheumatoid arthritis due to thiog" keeps "... in patients with rheumatoid arthritis"."""
+    t = text.strip()
+    if len(t) < cap - 1:
+        return text
+    ends = [m.start() for m in _PHRASE_END.finditer(t) if m.start() >= len(t) * 0.4]
+    for end in reversed(ends):
+        head = t[:end].rstrip(" ,;:")
+        w = words(head)
+        if w and w[-1] not in DANGLING:
+            return head
+    return text
+
+
 def closed(text: str, cap: int) -> str:
     """``text`` with a full stop added when it ends on a whole word inside its cap, not a dangling
     one: the model closed the string there itself, so only the stop is missing ("ATIC

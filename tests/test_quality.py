@@ -886,3 +886,17 @@ def test_a_causal_step_passes(claim):
 def test_a_step_comparing_groups_or_stating_an_association_is_no_causal_step(claim, why):
     (f,) = q.causal_step("chain[2]", claim)
     assert f.check == "specific" and f.field == "chain[2]" and why in f.detail and "which way" in f.detail
+
+
+def test_a_title_at_its_cap_keeps_its_whole_leading_phrase():
+    cap = 104
+    goal3 = "Reduced TPMT activity increases myelosuppression risk in patients with rheumatoid arthritis due to thiog"
+    assert len(goal3) >= cap - 1 and q.complete("title", goal3, cap)
+    kept = q.whole_phrase(goal3, cap)
+    assert kept == "Reduced TPMT activity increases myelosuppression risk in patients with rheumatoid arthritis"
+    assert q.complete("title", kept, cap) == []
+    colon = "Methotrexate and liver injury in rheumatoid arthritis: a mechanism linking methotrexate dose to liver is"
+    assert q.whole_phrase(colon, cap) == "Methotrexate and liver injury in rheumatoid arthritis"
+    assert q.whole_phrase("Short title", cap) == "Short title", "under the cap: unchanged"
+    no_phrase = "A" * 30 + " " + "b" * 80
+    assert q.whole_phrase(no_phrase, cap) == no_phrase, "no phrase to keep: left for complete() to fail"
