@@ -119,6 +119,25 @@ def single_call(deps: Deps, state: dict[str, Any], ev: dict[str, Evidence]) -> l
     return [Hypothesis.from_draft(d, id=f"S{i}", origin="single", round=0) for i, d in enumerate(out.hypotheses)]
 
 
+def beats_baselines(rows: dict[str, list[dict[str, Any]]]) -> bool:
+    """The target: the loop's top-3 passes every check at least as often as each baseline (a tie at
+    100% cannot be beaten) and passes all of them more often than either. Until 2026-11-30 only the
+    second half was tested, and the 5-goal run reported ``met`` while the top-3 trailed the
+    first-round drafts on complete, not-copied and testable."""
+    def rate(s: str, c: str) -> float | None:
+        vals = [r["all"] if c == "all" else r["checks"][c] for r in rows[s]]
+        vals = [v for v in vals if v is not None]
+        return sum(vals) / len(vals) if vals else None
+
+    top = {c: rate("loop top-3", c) for c in (*q.CHECKS, "all")}
+    for s in SETS[1:]:
+        for c, t in top.items():
+            b = rate(s, c)
+            if b is not None and (t is None or t < b or (c == "all" and t <= b)):
+                return False
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--goals", type=int, default=len(GOALS), help="run the first N goals (default: all)")
@@ -192,7 +211,7 @@ def main() -> None:
         args.details.write_text(json.dumps({"goals": details, "ask": answered}, indent=2, ensure_ascii=False))
     share = {s: (sum(r["all"] for r in rows[s]) / len(rows[s]) if rows[s] else 0.0) for s in SETS}
     result("quality: top-3 proposals passing every check", share["loop top-3"], share["single call"], "share of proposals",
-           "top-3 beats both baselines on every check", share["loop top-3"] > max(share["single call"], share["first-round drafts"]),
+           "top-3 beats both baselines on every check", beats_baselines(rows),
            goals=args.goals, first_round=round(share["first-round drafts"], 4), model=args.model,
            ask_answered=sum(a["grounded"] for a in answered), seconds=round(time.perf_counter() - t0, 1),
            llm_calls=deps.llm.stats.calls)
