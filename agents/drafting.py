@@ -273,9 +273,10 @@ def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
     a whole restates the statement.
 
     A step is written again only from a step before it that fails nothing but ``distinct`` (it may
-    say the statement again: that is a sound place to go on from) or is itself written again: from
-    an association ("MTHFR C677T affects the metabolism of folate"), Qwen went on to "changes the
-    methionine synthase gene" (bench goal 1, 2026-11-30).
+    say the statement again: that is a sound place to go on from) or is itself written again: a
+    step goes on from what the step before says, errors included. Shown an unsound step ("The MTHFR
+    C677T polymorphism changes first in the body by altering the methionine synthase gene"), Qwen
+    carried its wrong biology into the next two steps (bench goal 1, 2026-11-30).
     """
     out: set[int] = set()
     whole = False
