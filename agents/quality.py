@@ -546,13 +546,14 @@ def explains(text: str) -> bool:
 
 # A chain step is a causal claim: what changes and which way ("Reduced TPMT activity raises the
 # risk of severe myelosuppression", "Lower plasma levels of MTX lead to reduced efficacy"). Of 220
-# steps Qwen wrote on the bench (2026-11-29/30), 76 were not: groups compared as a prediction
+# steps Qwen wrote on the bench (2026-11-29/30), 87 were not: groups compared as a prediction
 # compares them ("Folate levels are lower in patients with the MTHFR C677T polymorphism compared
 # to those without it"), an association ("MTHFD1 polymorphisms are associated with methotrexate
 # response") or a vague link ("Polymorphisms in GGH, SHMT1, and TS5 affect methotrexate metabolism").
-_STEP_COMPARES = re.compile(
-    r"\b(?:compared (?:to|with)|versus|vs\.?|than)\b"
-    r"|\b(?:higher|lower|more common|less common|more frequent|less frequent|elevated|reduced|increased|decreased) (?:in|among) "
+# Besides the comparison words of _COMPARISON_TAIL, a difference stated in a group ("Methotrexate
+# response is higher in patients with MTHFD1 polymorphisms") compares groups too.
+_IN_GROUP = re.compile(
+    r"\b(?:higher|lower|more common|less common|more frequent|less frequent|elevated|reduced|increased|decreased) (?:in|among) "
     r"(?:\w+ ){0,3}?(?:patients|those|carriers|people|subjects|individuals)\b", re.IGNORECASE)
 _CAUSAL_VERB = re.compile(
     r"\b(?:lead|leads|led|leading) to\b|\bresult(?:s|ed|ing)? in\b"
@@ -561,11 +562,11 @@ _CAUSAL_VERB = re.compile(
 
 
 def causal_step(field: str, claim: str) -> list[Failure]:
-    """A chain step says what changes and which way: it compares no groups (:data:`_STEP_COMPARES`:
-    that is a prediction), and it is not only an association or a vague link (an association word
+    """A chain step says what changes and which way: it compares no groups (:data:`_COMPARISON_TAIL`,
+    :data:`_IN_GROUP`: that is a prediction), and it is not only an association or a vague link (an association word
     of :data:`_ASSOCIATION` with neither an explanation, :func:`explains`, nor a causal verb,
     :data:`_CAUSAL_VERB`; or an explanation that is only a vague link, :func:`vague_only`)."""
-    if _STEP_COMPARES.search(claim):
+    if _COMPARISON_TAIL.search(claim) or _IN_GROUP.search(claim):
         return [Failure(check="specific", field=field,
                         detail="compares groups as a prediction does; say what changes in the body and which way (X raises Y)")]
     if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(claim)) or vague_only(claim):

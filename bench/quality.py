@@ -119,20 +119,23 @@ def single_call(deps: Deps, state: dict[str, Any], ev: dict[str, Evidence]) -> l
     return [Hypothesis.from_draft(d, id=f"S{i}", origin="single", round=0) for i, d in enumerate(out.hypotheses)]
 
 
+def rate(rows: dict[str, list[dict[str, Any]]], s: str, c: str) -> float | None:
+    """The share of set ``s``'s proposals passing check ``c`` ("all": every check); None when the
+    check does not apply to the set (readings of the single call)."""
+    vals = [r["all"] if c == "all" else r["checks"][c] for r in rows[s]]
+    vals = [v for v in vals if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
 def beats_baselines(rows: dict[str, list[dict[str, Any]]]) -> bool:
     """The target: the loop's top-3 passes every check at least as often as each baseline (a tie at
     100% cannot be beaten) and passes all of them more often than either. Until 2026-11-30 only the
     second half was tested, and the 5-goal run reported ``met`` while the top-3 trailed the
     first-round drafts on complete, not-copied and testable."""
-    def rate(s: str, c: str) -> float | None:
-        vals = [r["all"] if c == "all" else r["checks"][c] for r in rows[s]]
-        vals = [v for v in vals if v is not None]
-        return sum(vals) / len(vals) if vals else None
-
-    top = {c: rate("loop top-3", c) for c in (*q.CHECKS, "all")}
+    top = {c: rate(rows, "loop top-3", c) for c in (*q.CHECKS, "all")}
     for s in SETS[1:]:
         for c, t in top.items():
-            b = rate(s, c)
+            b = rate(rows, s, c)
             if b is not None and (t is None or t < b or (c == "all" and t <= b)):
                 return False
     return True
@@ -195,11 +198,7 @@ def main() -> None:
 
     print(f"\n{'check':<14}" + "".join(f"{s:>20}" for s in SETS))
     for c in (*q.CHECKS, "all"):
-        cells = []
-        for s in SETS:
-            vals = [r["all"] if c == "all" else r["checks"][c] for r in rows[s]]
-            vals = [v for v in vals if v is not None]
-            cells.append(f"{sum(vals) / len(vals):>19.0%} " if vals else f"{'n/a':>20}")
+        cells = [f"{r:>19.0%} " if (r := rate(rows, s, c)) is not None else f"{'n/a':>20}" for s in SETS]
         print(f"{c:<14}" + "".join(cells))
     means = {s: (sum(r["grounded_share"] for r in rows[s]) / len(rows[s]) if rows[s] else 0.0) for s in SETS}
     print(f"{'grounded mean':<14}" + "".join(f"{means[s]:>19.2f} " for s in SETS))
@@ -209,7 +208,7 @@ def main() -> None:
           f"{sum(not a['faithful'] for a in answered)} denying what their records report)")
     if args.details:
         args.details.write_text(json.dumps({"goals": details, "ask": answered}, indent=2, ensure_ascii=False))
-    share = {s: (sum(r["all"] for r in rows[s]) / len(rows[s]) if rows[s] else 0.0) for s in SETS}
+    share = {s: rate(rows, s, "all") or 0.0 for s in SETS}
     result("quality: top-3 proposals passing every check", share["loop top-3"], share["single call"], "share of proposals",
            "top-3 beats both baselines on every check", beats_baselines(rows),
            goals=args.goals, first_round=round(share["first-round drafts"], 4), model=args.model,
