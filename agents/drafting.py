@@ -83,6 +83,9 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
     out += q.grounded(h.mechanism, [*cited.values(), goal])
+    # A drug said to act on another's target: records rarely state a drug's target, so the terms pass.
+    for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
+        out += q.known_targets(name, text)
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
     # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing

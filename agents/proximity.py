@@ -53,6 +53,7 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
     vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
     sim = vecs @ vecs.T
     merged: dict[str, dict] = {}
+    notes: list[str] = []
     gone: set[str] = set()
     links: dict[str, float] = {}
     threshold = deps.settings.loop.merge_similarity
@@ -66,10 +67,15 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
             # The same statement under another title is the same hypothesis: the evolver's refinement
             # of bench goal 3's TPMT hypothesis (2026-11-29) kept its statement word for word, and a
             # new title held the pair's cosine under the threshold. The rule is the distinct check's.
-            if s >= threshold or q.jaccard(hs[ids[x]].statement, hs[ids[y]].statement) >= q.JACCARD_MAX:
+            same_claim = q.jaccard(hs[ids[x]].statement, hs[ids[y]].statement) >= q.JACCARD_MAX
+            if s >= threshold or same_claim:
                 gone.add(ids[y])
+                # A reader who asked for three hypotheses and got two must see why (real goal, 2026-11-30).
+                why = "states the same claim" if same_claim else f"says the same thing (similarity {s:.2f})"
+                notes.append(f"Round {rnd}: {ids[y]} ({hs[ids[y]].title!r}) {why} as {ids[x]} ({hs[ids[x]].title!r}) "
+                             f"and was merged into it, so one fewer proposal is ranked.")
                 merged[ids[y]] = dump(hs[ids[y]].model_copy(update={"merged_into": ids[x]}))
                 deps.emit("merge", kept=ids[x], merged=ids[y], similarity=s)
             elif s >= LINK_THRESHOLD:
                 links["|".join(sorted((ids[x], ids[y])))] = round(s, 4)
-    return tally.update(hypotheses=merged, similarity=links, done={f"proximity:{rnd}": True})
+    return tally.update(hypotheses=merged, similarity=links, notes=notes, done={f"proximity:{rnd}": True})

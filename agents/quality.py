@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
+from hypoforge.knowledge.drug_targets import misattributed_targets
 from pydantic import BaseModel
 
 CHECKS = ("complete", "specific", "distinct", "read", "on_goal", "grounded", "not_copied", "testable", "keys_in_text")
@@ -519,7 +520,10 @@ _EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via
 # remission by affecting methotrexate levels" (the quality_target revision, 2026-11-29), "as this
 # variant affects uptake". The vague verb comes within the explanation's first three words.
 _VAGUE_EXPLANATION = re.compile(
-    r"^\W*(?:[\w'-]+\W+){0,2}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*",
+    r"^\W*(?:[\w'-]+\W+){0,2}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*"
+    # Unnamed mechanisms "involving" something: "through mechanisms involving oxidative stress and
+    # inflammation" (a real hydroxychloroquine goal, 2026-11-30) says neither what changes nor which way.
+    r"|^\W*(?:[\w'-]+\W+){0,2}?(?:mechanisms?|pathways?|processes|factors|effects)\s+(?:involving|including|such as|like|related to|linked to)\b",
     re.IGNORECASE)
 
 
@@ -561,14 +565,41 @@ _CAUSAL_VERB = re.compile(
     r"|deplete|convert|bind|compete|accumulate|degrade|inactivate|limit|slow|stimulate|damage|kill)(?:s|d|es)?\b", re.IGNORECASE)
 
 
+# A verb of any kind: a step with none is a noun phrase that claims nothing ("Obesity and liver
+# fibrosis", "Procollagen III serum procollagen aminopeptide": bench goal 2, 2026-11-30). Lenient on
+# purpose: auxiliaries, common irregular past forms, and any word inflected as a verb can be (-s,
+# -ed, -ing; plural nouns such as "levels" count too), so a step is failed only when no word of it
+# can be a verb. Words ending as nouns do not (-is, -ss, -us, -ics: fibrosis, stress, status, genetics).
+_AUXILIARY = frozenset("""is are was were be been being has have had can could may might will would does do did must should shall
+    cannot rose fell grew bound took made went gave kept left lost drove broke began became held led met ran saw sought spread
+    shrank underwent won built brought caught""".split())
+_NOUN_ENDING = re.compile(r"(?:ss|us|ics|is)$")
+
+
+def names_a_change(claim: str) -> bool:
+    """``claim`` has a word that can be a verb (:data:`_AUXILIARY`, :data:`_CAUSAL_VERB`,
+    :data:`_ASSOCIATION`, or a word inflected as a verb can be)."""
+    if _CAUSAL_VERB.search(claim) or _ASSOCIATION.search(claim):
+        return True
+    for w in re.findall(r"[A-Za-z]+", claim):
+        low = w.lower()
+        if low in _AUXILIARY or (len(low) >= 4 and (low.endswith(("ed", "ing")) or (low.endswith("s") and not _NOUN_ENDING.search(low)))):
+            return True
+    return False
+
+
 def causal_step(field: str, claim: str) -> list[Failure]:
     """A chain step says what changes and which way: it compares no groups (:data:`_COMPARISON_TAIL`,
-    :data:`_IN_GROUP`: that is a prediction), and it is not only an association or a vague link (an association word
-    of :data:`_ASSOCIATION` with neither an explanation, :func:`explains`, nor a causal verb,
-    :data:`_CAUSAL_VERB`; or an explanation that is only a vague link, :func:`vague_only`)."""
+    :data:`_IN_GROUP`: that is a prediction), it names a change at all (:func:`names_a_change`), and
+    it is not only an association or a vague link (an association word of :data:`_ASSOCIATION` with
+    neither an explanation, :func:`explains`, nor a causal verb, :data:`_CAUSAL_VERB`; or an
+    explanation that is only a vague link, :func:`vague_only`)."""
     if _COMPARISON_TAIL.search(claim) or _IN_GROUP.search(claim):
         return [Failure(check="specific", field=field,
                         detail="compares groups as a prediction does; say what changes in the body and which way (X raises Y)")]
+    if not names_a_change(claim):
+        return [Failure(check="specific", field=field,
+                        detail="names things but no change (it has no verb); say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
     if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(claim)) or vague_only(claim):
         return [Failure(check="specific", field=field,
                         detail="states an association, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
@@ -728,6 +759,16 @@ def grounded(text: str, sources: Iterable[str], *, minimum: float = GROUNDED_MIN
         what = f"uses terms its cited evidence does not contain: {', '.join(missing[:5])}" if missing else "names no biomedical entity"
         return [Failure(check="grounded", field="mechanism", detail=f"{what} (grounded share {share:.2f})")]
     return []
+
+
+def known_targets(field: str, text: str) -> list[Failure]:
+    """``text`` says no drug of the curated table acts on something it does not
+    (:func:`~hypoforge.knowledge.drug_targets.misattributed_targets`): "rituximab targets the B-cell
+    receptor and reduces the production of TNF" (bench goal 5, 2026-11-30) passed every term check,
+    since the records name rituximab, B cells and TNF."""
+    return [Failure(check="grounded", field=field,
+                    detail=f"says {m.drug} acts on {m.said!r}, but {m.drug} acts on {m.target} ({m.source}); state what the drug does")
+            for m in misattributed_targets(text)]
 
 
 def mentions(record: str) -> set[str]:

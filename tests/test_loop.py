@@ -116,6 +116,10 @@ def test_proximity_merges_near_duplicates(tmp_path):
     assert len(result.report.proposals) == 1
     assert len(result.report.proposals[0].merged) == 1
     assert result.report.stats["merged"] == 1
+    # the reader asked for two and gets one: the notes say which was merged into which, and why
+    merged, kept = result.report.proposals[0].merged[0], result.report.proposals[0].id
+    assert any(merged in n and kept in n and "merged into it" in n for n in result.report.notes), result.report.notes
+    assert "merged into it" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_proximity_merges_one_statement_under_two_titles(tmp_path):
@@ -132,9 +136,12 @@ def test_proximity_merges_one_statement_under_two_titles(tmp_path):
     state = {"goal": GOAL, "run_id": "p1", "round": 1, "hypotheses": {h.id: h.model_dump(mode="json") for h in hs}}
     out = proximity(state, SimpleNamespace(context=deps))
     assert out["hypotheses"]["H2"]["merged_into"] == "H1"
+    assert out["notes"] == ["Round 1: H2 ('TPMT genotype and azathioprine tolerance') states the same claim as H1 "
+                            "('Reduced TPMT activity raises the risk of myelosuppression') and was merged into it, so one fewer proposal is ranked."]
     other = hs[1].model_copy(update={"statement": "NUDT15 variants raise thiopurine toxicity through higher TGN in leukocytes of carriers."})
     state["hypotheses"]["H2"] = other.model_dump(mode="json")
-    assert "H2" not in proximity(state, SimpleNamespace(context=deps)).get("hypotheses", {})
+    apart = proximity(state, SimpleNamespace(context=deps))
+    assert "H2" not in apart.get("hypotheses", {}) and apart["notes"] == []
 
 
 def test_ranking_follows_judge(tmp_path):

@@ -332,6 +332,11 @@ SPECIFIC = [
     # "as evidenced by" cites evidence; it explains nothing (Qwen, bench goal 2, 2026-11-29)
     ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
      "Obesity is a significant risk factor for methotrexate-induced liver injury, as evidenced by the increased incidence of liver fibrosis.", False),
+    # unnamed mechanisms "involving" something, in the form Qwen wrote on a real hydroxychloroquine goal (2026-11-30)
+    ("Why do some patients on long-term hydroxychloroquine develop retinal toxicity?",
+     "Cumulative hydroxychloroquine dose causes retinal toxicity through mechanisms involving oxidative stress and inflammation.", False),
+    ("Why do some patients on long-term hydroxychloroquine develop retinal toxicity?",
+     "Hydroxychloroquine accumulates in melanin of the retinal pigment epithelium, where it blocks lysosomal degradation of photoreceptor outer segments.", True),
 ]
 
 
@@ -874,6 +879,9 @@ NOT_CAUSAL_STEPS = [
     ("MTHFD1 polymorphisms are associated with methotrexate response in rheumatoid arthritis", "association"),
     ("Polymorphisms in GGH, SHMT1, and TS5 affect methotrexate metabolism", "association"),
     ("Patients with the MTHFR C677T polymorphism have better response to methotrexate", "association"),
+    # noun phrases with no verb (bench goal 2, 2026-11-30)
+    ("Obesity and liver fibrosis", "no change"),
+    ("Procollagen III serum procollagen aminopeptide", "no change"),
 ]
 
 
@@ -888,6 +896,20 @@ def test_a_step_comparing_groups_or_stating_an_association_is_no_causal_step(cla
     assert f.check == "specific" and f.field == "chain[2]" and why in f.detail and "which way" in f.detail
 
 
+@pytest.mark.parametrize("claim,verb", [
+    ("Obesity and liver fibrosis", False), ("Less adenosine at the synovium", False), ("TPMT deficiency and myelosuppression", False),
+    ("G80A variant of RFC1", False),  # the demo's first step (2026-11-30)
+    # any word that can be a verb passes: irregular pasts, plural subjects with base forms, -ed, -ing
+    ("Methotrexate uptake fell in lymphocytes", True), ("T cells expand in the synovium", True), ("TPMT activity stays low", True),
+    ("Less adenosine released at inflamed synovium", True), ("Thioguanine nucleotides accumulating in marrow", True),
+    ("Oxidative stress is high in the retina", True),
+    # the rule's known leniency: an -ed adjective counts as a verb
+    ("Less adenosine at inflamed synovium", True),
+])
+def test_a_step_with_no_verb_names_no_change(claim, verb):
+    assert q.names_a_change(claim) is verb
+
+
 def test_a_title_at_its_cap_keeps_its_whole_leading_phrase():
     cap = 104
     goal3 = "Reduced TPMT activity increases myelosuppression risk in patients with rheumatoid arthritis due to thiog"
@@ -900,3 +922,46 @@ def test_a_title_at_its_cap_keeps_its_whole_leading_phrase():
     assert q.whole_phrase("Short title", cap) == "Short title", "under the cap: unchanged"
     no_phrase = "A" * 30 + " " + "b" * 80
     assert q.whole_phrase(no_phrase, cap) == no_phrase, "no phrase to keep: left for complete() to fail"
+
+
+# Drug biology from the model's memory (issue 10; bench goal 5, 2026-11-30, whose rituximab proposal
+# said it "targets the B-cell receptor" and "reduces the production of TNF"), and correct claims.
+WRONG_TARGETS = [
+    ("Rituximab targets the B-cell receptor and reduces the production of TNF.", {"the B-cell receptor", "TNF"}),
+    ("Rituximab works by cutting TNF production.", {"TNF"}),
+    ("Tocilizumab blocks TNF signalling in the synovium.", {"TNF"}),
+    ("Adalimumab inhibits JAK1 in synovial fibroblasts.", {"JAK1"}),
+]
+RIGHT_TARGETS = [
+    "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
+    "Rituximab targets CD20 on B cells.",
+    "Patients who failed TNF inhibitors respond to rituximab because it depletes B cells.",
+    "Adalimumab neutralizes TNF and lowers IL-6.",  # a downstream effect after the drug's own action
+    "Tofacitinib inhibits JAK1 and JAK3, reducing IL-6 signalling.",
+    "Infliximab binds soluble and membrane TNF-alpha.",
+    "Anti-drug antibodies against adalimumab reduce its trough levels.",  # the drug is no subject
+    "Rituximab reduces disease activity in patients with an inadequate response to TNF inhibitors.",
+    "Rituximab lowers IL-6 by depleting B cells.",  # a downstream effect of its own action
+    "Methotrexate inhibits ATIC and raises adenosine.",  # not in the table: its mechanism in RA is debated
+]
+
+
+@pytest.mark.parametrize("text,said", WRONG_TARGETS)
+def test_a_drug_said_to_act_on_another_target_fails_grounded(text, said):
+    fails = q.known_targets("chain[1]", text)
+    assert fails and {f.check for f in fails} == {"grounded"} and all(f.field == "chain[1]" for f in fails)
+    assert {f.detail.split("acts on '")[1].split("'")[0] for f in fails} == said
+    assert "prescribing information" in fails[0].detail
+
+
+@pytest.mark.parametrize("text", RIGHT_TARGETS)
+def test_a_drug_acting_on_its_own_target_passes(text):
+    assert q.known_targets("statement", text) == []
+
+
+def test_a_chain_step_giving_a_drug_another_target_fails_the_hypothesis_check():
+    step = ChainStep(claim="Infliximab blocks the IL-6 receptor on synovial cells", key="PMID:9751087")
+    h = good().model_copy(update={"chain": [*good().chain, step], "citations": [*good().citations, "PMID:9751087"]})
+    fails = [f for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if "acts on" in f.detail]
+    assert [(f.check, f.field) for f in fails] == [("grounded", "chain[3]")]
+    assert "TNF" in fails[0].detail

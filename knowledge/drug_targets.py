@@ -1,0 +1,124 @@
+"""What the antirheumatic drugs act on: a small curated table, and where a text says otherwise.
+
+The embedded 1.5B model writes drug biology from memory and gets it wrong in ways a rheumatologist
+sees at once: "rituximab targets the B-cell receptor and reduces the production of TNF" (bench goal
+5, 2026-11-30; issue 10 reported the same error). The retrieved records rarely state a drug's
+target, so the term-level ``grounded`` check cannot see it. This table holds each drug's molecular
+target as its US prescribing information states it (section 12.1, Mechanism of Action, of the label
+named in ``source``), and only drugs whose target is settled; methotrexate, hydroxychloroquine and
+sulfasalazine, whose mechanisms in rheumatoid arthritis are debated, are left out.
+
+:func:`misattributed_targets` finds a drug said to act on something else's target. It judges only a
+drug that is the subject of an action verb ("rituximab ... blocks / targets / reduces ... TNF"), so
+"patients who failed TNF inhibitors respond to rituximab" is never read as a claim about rituximab.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+
+class DrugTarget(BaseModel):
+    """One drug class: its members, what they act on (as regular expressions), and the source."""
+
+    drugs: tuple[str, ...]
+    target: str  # as a reader should see it
+    acts_on: str  # regex: what a correct claim may name as the drug's object (target, its ligand, its cells)
+    source: str
+
+
+TABLE: tuple[DrugTarget, ...] = (
+    DrugTarget(drugs=("rituximab",), target="CD20 on B cells",
+               acts_on=r"\bCD20\b|\bMS4A1\b|\bB[- ]?(?:cells?|lymphocytes?)\b(?![- ]?(?:cell )?receptors?)",
+               source="Rituxan (rituximab) US prescribing information, Mechanism of Action"),
+    DrugTarget(drugs=("infliximab", "adalimumab", "golimumab", "certolizumab", "etanercept"), target="TNF (tumour necrosis factor)",
+               acts_on=r"\bTNF\b|TNF-?(?:alpha|α)|\btumou?r necrosis factor\b|\blymphotoxin",
+               source="Remicade, Humira, Simponi, Cimzia and Enbrel US prescribing information, Mechanism of Action"),
+    DrugTarget(drugs=("tocilizumab", "sarilumab"), target="the IL-6 receptor",
+               acts_on=r"\bIL-?6\b|\binterleukin[- ]6\b|\bIL-?6R\b",
+               source="Actemra and Kevzara US prescribing information, Mechanism of Action"),
+    DrugTarget(drugs=("abatacept",), target="CD80/CD86 (T-cell co-stimulation through CD28)",
+               acts_on=r"\bCD80\b|\bCD86\b|\bCD28\b|co-?stimulat|\bT[- ]?(?:cells?|lymphocytes?)\b",
+               source="Orencia (abatacept) US prescribing information, Mechanism of Action"),
+    DrugTarget(drugs=("anakinra",), target="the IL-1 type I receptor",
+               acts_on=r"\bIL-?1\b|\binterleukin[- ]1\b|\bIL-?1R1?\b|\bIL-?1(?:alpha|beta|α|β)\b",
+               source="Kineret (anakinra) US prescribing information, Mechanism of Action"),
+    DrugTarget(drugs=("tofacitinib", "baricitinib", "upadacitinib", "filgotinib"), target="Janus kinases (JAK)",
+               acts_on=r"\bJAKs?\d?\b|\bJanus kinases?\b|\bTYK2\b|\bSTATs?\d?\b",
+               source="Xeljanz, Olumiant and Rinvoq US prescribing information, Mechanism of Action; Jyseleca EU SmPC"),
+    DrugTarget(drugs=("leflunomide", "teriflunomide"), target="DHODH (dihydroorotate dehydrogenase)",
+               acts_on=r"\bDHODH\b|\bdihydroorotate dehydrogenase\b|\bpyrimidine",
+               source="Arava (leflunomide) US prescribing information, Mechanism of Action"),
+)
+
+# An action the drug is said to take on something: binding its target directly, or lowering something.
+_DIRECT = (r"targets?|targeting|binds?|binding|blocks?|blocking|inhibits?|inhibiting|neutrali[sz]es?|neutrali[sz]ing"
+           r"|antagoni[sz]es?|antagoni[sz]ing")
+_ACTION = re.compile(
+    rf"\b(?:(?P<direct>{_DIRECT})|reduces?|reducing|decreases?|decreasing|lowers?|lowering|suppress(?:es)?|suppressing"
+    r"|depletes?|depleting|cuts?|cutting)\b", re.IGNORECASE)
+# Where the drug's clause ends: another subject takes over ("... to rituximab, while TNF inhibitors block TNF").
+_CLAUSE_BREAK = re.compile(r"[.;:]|\b(?:which|who|that|while|whereas|but|because|although|when|if|respond\w*|patients|failed|failing)\b",
+                           re.IGNORECASE)
+# Where the object of one verb ends, besides the next action verb ("targets X and reduces Y").
+_OBJECT_END = re.compile(r"\b(?:leading|resulting|thereby|so|through|via|by)\b|,\s*(?:and\s+)?\w+ing\b", re.IGNORECASE)
+_SUBJECT_GAP = 8  # words allowed between the drug and its first verb ("rituximab, an anti-CD20 antibody, blocks")
+# A drug named after a preposition or a conjunction is not the clause's subject ("rituximab after adalimumab blocks ...").
+_NOT_SUBJECT = re.compile(r"\b(?:after|before|with|to|than|of|versus|vs|from|on|against|plus|and|or|like|unlike)\W*$", re.IGNORECASE)
+
+
+_ANY_DRUG = re.compile(r"\b(?:" + "|".join(x for d in TABLE for x in d.drugs) + r")\b", re.IGNORECASE)
+
+
+class Misattribution(BaseModel):
+    drug: str
+    said: str  # what the text says the drug acts on, as written
+    target: str
+    source: str
+
+
+def _names(pattern: str, text: str) -> str | None:
+    m = re.search(pattern, text, re.IGNORECASE)
+    return m.group(0) if m else None
+
+
+def misattributed_targets(text: str) -> list[Misattribution]:
+    """Each table drug that ``text`` makes the subject of an action on something it does not act on.
+
+    The drug's clause runs up to another subject ("while", "which", "patients", another table drug);
+    a drug named after a preposition is no subject. Two errors are caught:
+
+    * the object names another class's target and not the drug's own ("rituximab works by cutting
+      TNF production"). A lowering verb (reduces, lowers, depletes...) in a clause that also names
+      the drug's own target is a downstream effect and is not judged ("tofacitinib inhibits JAK1,
+      reducing IL-6 signalling", "adalimumab neutralises TNF and lowers IL-6", "rituximab lowers
+      IL-6 by depleting B cells");
+    * the verb says what the drug binds (targets, binds) and the object names none of what it acts
+      on ("rituximab targets the B-cell receptor": it binds CD20).
+    """
+    out: list[Misattribution] = []
+    for d in TABLE:
+        for drug in d.drugs:
+            for m in re.finditer(rf"\b{drug}\b", text, re.IGNORECASE):
+                if _NOT_SUBJECT.search(text[:m.start()]):
+                    continue
+                rest = text[m.end():]
+                stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))
+                clause = rest[:stop]
+                acts = list(_ACTION.finditer(clause))
+                if not acts or len(clause[:acts[0].start()].split()) > _SUBJECT_GAP:
+                    continue
+                own_named = _names(d.acts_on, clause) is not None
+                for n, act in enumerate(acts):
+                    obj = clause[act.end():acts[n + 1].start() if n + 1 < len(acts) else len(clause)]
+                    obj = _OBJECT_END.split(obj, maxsplit=1)[0]
+                    if _names(d.acts_on, obj) or (not act.group("direct") and own_named):
+                        continue
+                    said = next((x for o in TABLE if o is not d and (x := _names(o.acts_on, obj))), None)
+                    if said is None and act.group(0).lower().startswith(("target", "bind")):
+                        said = " ".join(re.sub(r"\s+(?:and|or)\s*$", "", obj.strip()).split()[:5]) or None
+                    if said is not None:
+                        out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
+    return out
