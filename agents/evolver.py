@@ -29,8 +29,12 @@ def evolve_one(tally: Tally, state: State, deps: Deps, parents: list[Hypothesis]
         lessons=state.get("lessons") or [],
         form=form(profile_for(deps)),
     )
-    # Parents count as "others": an evolved hypothesis that says what its parent said adds nothing.
-    others = list(hypotheses(state, active_only=True).values())
+    # A refinement or simplification may keep its parent's claim (it fixes how the claim is argued), so
+    # its parent is not a twin it must move away from: proximity then keeps whichever of the two fails
+    # fewer checks. Told its statement was its parent's, the refinement was rewritten whole, as a new
+    # idea (bench goal 2, 2026-11-30). A combination or a bolder variant must say something new.
+    own = {p.id for p in parents} if strategy in ("refine", "simplify") else set()
+    others = [h for h in hypotheses(state, active_only=True).values() if h.id not in own]
     return write_hypothesis(tally, state, deps, user, keys=sorted(state.get("evidence") or {}), id=id,
                             origin=f"evolved:{strategy}", round=round, others=others, parents=[p.id for p in parents])
 

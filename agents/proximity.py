@@ -4,8 +4,8 @@ Embeddings come from the injected embedder (the same offline MiniLM as the liter
 none is injected (tests, or an index-less setup) a lexical embedding is used: a bag of lowercase
 word hashes, which is crude but deterministic. A near-duplicate (cosine >= ``merge_similarity``, or
 a statement saying what the other's says by the ``distinct`` check's rule: token Jaccard >= 0.5) is
-merged into the earlier hypothesis: it stays in the report, marked ``merged_into``, and leaves the
-tournament.
+merged into the other, the one failing fewer checks (the earlier on a tie): it stays in the report,
+marked ``merged_into``, and leaves the tournament; the report's notes name each merge.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from hypoforge.agents import quality as q
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
+from hypoforge.agents.models import Hypothesis
 from hypoforge.agents.state import State, dump, hypotheses
 from langgraph.runtime import Runtime
 
@@ -39,12 +40,23 @@ class LexicalEmbedder:
         return lexical_embed(texts)
 
 
+def better_of(a: Hypothesis, b: Hypothesis) -> tuple[Hypothesis, Hypothesis]:
+    """(kept, merged) of two near-duplicates: the one failing fewer checks, not counting its flag for
+    being the other's twin (the evolver's refinement is checked against its parent and carries one);
+    on a tie the earlier (``a``). The refinement of a flagged parent that kept its statement had been
+    merged into the parent whatever it fixed (bench goal 2, 2026-11-30)."""
+    def failed(h: Hypothesis, other: Hypothesis) -> int:
+        return q.checks_failed([f for f in h.flags if not (q.flag_check(f) == "distinct" and f"existing hypothesis {other.title!r}" in f)])
+
+    return (b, a) if failed(b, a) < failed(a, b) else (a, b)
+
+
 def proximity(state: State, runtime: Runtime[Deps]) -> dict:
     deps = runtime.context
     rnd = state.get("round", 0)
     tally = Tally(deps, "proximity", rnd)
     hs = hypotheses(state, active_only=True)
-    # Earlier hypotheses first, so a later near-copy merges into the original.
+    # Earlier hypotheses first: on a tie a later near-copy merges into the original.
     ids = sorted(hs, key=lambda i: (hs[i].round, i))
     texts = [f"{hs[i].title}. {hs[i].statement}" for i in ids]
     if len(ids) < 2:
@@ -52,7 +64,7 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
     vecs = np.asarray(deps.embedder.embed(texts) if deps.embedder is not None else lexical_embed(texts), dtype=np.float32)
     vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
     sim = vecs @ vecs.T
-    merged: dict[str, dict] = {}
+    changed: dict[str, dict] = {}
     notes: list[str] = []
     gone: set[str] = set()
     links: dict[str, float] = {}
@@ -69,13 +81,33 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
             # new title held the pair's cosine under the threshold. The rule is the distinct check's.
             same_claim = q.jaccard(hs[ids[x]].statement, hs[ids[y]].statement) >= q.JACCARD_MAX
             if s >= threshold or same_claim:
-                gone.add(ids[y])
+                keep, drop = better_of(hs[ids[x]], hs[ids[y]])
+                gone.add(drop.id)
+                changed[drop.id] = dump(drop.model_copy(update={"merged_into": keep.id}))
+                # The kept one's flag for being the other's twin is moot once the other is merged into it.
+                twin = [f for f in keep.flags if q.flag_check(f) == "distinct" and f"existing hypothesis {drop.title!r}" in f]
+                if twin:
+                    hs[keep.id] = keep.model_copy(update={"flags": [f for f in keep.flags if f not in twin]})
+                    changed[keep.id] = dump(hs[keep.id])
+                deps.emit("merge", kept=keep.id, merged=drop.id, similarity=s)
                 # A reader who asked for three hypotheses and got two must see why (real goal, 2026-11-30).
                 why = "states the same claim" if same_claim else f"says the same thing (similarity {s:.2f})"
-                notes.append(f"Round {rnd}: {ids[y]} ({hs[ids[y]].title!r}) {why} as {ids[x]} ({hs[ids[x]].title!r}) "
+                notes.append(f"Round {rnd}: {drop.id} ({drop.title!r}) {why} as {keep.id} ({keep.title!r}) "
                              f"and was merged into it, so one fewer proposal is ranked.")
-                merged[ids[y]] = dump(hs[ids[y]].model_copy(update={"merged_into": ids[x]}))
-                deps.emit("merge", kept=ids[x], merged=ids[y], similarity=s)
+                if drop.id == ids[x]:
+                    break
             elif s >= LINK_THRESHOLD:
                 links["|".join(sorted((ids[x], ids[y])))] = round(s, 4)
-    return tally.update(hypotheses=merged, similarity=links, notes=notes, done={f"proximity:{rnd}": True})
+    # Hypotheses merged earlier into one now merged follow it to the one kept.
+    merged_to = {k: v["merged_into"] for k, v in changed.items() if v.get("merged_into")}
+
+    def root(k: str) -> str:
+        while k in merged_to:
+            k = merged_to[k]
+        return k
+
+    for k, h in hypotheses(state).items():
+        current = Hypothesis.model_validate(changed[k]) if k in changed else h
+        if current.merged_into and root(current.merged_into) != current.merged_into:
+            changed[k] = dump(current.model_copy(update={"merged_into": root(current.merged_into)}))
+    return tally.update(hypotheses=changed, similarity=links, notes=notes, done={f"proximity:{rnd}": True})

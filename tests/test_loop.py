@@ -144,6 +144,55 @@ def test_proximity_merges_one_statement_under_two_titles(tmp_path):
     assert "H2" not in apart.get("hypotheses", {}) and apart["notes"] == []
 
 
+def test_proximity_keeps_the_twin_failing_fewer_checks(tmp_path):
+    """Bench goal 2 (2026-11-30): the evolver's refinement kept its flagged parent's statement and was
+    merged into the parent, whatever it fixed. The one failing fewer checks is kept; its flag for
+    being the other's twin goes, and what was merged into the other follows it."""
+    from types import SimpleNamespace
+
+    from hypoforge.agents.models import Hypothesis
+    from hypoforge.agents.proximity import proximity
+
+    statement = "Obesity raises hepatic fat, which speeds methotrexate-induced liver fibrosis in patients on long-term treatment."
+    parent = Hypothesis(id="H1", title="Obesity and liver fibrosis", statement=statement, mechanism="m", predictions=[], citations=[],
+                        round=0, origin="generated",
+                        flags=["specific (chain[1]): states an association, not a causal step", "testable (predictions[1]): names no readout"])
+    old = parent.model_copy(update={"id": "H0", "title": "Earlier twin", "merged_into": "H1", "flags": []})
+    child = parent.model_copy(update={"id": "H2", "title": "Hepatic fat speeds fibrosis", "round": 1, "origin": "evolved:refine",
+                                      "flags": ["distinct (statement): says the same as the existing hypothesis 'Obesity and liver fibrosis'"]})
+    _, deps = make(tmp_path)
+    state = {"goal": GOAL, "run_id": "p2", "round": 1, "hypotheses": {h.id: h.model_dump(mode="json") for h in (old, parent, child)}}
+    out = proximity(state, SimpleNamespace(context=deps))
+    assert out["hypotheses"]["H1"]["merged_into"] == "H2"
+    assert out["hypotheses"]["H2"]["flags"] == [] and out["hypotheses"]["H2"]["merged_into"] is None
+    assert out["hypotheses"]["H0"]["merged_into"] == "H2"
+    assert out["notes"] == ["Round 1: H1 ('Obesity and liver fibrosis') states the same claim as H2 ('Hepatic fat speeds fibrosis') "
+                            "and was merged into it, so one fewer proposal is ranked."]
+    # on a tie (the child's only flag is its twin's) the earlier is kept
+    parent_ok = parent.model_copy(update={"flags": []})
+    state["hypotheses"]["H1"] = parent_ok.model_dump(mode="json")
+    assert proximity(state, SimpleNamespace(context=deps))["hypotheses"]["H2"]["merged_into"] == "H1"
+
+
+def test_a_refinement_may_keep_its_parents_claim(tmp_path):
+    """A refinement fixes how its parent's claim is argued; told its statement was its parent's, it had
+    been rewritten whole as a new idea (bench goal 2, 2026-11-30). It is not asked to move away from
+    its parent; proximity merges the two, keeping the one failing fewer checks."""
+    same = {"title": "Efflux lowers methotrexate in cells", "statement": "ABCB1 efflux lowers intracellular methotrexate in non-responders.",
+            "cause": {"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
+            "intermediate": {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"},
+            "effect": {"claim": "Lower drug exposure weakens the response", "key": "PMID:1002"},
+            "prediction1": {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"},
+            "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers after six months"}}
+    llm = ScriptedLLM(responses={"HypothesisDraft": [same] * 6}, responder=responder)
+    settings, deps = make(tmp_path, llm=llm, rounds=2, hypotheses=1, evolve_per_round=1)
+    result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="r-refine")
+    prompts_seen = [c.messages[-1]["content"] for c in llm.calls]
+    evolve_at = next(i for i, t in enumerate(prompts_seen) if "Strategy: refine" in t)
+    assert not any("existing hypothesis" in t for t in prompts_seen[evolve_at:]), "the refinement was told its parent is a twin"
+    assert result.report.stats["merged"] == 1 and any("merged into it" in n for n in result.report.notes)
+
+
 def test_ranking_follows_judge(tmp_path):
     settings, deps = make(tmp_path, rounds=3, hypotheses=4, evolve_per_round=0, matches_per_round=6)
     result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="r6")
