@@ -22,6 +22,7 @@ from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import (PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, draft_predictions, draft_steps, hypothesis_draft,
                                      hypothesis_fix, prediction_readout)
 from hypoforge.agents.state import State, evidence
+from hypoforge.knowledge.drug_targets import target_facts
 
 
 def profile_for(deps: Deps) -> Profile:
@@ -49,6 +50,12 @@ def form(profile: Profile, *, example: bool = True) -> str:
 def record_texts(ev: dict[str, Evidence]) -> dict[str, str]:
     """What each run key's record says (title and passage), for grounding and key checks."""
     return {k: f"{e.title}. {e.passage}" for k, e in ev.items()}
+
+
+def grounding_sources(h: Hypothesis, texts: dict[str, str], goal: str) -> list[str]:
+    """What a hypothesis's terms may come from: its cited records, the goal, and the curated drug
+    targets of the drugs it names (:func:`~hypoforge.knowledge.drug_targets.target_facts`)."""
+    return [*(texts[k] for k in h.citations if k in texts), goal, *target_facts(" ".join([h.title, h.statement, h.mechanism]))]
 
 
 def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence[Hypothesis], profile: Profile,
@@ -82,7 +89,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed) or q.answers_other_question(goal, h.statement)
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
-    out += q.grounded(h.mechanism, [*cited.values(), goal])
+    out += q.grounded(h.mechanism, grounding_sources(h, texts, goal))
     # A drug said to act on another's target: records rarely state a drug's target, so the terms pass.
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
         out += q.known_targets(name, text)

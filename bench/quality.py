@@ -39,7 +39,7 @@ from hypoforge import prompts  # noqa: E402
 from hypoforge.agents import quality as q  # noqa: E402
 from hypoforge.agents.calls import system_prompt  # noqa: E402
 from hypoforge.agents.deps import Deps, build_llm  # noqa: E402
-from hypoforge.agents.drafting import check, form, profile_for, record_texts, semantic_embed  # noqa: E402
+from hypoforge.agents.drafting import check, form, grounding_sources, profile_for, record_texts, semantic_embed  # noqa: E402
 from hypoforge.agents.models import Evidence, Hypothesis, hypothesis_draft  # noqa: E402
 from hypoforge.agents.run import start_run  # noqa: E402
 from hypoforge.agents.settings import Settings  # noqa: E402
@@ -98,7 +98,7 @@ def score(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: list[Hyp
         fails += q.keys_in_text(f"text[{i}]", t, texts)
     if readings is not None:
         fails += q.unread(readings)
-    share, _ = q.grounded_share(h.mechanism, [*(texts[k] for k in h.citations if k in texts), goal])
+    share, _ = q.grounded_share(h.mechanism, grounding_sources(h, texts, goal))
     failed = {f.check for f in fails}
     checks = {c: (c not in failed) for c in q.CHECKS}
     if readings is None:

@@ -30,7 +30,7 @@ class DrugTarget(BaseModel):
 
 
 TABLE: tuple[DrugTarget, ...] = (
-    DrugTarget(drugs=("rituximab",), target="CD20 on B cells",
+    DrugTarget(drugs=("rituximab",), target="the CD20 antigen on B cells",
                acts_on=r"\bCD20\b|\bMS4A1\b|\bB[- ]?(?:cells?|lymphocytes?)\b(?![- ]?(?:cell )?receptors?)",
                source="Rituxan (rituximab) US prescribing information, Mechanism of Action"),
     DrugTarget(drugs=("infliximab", "adalimumab", "golimumab", "certolizumab", "etanercept"), target="TNF (tumour necrosis factor)",
@@ -122,3 +122,13 @@ def misattributed_targets(text: str) -> list[Misattribution]:
                     if said is not None:
                         out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
     return out
+
+
+def target_facts(text: str) -> list[str]:
+    """What the table says of each drug ``text`` names, as sentences ("rituximab acts on the CD20
+    antigen on B cells"): facts a claim about those drugs may rest on, as it rests on its records.
+    Told by :func:`misattributed_targets` what rituximab acts on, Qwen wrote "Rituximab is a biologic
+    that targets the CD20 antigen on B cells", which its records (trials of rituximab after TNF
+    inhibitors) never say (bench goal 5, 2026-11-30)."""
+    named = {m.group(0).lower() for m in _ANY_DRUG.finditer(text)}
+    return [f"{drug} acts on {d.target} ({d.source})." for d in TABLE for drug in d.drugs if drug in named]

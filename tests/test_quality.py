@@ -965,3 +965,17 @@ def test_a_chain_step_giving_a_drug_another_target_fails_the_hypothesis_check():
     fails = [f for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if "acts on" in f.detail]
     assert [(f.check, f.field) for f in fails] == [("grounded", "chain[3]")]
     assert "TNF" in fails[0].detail
+
+
+def test_a_drugs_curated_target_grounds_its_terms():
+    """Told what rituximab acts on, Qwen wrote "Rituximab is a biologic that targets the CD20 antigen on
+    B cells", which its trial records never say (bench goal 5, 2026-11-30): the table is the source."""
+    from hypoforge.agents.drafting import grounding_sources, record_texts
+
+    step = ChainStep(claim="Rituximab targets the CD20 antigen on B cells", key="PMID:9751087")
+    h = good().model_copy(update={"chain": [step], "citations": ["PMID:9751087"], "mechanism": step.claim})
+    assert q.grounded(h.mechanism, [RECORDS["PMID:9751087"], GOAL]), "the infliximab record names neither CD20 nor antigen"
+    sources = grounding_sources(h, record_texts(EVIDENCE), GOAL)
+    assert any("Rituxan" in s for s in sources) and q.grounded(h.mechanism, sources) == []
+    other = h.model_copy(update={"mechanism": "Some biologic targets the CD20 antigen on B cells"})
+    assert q.grounded(other.mechanism, grounding_sources(other, record_texts(EVIDENCE), GOAL)), "no table drug named: no curated source"
