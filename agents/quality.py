@@ -767,7 +767,8 @@ def known_targets(field: str, text: str) -> list[Failure]:
     receptor and reduces the production of TNF" (bench goal 5, 2026-11-30) passed every term check,
     since the records name rituximab, B cells and TNF."""
     return [Failure(check="grounded", field=field,
-                    detail=f"says {m.drug} acts on {m.said!r}, but {m.drug} acts on {m.target} ({m.source}); state what the drug does")
+                    detail=(f"says {m.drug} raises {m.said!r}, but {m.drug} depletes them: it acts on {m.target} ({m.source})" if m.raises
+                            else f"says {m.drug} acts on {m.said!r}, but {m.drug} acts on {m.target} ({m.source})") + "; state what the drug does")
             for m in misattributed_targets(text)]
 
 

@@ -27,12 +27,14 @@ class DrugTarget(BaseModel):
     target: str  # as a reader should see it
     acts_on: str  # regex: what a correct claim may name as the drug's object (target, its ligand, its cells)
     source: str
+    depletes: str | None = None  # regex: cells the drug removes, which no claim may say it raises
 
 
 TABLE: tuple[DrugTarget, ...] = (
     DrugTarget(drugs=("rituximab",), target="the CD20 antigen on B cells",
                acts_on=r"\bCD20\b|\bMS4A1\b|\bB[- ]?(?:cells?|lymphocytes?)\b(?![- ]?(?:cell )?receptors?)",
-               source="Rituxan (rituximab) US prescribing information, Mechanism of Action"),
+               source="Rituxan (rituximab) US prescribing information, Mechanism of Action",
+               depletes=r"\b(?:CD20[- ]?(?:positive|\+)\s+)?B[- ]?(?:cells?|lymphocytes?)\b(?![- ]?(?:cell )?receptors?)"),
     DrugTarget(drugs=("infliximab", "adalimumab", "golimumab", "certolizumab", "etanercept"), target="TNF (tumour necrosis factor)",
                acts_on=r"\bTNF\b|TNF-?(?:alpha|α)|\btumou?r necrosis factor\b|\blymphotoxin",
                source="Remicade, Humira, Simponi, Cimzia and Enbrel US prescribing information, Mechanism of Action"),
@@ -64,6 +66,8 @@ _CLAUSE_BREAK = re.compile(r"[.;:]|\b(?:which|who|that|while|whereas|but|because
                            re.IGNORECASE)
 # Where the object of one verb ends, besides the next action verb ("targets X and reduces Y").
 _OBJECT_END = re.compile(r"\b(?:leading|resulting|thereby|so|through|via|by)\b|,\s*(?:and\s+)?\w+ing\b", re.IGNORECASE)
+# Words saying a quantity goes up ("leads to an increase in the number of CD20-positive B cells").
+_RAISES = re.compile(r"\b(?:increas\w*|rais(?:e|es|ed|ing)|expand\w*|more|higher|greater|elevat\w*|boost\w*|accumulat\w*)\b", re.IGNORECASE)
 _SUBJECT_GAP = 8  # words allowed between the drug and its first verb ("rituximab, an anti-CD20 antibody, blocks")
 # A drug named after a preposition or a conjunction is not the clause's subject ("rituximab after adalimumab blocks ...").
 _NOT_SUBJECT = re.compile(r"\b(?:after|before|with|to|than|of|versus|vs|from|on|against|plus|and|or|like|unlike)\W*$", re.IGNORECASE)
@@ -74,9 +78,10 @@ _ANY_DRUG = re.compile(r"\b(?:" + "|".join(x for d in TABLE for x in d.drugs) + 
 
 class Misattribution(BaseModel):
     drug: str
-    said: str  # what the text says the drug acts on, as written
+    said: str  # what the text says the drug acts on (or, with ``raises``, raises), as written
     target: str
     source: str
+    raises: bool = False  # the text says the drug raises cells it depletes
 
 
 def _names(pattern: str, text: str) -> str | None:
@@ -96,7 +101,9 @@ def misattributed_targets(text: str) -> list[Misattribution]:
       reducing IL-6 signalling", "adalimumab neutralises TNF and lowers IL-6", "rituximab lowers
       IL-6 by depleting B cells");
     * the verb says what the drug binds (targets, binds) and the object names none of what it acts
-      on ("rituximab targets the B-cell receptor": it binds CD20).
+      on ("rituximab targets the B-cell receptor": it binds CD20);
+    * a drug that depletes cells is said to raise them ("rituximab treatment leads to an increase in
+      the number of CD20-positive B cells").
     """
     out: list[Misattribution] = []
     for d in TABLE:
@@ -107,6 +114,13 @@ def misattributed_targets(text: str) -> list[Misattribution]:
                 rest = text[m.end():]
                 stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))
                 clause = rest[:stop]
+                # A drug that depletes cells said to raise them: "Rituximab treatment leads to an increase
+                # in the number of CD20-positive B cells in the blood" (bench goal 5, 2026-11-30).
+                up = _RAISES.search(clause)
+                if d.depletes and up and len(clause[:up.start()].split()) <= _SUBJECT_GAP:
+                    raised = " ".join(_OBJECT_END.split(clause[up.end():], maxsplit=1)[0].split()[:8])
+                    if cells := _names(d.depletes, raised):
+                        out.append(Misattribution(drug=drug, said=cells, target=d.target, source=d.source, raises=True))
                 acts = list(_ACTION.finditer(clause))
                 if not acts or len(clause[:acts[0].start()].split()) > _SUBJECT_GAP:
                     continue

@@ -931,6 +931,8 @@ WRONG_TARGETS = [
     ("Rituximab works by cutting TNF production.", {"TNF"}),
     ("Tocilizumab blocks TNF signalling in the synovium.", {"TNF"}),
     ("Adalimumab inhibits JAK1 in synovial fibroblasts.", {"JAK1"}),
+    # a depleting drug said to raise the cells it removes (bench goal 5, 2026-11-30)
+    ("Rituximab treatment leads to an increase in the number of CD20-positive B cells in the blood.", {"CD20-positive B cells"}),
 ]
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
@@ -943,6 +945,8 @@ RIGHT_TARGETS = [
     "Rituximab reduces disease activity in patients with an inadequate response to TNF inhibitors.",
     "Rituximab lowers IL-6 by depleting B cells.",  # a downstream effect of its own action
     "Methotrexate inhibits ATIC and raises adenosine.",  # not in the table: its mechanism in RA is debated
+    "Rituximab raises the risk of infection by depleting B cells.",  # what it raises is the risk, not the cells
+    "After rituximab, B cells return and their numbers increase.",  # the drug is no subject
 ]
 
 
@@ -950,7 +954,7 @@ RIGHT_TARGETS = [
 def test_a_drug_said_to_act_on_another_target_fails_grounded(text, said):
     fails = q.known_targets("chain[1]", text)
     assert fails and {f.check for f in fails} == {"grounded"} and all(f.field == "chain[1]" for f in fails)
-    assert {f.detail.split("acts on '")[1].split("'")[0] for f in fails} == said
+    assert {f.detail.split(" '")[1].split("'")[0] for f in fails} == said
     assert "prescribing information" in fails[0].detail
 
 
