@@ -333,6 +333,18 @@ def derive_steps(tally: Tally, state: State, draft: Any, failures: Sequence[q.Fa
     return draft.model_copy(update={roles[i - 1]: steps[i - 1] for i in which})
 
 
+def regrouped(draft: Any, profile: Profile) -> Any:
+    """The draft with each prediction's group moved from its readout to a comparison that names only
+    the setting (:func:`~hypoforge.agents.quality.regroup`), where the comparison still fits its cap."""
+    update = {}
+    for name in (f for f in type(draft).model_fields if f.startswith("prediction")):
+        p = getattr(draft, name)
+        readout, comparison = q.regroup(str(p.readout), str(p.comparison))
+        if (readout, comparison) != (p.readout, p.comparison) and len(comparison) < profile.cap(profile.comparison_words) - 1:
+            update[name] = type(p).model_validate({**p.model_dump(), "readout": readout, "comparison": comparison})
+    return draft.model_copy(update=update) if update else draft
+
+
 def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *, keys: Sequence[str], id: str, origin: str,
                      round: int, others: Sequence[Hypothesis], parents: list[str] | None = None,
                      focus: set[str] | None = None) -> Hypothesis:
@@ -347,7 +359,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     texts = record_texts(ev)
 
     def make(draft: Any) -> tuple[Hypothesis, list[q.Failure], bool]:
-        h = Hypothesis.from_draft(draft, id=id, origin=origin, round=round, parents=parents)
+        h = Hypothesis.from_draft(regrouped(draft, profile), id=id, origin=origin, round=round, parents=parents)
         # A statement whose second sentence ran to the cap keeps its whole first sentence; one the
         # model ended on a whole word without a stop gets its stop; a title that ran to its cap
         # keeps its whole leading phrase.

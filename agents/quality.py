@@ -685,6 +685,28 @@ def measured(readout: str) -> str:
     return head if content_terms(head) else readout
 
 
+# A group at the end of a readout, named in up to four words ("in HLA-DRB1 shared epitope patients").
+_READOUT_GROUP = re.compile(_GROUP_TAIL.pattern.replace("{0,2}", "{0,4}"), re.IGNORECASE | re.DOTALL)
+
+
+def regroup(readout: str, comparison: str) -> tuple[str, str]:
+    """A prediction whose group sits in its readout while its comparison names only the setting, with
+    the group moved to the comparison: Qwen wrote readout "ACPA levels in HLA-DRB1 shared epitope
+    patients" and comparison "in RA compared to those without it" (bench goal 4, 2026-11-30), which
+    renders as "... are higher in RA compared to those without it" and compares no one. It becomes
+    "ACPA levels" and "in HLA-DRB1 shared epitope patients compared to those without it". Anything
+    else is returned as it was."""
+    tail = _READOUT_GROUP.search(readout)
+    if tail is None or compared_groups(comparison) or not compared_groups(tail.group(0)):
+        return readout, comparison
+    head = readout[:tail.start()].strip()
+    if not content_terms(head):
+        return readout, comparison
+    against = _COMPARISON_TAIL.search(comparison)
+    group = tail.group(0).strip()
+    return head, f"{group} {against.group(0).strip()}" if against and not _COMPARISON_TAIL.search(group) else group
+
+
 def steps_restate(statement: str, steps: Sequence[str]) -> list[Failure]:
     """No chain step restates the statement (token Jaccard at least :data:`JACCARD_MAX`, or a shared
     run of :data:`COPY_RUN` words). Qwen's commonest failure on the bench (2026-11-29): the first

@@ -983,3 +983,37 @@ def test_a_drugs_curated_target_grounds_its_terms():
     assert any("Rituxan" in s for s in sources) and q.grounded(h.mechanism, sources) == []
     other = h.model_copy(update={"mechanism": "Some biologic targets the CD20 antigen on B cells"})
     assert q.grounded(other.mechanism, grounding_sources(other, record_texts(EVIDENCE), GOAL)), "no table drug named: no curated source"
+
+
+@pytest.mark.parametrize("readout,comparison,expected", [
+    # bench goal 4 (2026-11-30): the group in the readout, only the setting in the comparison
+    ("ACPA levels in HLA-DRB1 shared epitope patients", "in RA compared to those without it",
+     ("ACPA levels", "in HLA-DRB1 shared epitope patients compared to those without it")),
+    ("Transaminase levels in patients taking methotrexate", "in patients with RA", ("Transaminase levels", "in patients taking methotrexate")),
+    # left alone: a comparison that names groups, a readout group that is only the setting
+    ("Erythrocyte methotrexate polyglutamate concentration in patients", "in non-responders than in responders",
+     ("Erythrocyte methotrexate polyglutamate concentration in patients", "in non-responders than in responders")),
+    ("Methotrexate plasma levels in patients", "in RA compared to those without", ("Methotrexate plasma levels in patients", "in RA compared to those without")),
+])
+def test_a_group_written_in_the_readout_moves_to_a_comparison_naming_none(readout, comparison, expected):
+    assert q.regroup(readout, comparison) == expected
+
+
+def test_a_regrouped_prediction_renders_as_a_testable_comparison():
+    from hypoforge.agents.drafting import regrouped
+    from hypoforge.agents.models import HypothesisDraft, render_prediction
+
+    draft = HypothesisDraft.model_validate({
+        "title": "Shared epitope presents citrullinated peptides",
+        "statement": "The shared epitope presents citrullinated peptides to T cells, which drives ACPA production.",
+        "cause": {"claim": "The shared epitope binds citrullinated peptides", "key": "PMID:1001"},
+        "intermediate": {"claim": "T cells help B cells make ACPA", "key": "PMID:1001"},
+        "effect": {"claim": "ACPA-positive RA develops", "key": "PMID:1001"},
+        "prediction1": {"readout": "ACPA levels in HLA-DRB1 shared epitope patients", "direction": "higher", "comparison": "in RA compared to those without it"},
+        "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers after six months"}})
+    before = render_prediction(draft.prediction1)
+    assert q.testable("predictions[1]", before), before
+    after = regrouped(draft, P)
+    text = render_prediction(after.prediction1)
+    assert text == "ACPA levels are higher in HLA-DRB1 shared epitope patients compared to those without it."
+    assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
