@@ -4,9 +4,10 @@ The embedded 1.5B model writes drug biology from memory and gets it wrong in way
 sees at once: "rituximab targets the B-cell receptor and reduces the production of TNF" (bench goal
 5, 2026-11-30; issue 10 reported the same error). The retrieved records rarely state a drug's
 target, so the term-level ``grounded`` check cannot see it. This table holds each drug's molecular
-target as its US prescribing information states it (section 12.1, Mechanism of Action, of the label
-named in ``source``), and only drugs whose target is settled; methotrexate, hydroxychloroquine and
-sulfasalazine, whose mechanisms in rheumatoid arthritis are debated, are left out.
+target as the Mechanism of Action section of the label named in ``source`` states it (the US
+prescribing information; the EU SmPC for filgotinib), and only drugs whose target is settled;
+methotrexate, hydroxychloroquine and sulfasalazine, whose mechanisms in rheumatoid arthritis are
+debated, are left out. It is a small hand-kept table, not a database: a drug not in it is not judged.
 
 :func:`misattributed_targets` finds a drug said to act on something else's target. It judges only a
 drug that is the subject of an action verb ("rituximab ... blocks / targets / reduces ... TNF"), so
