@@ -20,7 +20,7 @@ from hypoforge.agents import quality as q
 from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.models import (PROFILES, STEP_ROLES, Evidence, Hypothesis, Profile, draft_predictions, draft_steps, hypothesis_draft,
-                                     hypothesis_fix, prediction_readout)
+                                     hypothesis_fix, mechanism_text, prediction_readout)
 from hypoforge.agents.state import State, evidence
 from hypoforge.knowledge.drug_targets import target_facts
 
@@ -404,6 +404,16 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         revised, still, _ = make(candidate)
         if len(still) <= len(failures):
             draft, h, failures = candidate, revised, still
+    # A cause step that still says the statement again: the statement already says it, so the chain
+    # keeps the steps that explain it (at least two), if that fails fewer checks. The quality_target
+    # run (2026-11-30) failed on this step, after both revisions had kept it, and on the mechanism.
+    if len(h.chain) >= 3 and any(f.check == "distinct" and f.field == "chain[1]" and f.detail.startswith("restates the statement") for f in failures):
+        rest = h.chain[1:]
+        shorter = h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest), "citations": list(dict.fromkeys(s.key for s in rest))})
+        still = check(shorter, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
+        if len(still) < len(failures):
+            deps.emit("revision", id=id, failures=[str(f) for f in failures])
+            h, failures = shorter, still
     if first:
         h = h.model_copy(update={"revised": first})
     return h.model_copy(update={"flags": [str(f) for f in failures]})

@@ -975,7 +975,25 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if rendered and not compared_groups(rendered.group("comparison")):
         return [Failure(check="testable", field=field,
                         detail=f"compares no groups ('{rendered.group('comparison')}' names only the setting); say in whom it is higher or lower than in whom")]
+    if rendered and circular(rendered.group("readout"), rendered.group("comparison")):
+        return [Failure(check="testable", field=field,
+                        detail=f"defines its groups by what it measures ('{rendered.group('readout')}'); compare groups your cause sets apart")]
     return []
+
+
+def circular(readout: str, comparison: str) -> bool:
+    """The comparison's groups are defined by the readout itself: every content term of what is
+    measured is in the comparison. The quality_target run (2026-11-30) predicted "MTHFR genotype
+    frequency is higher in patients with MTHFR genotype frequency < 2%", which no study can test."""
+    what = content_terms(measured(readout)) - measure_forms()
+    return bool(what) and what <= content_terms(comparison)
+
+
+@lru_cache(maxsize=1)
+def measure_forms() -> frozenset[str]:
+    """Words that say how a thing is measured, not what: "smoking status frequency" measures smoking status."""
+    return frozenset(map(norm, "frequency frequencies level levels rate rates score scores concentration concentrations proportion "
+                               "percentage prevalence count number amount ratio".split()))
 
 
 _NO_GROUP = frozenset(norm(w) for w in "other others compared ones one those them".split())

@@ -1017,3 +1017,18 @@ def test_a_regrouped_prediction_renders_as_a_testable_comparison():
     text = render_prediction(after.prediction1)
     assert text == "ACPA levels are higher in HLA-DRB1 shared epitope patients compared to those without it."
     assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
+
+
+@pytest.mark.parametrize("prediction,circ", [
+    # the quality_target run (2026-11-30): groups defined by the readout itself
+    ("MTHFR genotype frequency is higher in patients with MTHFR genotype frequency < 2%.", True),
+    ("Smoking status frequency is lower in patients with smoking status > 50%.", True),
+    # bench goal 5 (2026-11-30): response measured in responders
+    ("TNF inhibitor response in patients with higher CMPK2 and IFIT1B levels is higher in patients who respond well to TNF inhibitors than those who do not.", True),
+    ("TPMT activity is lower in carriers of TPMT*3A than in non-carriers.", False),
+    ("Thioguanine levels are higher in patients with reduced TPMT activity than in those without.", False),
+    ("Methotrexate response rate is lower in patients with the MTHFR 677T allele than in those without.", False),
+])
+def test_a_prediction_whose_groups_are_defined_by_its_readout_is_not_testable(prediction, circ):
+    fails = [f for f in q.testable("predictions[1]", prediction) if "defines its groups" in f.detail]
+    assert bool(fails) is circ, q.testable("predictions[1]", prediction)

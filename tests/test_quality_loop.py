@@ -910,3 +910,25 @@ def test_a_denial_about_other_things_in_a_cited_record_does_not_back_the_answer(
     assert q.denies_unreported("answer", answer, records)
     records["PMID:9"] = "Low-dose prednisone did not raise remission rates when added to methotrexate."
     assert q.denies_unreported("answer", answer, records) == []
+
+
+def test_a_cause_step_still_restating_the_statement_is_dropped_when_two_steps_explain_it(tmp_path):
+    """The quality_target run (2026-11-30) failed because its first step said the statement again, after
+    both revisions. The statement already says it; the chain keeps the two steps that explain it."""
+    statement = "Carriers of the ABCB1 3435T allele pump methotrexate out of lymphocytes, so they respond less to it."
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["statement"] = statement
+        if "cause" in out:
+            out["cause"] = {"claim": "Carriers of the ABCB1 3435T allele pump methotrexate out of lymphocytes", "key": sorted(keys)[0]}
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1c").report
+    p = report.proposals[0]
+    assert len(p.chain) == 2 and all("pump methotrexate out" not in s.claim for s in p.chain), [s.claim for s in p.chain]
+    assert p.statement == statement and not [f for f in p.flags if "restates the statement" in f]
+    assert p.mechanism == " -> ".join(s.claim.rstrip(".") for s in p.chain) + "."
