@@ -40,13 +40,18 @@ class LexicalEmbedder:
         return lexical_embed(texts)
 
 
+def twin_flag(flag: str, other: Hypothesis) -> bool:
+    """``flag`` is the ``distinct`` flag for saying what ``other`` says (its statement or its title)."""
+    return q.flag_check(flag) == "distinct" and f"existing hypothesis {other.title!r}" in flag
+
+
 def better_of(a: Hypothesis, b: Hypothesis) -> tuple[Hypothesis, Hypothesis]:
     """(kept, merged) of two near-duplicates: the one failing fewer checks, not counting its flag for
     being the other's twin (the evolver's refinement is checked against its parent and carries one);
     on a tie the earlier (``a``). The refinement of a flagged parent that kept its statement had been
     merged into the parent whatever it fixed (bench goal 2, 2026-11-30)."""
     def failed(h: Hypothesis, other: Hypothesis) -> int:
-        return q.checks_failed([f for f in h.flags if not (q.flag_check(f) == "distinct" and f"existing hypothesis {other.title!r}" in f)])
+        return q.checks_failed([f for f in h.flags if not twin_flag(f, other)])
 
     return (b, a) if failed(b, a) < failed(a, b) else (a, b)
 
@@ -85,9 +90,8 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
                 gone.add(drop.id)
                 changed[drop.id] = dump(drop.model_copy(update={"merged_into": keep.id}))
                 # The kept one's flag for being the other's twin is moot once the other is merged into it.
-                twin = [f for f in keep.flags if q.flag_check(f) == "distinct" and f"existing hypothesis {drop.title!r}" in f]
-                if twin:
-                    hs[keep.id] = keep.model_copy(update={"flags": [f for f in keep.flags if f not in twin]})
+                if any(twin_flag(f, drop) for f in keep.flags):
+                    hs[keep.id] = keep.model_copy(update={"flags": [f for f in keep.flags if not twin_flag(f, drop)]})
                     changed[keep.id] = dump(hs[keep.id])
                 deps.emit("merge", kept=keep.id, merged=drop.id, similarity=s)
                 # A reader who asked for three hypotheses and got two must see why (real goal, 2026-11-30).

@@ -75,6 +75,7 @@ _NOT_SUBJECT = re.compile(r"\b(?:after|before|with|to|than|of|versus|vs|from|on|
 
 
 _ANY_DRUG = re.compile(r"\b(?:" + "|".join(x for d in TABLE for x in d.drugs) + r")\b", re.IGNORECASE)
+_OWNER = {drug: d for d in TABLE for drug in d.drugs}
 
 
 class Misattribution(BaseModel):
@@ -107,35 +108,35 @@ def misattributed_targets(text: str) -> list[Misattribution]:
       the number of CD20-positive B cells").
     """
     out: list[Misattribution] = []
-    for d in TABLE:
-        for drug in d.drugs:
-            for m in re.finditer(rf"\b{drug}\b", text, re.IGNORECASE):
-                if _NOT_SUBJECT.search(text[:m.start()]):
-                    continue
-                rest = text[m.end():]
-                stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))
-                clause = rest[:stop]
-                # A drug that depletes cells said to raise them: "Rituximab treatment leads to an increase
-                # in the number of CD20-positive B cells in the blood" (bench goal 5, 2026-11-30).
-                up = _RAISES.search(clause)
-                if d.depletes and up and len(clause[:up.start()].split()) <= _SUBJECT_GAP:
-                    raised = " ".join(_OBJECT_END.split(clause[up.end():], maxsplit=1)[0].split()[:8])
-                    if cells := _names(d.depletes, raised):
-                        out.append(Misattribution(drug=drug, said=cells, target=d.target, source=d.source, raises=True))
-                acts = list(_ACTION.finditer(clause))
-                if not acts or len(clause[:acts[0].start()].split()) > _SUBJECT_GAP:
-                    continue
-                own_named = _names(d.acts_on, clause) is not None
-                for n, act in enumerate(acts):
-                    obj = clause[act.end():acts[n + 1].start() if n + 1 < len(acts) else len(clause)]
-                    obj = _OBJECT_END.split(obj, maxsplit=1)[0]
-                    if _names(d.acts_on, obj) or (not act.group("direct") and own_named):
-                        continue
-                    said = next((x for o in TABLE if o is not d and (x := _names(o.acts_on, obj))), None)
-                    if said is None and act.group(0).lower().startswith(("target", "bind")):
-                        said = " ".join(re.sub(r"\s+(?:and|or)\s*$", "", obj.strip()).split()[:5]) or None
-                    if said is not None:
-                        out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
+    for m in _ANY_DRUG.finditer(text):
+        drug = m.group(0).lower()
+        d = _OWNER[drug]
+        if _NOT_SUBJECT.search(text[:m.start()]):
+            continue
+        rest = text[m.end():]
+        stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))
+        clause = rest[:stop]
+        # A drug that depletes cells said to raise them: "Rituximab treatment leads to an increase
+        # in the number of CD20-positive B cells in the blood" (bench goal 5, 2026-11-30).
+        up = _RAISES.search(clause)
+        if d.depletes and up and len(clause[:up.start()].split()) <= _SUBJECT_GAP:
+            raised = " ".join(_OBJECT_END.split(clause[up.end():], maxsplit=1)[0].split()[:8])
+            if cells := _names(d.depletes, raised):
+                out.append(Misattribution(drug=drug, said=cells, target=d.target, source=d.source, raises=True))
+        acts = list(_ACTION.finditer(clause))
+        if not acts or len(clause[:acts[0].start()].split()) > _SUBJECT_GAP:
+            continue
+        own_named = _names(d.acts_on, clause) is not None
+        for n, act in enumerate(acts):
+            obj = clause[act.end():acts[n + 1].start() if n + 1 < len(acts) else len(clause)]
+            obj = _OBJECT_END.split(obj, maxsplit=1)[0]
+            if _names(d.acts_on, obj) or (not act.group("direct") and own_named):
+                continue
+            said = next((x for o in TABLE if o is not d and (x := _names(o.acts_on, obj))), None)
+            if said is None and act.group(0).lower().startswith(("target", "bind")):
+                said = " ".join(re.sub(r"\s+(?:and|or)\s*$", "", obj.strip()).split()[:5]) or None
+            if said is not None:
+                out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
     return out
 
 

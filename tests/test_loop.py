@@ -24,6 +24,15 @@ def make(tmp_path, llm=None, **loop):
 
 GOAL = "Why do a third of rheumatoid arthritis patients not respond to methotrexate?"
 
+# One efflux hypothesis, scripted as the draft every call returns (a near-duplicate of itself).
+EFFLUX_DRAFT = {
+    "title": "Same idea on efflux", "statement": "ABCB1 efflux lowers intracellular methotrexate in non-responders.",
+    "cause": {"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
+    "intermediate": {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"},
+    "effect": {"claim": "Lower drug exposure weakens the response", "key": "PMID:1002"},
+    "prediction1": {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"},
+    "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers after six months"}}
+
 
 def test_full_run_writes_a_valid_report(tmp_path):
     settings, deps = make(tmp_path, rounds=2, hypotheses=3, evolve_per_round=1)
@@ -102,12 +111,7 @@ def test_critic_flags_unsupported_citations_and_penalises(tmp_path):
 
 
 def test_proximity_merges_near_duplicates(tmp_path):
-    same = {"title": "Same idea on efflux", "statement": "ABCB1 efflux lowers intracellular methotrexate in non-responders.",
-            "cause": {"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
-            "intermediate": {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"},
-            "effect": {"claim": "Lower drug exposure weakens the response", "key": "PMID:1002"},
-            "prediction1": {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"},
-            "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers after six months"}}
+    same = EFFLUX_DRAFT
     # the second draft fails the generator's distinct check, and its revision is the same again: it is
     # flagged, kept, and then merged by proximity
     llm = ScriptedLLM(responses={"HypothesisDraft": [same, same, same]}, responder=responder)
@@ -178,12 +182,7 @@ def test_a_refinement_may_keep_its_parents_claim(tmp_path):
     """A refinement fixes how its parent's claim is argued; told its statement was its parent's, it had
     been rewritten whole as a new idea (bench goal 2, 2026-11-30). It is not asked to move away from
     its parent; proximity merges the two, keeping the one failing fewer checks."""
-    same = {"title": "Efflux lowers methotrexate in cells", "statement": "ABCB1 efflux lowers intracellular methotrexate in non-responders.",
-            "cause": {"claim": "ABCB1 transporter variants raise methotrexate efflux", "key": "PMID:1002"},
-            "intermediate": {"claim": "Less intracellular methotrexate accumulates in lymphocytes", "key": "PMID:1002"},
-            "effect": {"claim": "Lower drug exposure weakens the response", "key": "PMID:1002"},
-            "prediction1": {"readout": "lymphocyte methotrexate level", "direction": "lower", "comparison": "in ABCB1 variant carriers"},
-            "prediction2": {"readout": "DAS28 score", "direction": "higher", "comparison": "in carriers after six months"}}
+    same = {**EFFLUX_DRAFT, "title": "Efflux lowers methotrexate in cells"}
     llm = ScriptedLLM(responses={"HypothesisDraft": [same] * 6}, responder=responder)
     settings, deps = make(tmp_path, llm=llm, rounds=2, hypotheses=1, evolve_per_round=1)
     result = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="r-refine")
