@@ -600,7 +600,9 @@ def causal_step(field: str, claim: str) -> list[Failure]:
     if not names_a_change(claim):
         return [Failure(check="specific", field=field,
                         detail="names things but no change (it has no verb); say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
-    if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(claim)) or vague_only(claim):
+    # A causal verb inside the association's own words is none: "associated with increased risk of RA"
+    # (a real TNF-inhibitor goal, 2026-11-30) had passed on "increased".
+    if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(_ASSOCIATION.sub(" ", claim))) or vague_only(claim):
         return [Failure(check="specific", field=field,
                         detail="states an association, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
     return []

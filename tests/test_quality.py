@@ -879,6 +879,9 @@ NOT_CAUSAL_STEPS = [
     ("MTHFD1 polymorphisms are associated with methotrexate response in rheumatoid arthritis", "association"),
     ("Polymorphisms in GGH, SHMT1, and TS5 affect methotrexate metabolism", "association"),
     ("Patients with the MTHFR C677T polymorphism have better response to methotrexate", "association"),
+    # "increased" is part of the association, not a causal verb (a real TNF-inhibitor goal and bench goal 4, 2026-11-30)
+    ("HLA-DRB1 haplotypes are associated with increased risk of RA", "association"),
+    ("ACPA positivity is associated with increased risk of RA", "association"),
     # noun phrases with no verb (bench goal 2, 2026-11-30)
     ("Obesity and liver fibrosis", "no change"),
     ("Procollagen III serum procollagen aminopeptide", "no change"),
