@@ -87,6 +87,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
             out.append(q.Failure(check="distinct", field="title",
                                  detail=f"is the title of the existing hypothesis {twin.title!r}; name what this one proposes"))
     out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed) or q.answers_other_question(goal, h.statement)
+    out += q.ends_off_question(goal, [s.claim for s in h.chain])
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
     out += q.grounded(h.mechanism, grounding_sources(h, texts, goal))
@@ -182,7 +183,9 @@ def revision_text(f: q.Failure, steps: Sequence[str] = ()) -> str:
 #: At most this many revisions per draft; the second only when the first changed what fails.
 REVISIONS = 2
 
-#: Checks whose failure means the idea itself is wrong (off the goal, a twin of another): rewrite it all.
+#: Checks whose failure means the idea itself is wrong (off the goal, a twin of another): rewrite it
+#: all. A chain step ending on the other question (:func:`~hypoforge.agents.quality.ends_off_question`)
+#: is that step's failure only.
 WHOLE_DRAFT_CHECKS = frozenset({"on_goal"})
 
 
@@ -199,7 +202,7 @@ def fields_to_rewrite(failures: Sequence[q.Failure], fields: Sequence[str]) -> t
     for f in failures:
         name, n = field_index(f.field)
         i = n - 1 if n is not None else None
-        if f.check in WHOLE_DRAFT_CHECKS or (f.check == "distinct" and name == "statement"):
+        if (f.check in WHOLE_DRAFT_CHECKS and name != "chain") or (f.check == "distinct" and name == "statement"):
             return tuple(fields)
         if name in ("title", "statement"):
             wanted.add(name)
@@ -273,14 +276,15 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
 
 
 #: Step failures a step written again from the step before can fix: one repeating another step or
-#: restating the statement, and one that is no causal step (groups compared, an association).
+#: restating the statement, and one that is no causal step (groups compared, an association). A
+#: last step ending on the other question (``on_goal``) is written again too.
 STEP_CHECKS = frozenset({"distinct", "specific"})
 
 
 def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
     """The 1-based chain steps after the first (of ``n``) that repeat another step, restate the
-    statement or are no causal step (:data:`STEP_CHECKS`); the last step when only the mechanism as
-    a whole restates the statement.
+    statement or are no causal step (:data:`STEP_CHECKS`); the last step when it ends on another
+    question than the goal's, or when only the mechanism as a whole restates the statement.
 
     A step is written again only from a step before it that fails nothing but ``distinct`` (it may
     say the statement again: that is a sound place to go on from) or is itself written again: a
@@ -295,7 +299,7 @@ def failing_steps(failures: Sequence[q.Failure], n: int) -> list[int]:
         name, i = field_index(f.field)
         if name == "chain" and i is not None and f.check != "distinct":
             unsound.add(i)
-        if name == "chain" and i is not None and f.check in STEP_CHECKS and 2 <= i <= n:
+        if name == "chain" and i is not None and 2 <= i <= n and (f.check in STEP_CHECKS or (f.check == "on_goal" and i == n)):
             out.add(i)
         whole = whole or (name == "mechanism" and f.check == "distinct")
     keep: list[int] = []

@@ -53,16 +53,38 @@ def _notice(sentence: str) -> bool:
     return bool(_BOILERPLATE.search(sentence) or (_REGISTRATION.search(sentence) and len(sentence.split()) < 12))
 
 
+# What a sentence of an abstract without section labels does: reports a finding or a conclusion, or
+# gives the aim and the methods (a third of the ACR RA abstracts over 700 characters have no labels).
+_FINDING_CUE = re.compile(r"\b(?:suggest\w*|conclu\w*|indicat\w*|show(?:s|ed|n)?|found|associat\w*|correlat\w*|predict\w*|might|may)\b"
+                          r"|\bP\s*[<=>]", re.IGNORECASE)
+_METHOD_CUE = re.compile(r"\b(?:aims?|objectives?|purpose|involved|enrolled|recruited|randomi[sz]ed|received"
+                         r"|were (?:classified|tested|treated|included|assigned|studied|followed))\b", re.IGNORECASE)
+#: A sentence's gene, allele and marker symbols count up to this many: a methods sentence listing
+#: drug abbreviations ("infliximab [IFX], etanercept [ETN], adalimumab [ADA]") is no finding.
+FACTORS_COUNTED = 2
+
+
+def sentence_role(section: str, sentence: str) -> float:
+    """How much a sentence reports rather than describes: by its section label (results and
+    conclusions up, aims and methods down), or, without labels, by its words."""
+    if section:
+        return 3.0 * (section in FINDINGS) - 2.0 * (section in METHODS)
+    return 2.0 * bool(_FINDING_CUE.search(sentence)) - 2.0 * bool(_METHOD_CUE.search(sentence))
+
+
 def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
     """What a record says that bears on ``query``, within ``limit`` characters: its whole sentences,
     in their order, without section labels.
 
     A record that fits is kept whole. Otherwise sentences are chosen by what they report: those of
     its results and conclusions first, then those naming genes, alleles or markers and sharing the
-    query's words; aims and methods last. The retrieved chunk of the folate-pathway study
-    (PMID:18322994) was its objective and methods, so the generator never saw the genes it found
-    (SLC19A1, MTR, TYMS) and wrote "polymorphisms in the folate pathway"; step checks then judged
-    chains against that first chunk only.
+    query's words; aims and methods last (:func:`sentence_role`; in an abstract without section
+    labels, by its words: "suggest", "associated", "P<"... against "aim", "enrolled", "received").
+    The unlabelled antidrug-antibody study (PMID:25733803) had been excerpted to its methods
+    sentence, which names three drug abbreviations, and never to its finding on IgG4 antibodies.
+    The retrieved chunk of the folate-pathway study (PMID:18322994) was its objective and methods,
+    so the generator never saw the genes it found (SLC19A1, MTR, TYMS) and wrote "polymorphisms in
+    the folate pathway"; step checks then judged chains against that first chunk only.
     """
     tagged: list[tuple[str, str]] = []  # (section, sentence)
     section = ""
@@ -79,7 +101,7 @@ def record_excerpt(text: str, query: str, limit: int = PASSAGE_CHARS) -> str:
 
     def score(item: tuple[int, tuple[str, str]]) -> tuple[float, int]:
         i, (sec, s) = item
-        value = 3.0 * (sec in FINDINGS) - 2.0 * (sec in METHODS) + len(q.factors(s)) + 0.5 * len(q.content_terms(s) & want)
+        value = sentence_role(sec, s) + min(len(q.factors(s)), FACTORS_COUNTED) + 0.5 * len(q.content_terms(s) & want)
         return (-value, i)
 
     ranked = sorted(enumerate(tagged), key=score)
@@ -99,6 +121,14 @@ CAUSE_EXTRA = 2
 
 #: Words that turn a goal's entities into a query for studies of causes, per question it asks.
 CAUSE_WORDS = {"response": "response predictors polymorphism mechanism", "toxicity": "toxicity risk polymorphism mechanism"}
+#: A cause of a response lost over time that biologic drugs have and small molecules do not:
+#: antibodies against the drug (the Immunogenicity sections of the biologics' US prescribing information).
+BIOLOGIC_CAUSE_WORDS = "antidrug antibodies immunogenicity"
+# A response that was there and went: secondary failure, not the primary kind a predictor explains.
+_LOST_RESPONSE = re.compile(r"\b(?:los[et]s?|losing|loss|wan(?:e|es|ing)|escape|secondary (?:non-?response|failure))\b", re.IGNORECASE)
+# A biologic named by class or by name: antibodies (-mab), the -cept fusion proteins, TNF inhibitors.
+_BIOLOGIC_GOAL = re.compile(r"\b(?:[a-z]{3,}mab|etanercept|abatacept|biologics?|anti-?TNF|TNF[- ](?:alpha[- ])?(?:inhibitors?|blockers?|antagonists?"
+                            r"|blocking agents?))\b", re.IGNORECASE)
 
 
 def goal_entities(goal: str) -> list[str]:
@@ -115,9 +145,17 @@ def cause_query(goal: str) -> str:
     matched surveys of prescribing habits and demographics in the bench index (starter pack and
     ACR abstracts); "methotrexate response predictors polymorphism mechanism" matched the
     pharmacogenetic studies of response (ATIC, folate pathway, RFC1, MTHFR), which the index held.
+
+    A goal asking why a biologic's response is lost also asks for antibodies against the drug
+    (:data:`BIOLOGIC_CAUSE_WORDS`): for "Why do some patients lose their response to TNF inhibitors
+    over the first years of treatment?" the pharmacogenetic words alone matched genetic studies and
+    switching cohorts, and the index's study of antidrug antibodies against TNF blockers (PMID:25733803)
+    was in neither the goal's nor the cause query's first twelve; with these words it comes first.
     """
     kinds = sorted(q.question_kinds(goal))
     words = [*goal_entities(goal), *(CAUSE_WORDS[k] for k in kinds)]
+    if "response" in kinds and _BIOLOGIC_GOAL.search(goal) and _LOST_RESPONSE.search(goal):
+        words.append(BIOLOGIC_CAUSE_WORDS)
     return " ".join(words or [goal]) + ("" if kinds else " mechanism")
 
 

@@ -875,7 +875,7 @@ def cosines(embed: Callable[[list[str]], np.ndarray], query: str, texts: Sequenc
 # Two questions this field's goals ask about a drug, easily swapped by a small model: does it work
 # (response) and does it harm (toxicity). "Side effects" and "adverse effects" are harm, not effect.
 _QUESTIONS = {
-    "response": re.compile(r"respon|efficac|\beffective|resist|\bfail|remission|benefit|improve|refractor|inadequate|outcome"
+    "response": re.compile(r"respon|efficac|\beffective|resist|\bfail|remission|benefit|improve|refractor|inadequate|outcome|disease activity"
                            r"|(?<!side )(?<!side-)(?<!adverse )\beffects?\b"),
     "toxicity": re.compile(r"toxic|\btolerat|intoleran|tolerabil|injur|damage|adverse|side[- ]effect|hepatitis|cytopeni|haemoly|hemoly"
                            r"|bleed|retinopath|fibrosis|cirrhosis|steatosis|myelosuppress"),
@@ -905,18 +905,33 @@ def treatments(text: str) -> set[str]:
             | set(_BIOLOGIC.findall(text.lower())))
 
 
-def answers_other_question(goal: str, text: str, *, must_speak: bool = False) -> list[Failure]:
+def answers_other_question(goal: str, text: str, *, must_speak: bool = False, field: str = "statement") -> list[Failure]:
     """``text`` speaks to another question than the goal's drug question (or, with ``must_speak``,
     to none). Drafts are held to this on their statement alone, whatever the title says: the demo's
     ATIC proposal (2026-11-29), titled "... predict methotrexate response", stated that ATIC variants
-    raise "the risk of methotrexate-related side effects" for a goal about non-response."""
+    raise "the risk of methotrexate-related side effects" for a goal about non-response. The chain's
+    last step is held to it too (:func:`ends_off_question`)."""
     asked, answered = question_kinds(goal), question_kinds(text)
     if not asked or asked & answered or not (answered or must_speak):
         return []
     want = " or ".join(sorted(asked))
     detail = (f"is about {' and '.join(sorted(answered))} but the goal asks about {want}" if answered
               else f"does not speak to {want}, which the goal asks about")
-    return [Failure(check="on_goal", field="statement", detail=f"{detail}; answer the goal's question")]
+    return [Failure(check="on_goal", field=field, detail=f"{detail}; answer the goal's question")]
+
+
+def ends_off_question(goal: str, steps: Sequence[str]) -> list[Failure]:
+    """The chain's last step ends on another question than the goal's (response for a toxicity
+    goal, or the reverse); a last step naming no outcome at all is left to the other checks.
+
+    Bench goal 3 (2026-11-30) asked why some patients cannot tolerate azathioprine; its top chain
+    went "Reduced TPMT activity leads to increased levels of thioguanine", then "Increased levels
+    of thioguanine lead to reduced efficacy of azathioprine": thioguanine nucleotides are the
+    drug's active, myelotoxic metabolites, so more of them means toxicity, and the step answered
+    a question the goal did not ask. No check had read it."""
+    if len(steps) < 2:
+        return []
+    return answers_other_question(goal, steps[-1], field=f"chain[{len(steps)}]")
 
 
 def about_another_drug(goal: str, text: str) -> bool:

@@ -10,8 +10,9 @@ methotrexate, hydroxychloroquine and sulfasalazine, whose mechanisms in rheumato
 debated, are left out. It is a small hand-kept table, not a database: a drug not in it is not judged.
 
 :func:`misattributed_targets` finds a drug said to act on something else's target. It judges only a
-drug that is the subject of an action verb ("rituximab ... blocks / targets / reduces ... TNF"), so
-"patients who failed TNF inhibitors respond to rituximab" is never read as a claim about rituximab.
+drug that is the subject of an action verb ("rituximab ... blocks / targets / reduces ... TNF") or of
+a class claim ("rituximab is a TNF inhibitor"), so "patients who failed TNF inhibitors respond to
+rituximab" is never read as a claim about rituximab.
 """
 
 from __future__ import annotations
@@ -74,8 +75,28 @@ _SUBJECT_GAP = 8  # words allowed between the drug and its first verb ("rituxima
 _NOT_SUBJECT = re.compile(r"\b(?:after|before|with|to|than|of|versus|vs|from|on|against|plus|and|or|like|unlike)\W*$", re.IGNORECASE)
 
 
-_ANY_DRUG = re.compile(r"\b(?:" + "|".join(x for d in TABLE for x in d.drugs) + r")\b", re.IGNORECASE)
+#: Abbreviations the records use for table drugs ("RTX and ETN are biologics that target TNF
+#: receptors", bench goal 5, 2026-11-30). ADA is left out: it also names adenosine deaminase and
+#: antidrug antibodies.
+ABBREVIATIONS = {"rtx": "rituximab", "ifx": "infliximab", "etn": "etanercept", "tcz": "tocilizumab"}
+_ANY_DRUG = re.compile(r"\b(?:" + "|".join([*(x for d in TABLE for x in d.drugs), *ABBREVIATIONS]) + r")\b", re.IGNORECASE)
 _OWNER = {drug: d for d in TABLE for drug in d.drugs}
+_OWNER.update({short: _OWNER[drug] for short, drug in ABBREVIATIONS.items()})
+
+
+def _drug(written: str) -> str:
+    """A drug mention as the table names it ("RTX" -> "rituximab")."""
+    return ABBREVIATIONS.get(written.lower(), written.lower())
+
+
+# Drugs said to belong to a class ("rituximab and etanercept are both anti-TNF agents"): the subject
+# drugs, a copula, and the class up to where its clause ends ("a biologic that targets CD20" keeps "a biologic").
+_DRUGS = _ANY_DRUG.pattern[2:-2]  # the alternation without its word boundaries
+_CLASS_CLAIM = re.compile(
+    rf"\b(?P<subject>(?:{_DRUGS})(?:\s*(?:,|and|or)\s*(?:{_DRUGS}))*)\s+(?:is|are)\s+(?:both\s+|all\s+|each\s+)?"
+    r"(?P<cls>[^,.;:()]{1,60}?)(?=\s+(?:that|which|who|used|approved|given|and|for|in|with)\b|[,.;:()]|$)", re.IGNORECASE)
+# What makes a phrase a drug class rather than a description ("is effective", "is given weekly").
+_CLASS_WORDS = re.compile(r"\banti-|inhibitors?\b|blockers?\b|antagonists?\b|agents?\b|antibod(?:y|ies)\b|modulators?\b|biologics?\b", re.IGNORECASE)
 
 
 class Misattribution(BaseModel):
@@ -105,11 +126,21 @@ def misattributed_targets(text: str) -> list[Misattribution]:
     * the verb says what the drug binds (targets, binds) and the object names none of what it acts
       on ("rituximab targets the B-cell receptor": it binds CD20);
     * a drug that depletes cells is said to raise them ("rituximab treatment leads to an increase in
-      the number of CD20-positive B cells").
+      the number of CD20-positive B cells");
+    * a drug is said to be of a class named by another class's target and not its own ("Rituximab
+      and etanercept are both anti-TNF agents", bench goal 5, 2026-11-30).
     """
     out: list[Misattribution] = []
+    for m in _CLASS_CLAIM.finditer(text):
+        cls = m.group("cls")
+        if _NOT_SUBJECT.search(text[:m.start()]) or not _CLASS_WORDS.search(cls):
+            continue
+        for drug in (_drug(x.group(0)) for x in _ANY_DRUG.finditer(m.group("subject"))):
+            d = _OWNER[drug]
+            if not _names(d.acts_on, cls) and (said := next((x for o in TABLE if o is not d and (x := _names(o.acts_on, cls))), None)):
+                out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
     for m in _ANY_DRUG.finditer(text):
-        drug = m.group(0).lower()
+        drug = _drug(m.group(0))
         d = _OWNER[drug]
         if _NOT_SUBJECT.search(text[:m.start()]):
             continue
@@ -146,5 +177,5 @@ def target_facts(text: str) -> list[str]:
     Told by :func:`misattributed_targets` what rituximab acts on, Qwen wrote "Rituximab is a biologic
     that targets the CD20 antigen on B cells", which its records (trials of rituximab after TNF
     inhibitors) never say (bench goal 5, 2026-11-30)."""
-    named = {m.group(0).lower() for m in _ANY_DRUG.finditer(text)}
+    named = {_drug(m.group(0)) for m in _ANY_DRUG.finditer(text)}
     return [f"{drug} acts on {d.target} ({d.source})." for d in TABLE for drug in d.drugs if drug in named]

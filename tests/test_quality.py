@@ -864,6 +864,23 @@ def test_a_statement_on_the_other_question_is_off_goal_whatever_its_title():
     assert q.answers_other_question(GOAL, "ATIC 347GG carriers accumulate less AICAR, so adenosine release falls.") == []
 
 
+def test_a_chain_ending_on_the_other_question_fails_on_its_last_step():
+    # bench goal 3 (2026-11-30): a toxicity goal whose top chain ended on efficacy
+    goal = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+    steps = ["Reduced TPMT activity leads to increased levels of thioguanine in the body.",
+             "Increased levels of thioguanine lead to reduced efficacy of azathioprine in RA patients."]
+    fails = q.ends_off_question(goal, steps)
+    assert [(f.check, f.field) for f in fails] == [("on_goal", "chain[2]")] and "toxicity" in fails[0].detail
+    right = [steps[0], "Increased levels of thioguanine nucleotides cause severe myelosuppression."]
+    assert q.ends_off_question(goal, right) == []
+    assert q.ends_off_question(goal, [steps[0], "Thioguanine nucleotides accumulate in red cells."]) == [], "no outcome named: left to the other checks"
+    assert q.ends_off_question(goal, steps[1:]) == [], "a one-step chain is the statement's business"
+    # and the reverse: a response goal whose chain ends on side effects
+    assert [f.field for f in q.ends_off_question(GOAL, ["ATIC 347GG lowers AICAR.", "Lower AICAR raises the risk of methotrexate side effects."])] == ["chain[2]"]
+    assert "on_goal" in failing(good().model_copy(update={"chain": [*good().chain[:-1], ChainStep(
+        claim="Less adenosine signalling raises the risk of methotrexate side effects", key=good().chain[-1].key)]}))
+
+
 # Steps Qwen wrote on bench goals 1-3 (2026-11-29/30): a chain step says what changes and which way.
 CAUSAL_STEPS = [
     "Reduced TPMT activity raises the risk of severe myelosuppression from thiopurines",
@@ -936,6 +953,10 @@ WRONG_TARGETS = [
     ("Adalimumab inhibits JAK1 in synovial fibroblasts.", {"JAK1"}),
     # a depleting drug said to raise the cells it removes (bench goal 5, 2026-11-30)
     ("Rituximab treatment leads to an increase in the number of CD20-positive B cells in the blood.", {"CD20-positive B cells"}),
+    # a drug put in another drug's class (bench goal 5, 2026-11-30, eleventh session)
+    ("Rituximab and etanercept are both anti-TNF agents, which means they target the same receptor.", {"TNF"}),
+    ("Tofacitinib is an IL-6 receptor antagonist.", {"IL-6"}),
+    ("RTX is an anti-TNF antibody used after methotrexate.", {"TNF"}),  # the records' abbreviation
 ]
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
@@ -950,6 +971,11 @@ RIGHT_TARGETS = [
     "Methotrexate inhibits ATIC and raises adenosine.",  # not in the table: its mechanism in RA is debated
     "Rituximab raises the risk of infection by depleting B cells.",  # what it raises is the risk, not the cells
     "After rituximab, B cells return and their numbers increase.",  # the drug is no subject
+    "Rituximab is a biologic that targets the CD20 antigen on B cells.",
+    "Infliximab and adalimumab are anti-TNF antibodies.",
+    "Tocilizumab is an IL-6 receptor antagonist used after TNF inhibitors fail.",
+    "Rituximab is effective in patients who failed anti-TNF agents.",  # no class claimed
+    "IFX and ETN are anti-TNF agents.",
 ]
 
 

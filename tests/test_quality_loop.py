@@ -131,6 +131,8 @@ def test_failing_steps_follow_the_step_failures_from_a_sound_step():
     assert failing_steps([fail("distinct", "chain[1]"), fail("specific", "chain[2]")], 3) == [2], "from a step restating the statement"
     assert failing_steps([fail("specific", "chain[1]"), fail("specific", "chain[2]")], 3) == [], "never from a step that is no causal step"
     assert failing_steps([fail("grounded", "chain[2]"), fail("distinct", "chain[3]")], 3) == [], "never from an ungrounded step"
+    assert failing_steps([fail("on_goal", "chain[3]")], 3) == [3], "a last step ending on the other question"
+    assert failing_steps([fail("on_goal", "chain[2]")], 3) == [], "only the last step must end on the goal's question"
 
 
 SAME = {"readout": "plasma methotrexate level", "direction": "lower",
@@ -308,6 +310,7 @@ def test_fields_to_rewrite_follow_the_failures():
     assert fields_to_rewrite([fail("grounded", "mechanism")], fields) == ("cause", "intermediate", "effect")
     assert fields_to_rewrite([fail("on_goal", "statement")], fields) == tuple(fields), "an off-goal idea is rewritten whole"
     assert fields_to_rewrite([fail("distinct", "statement")], fields) == tuple(fields), "so is a twin of another hypothesis"
+    assert fields_to_rewrite([fail("on_goal", "chain[3]")], fields) == ("effect",), "a last step off the question is that step's failure"
 
 
 def test_a_draft_still_failing_is_flagged_not_accepted_and_never_ranked_first(tmp_path):
@@ -564,6 +567,12 @@ def test_a_record_naming_the_drug_a_cause_and_the_question_bears_on_the_goal_wha
     assert not bears_on(GOAL, ev("MTHFR variation and methotrexate side effects in rheumatoid arthritis")), "the other question"
     assert not bears_on(GOAL, ev("MTHFR variation and leflunomide response")), "not the goal's drug"
     assert not bears_on(GOAL, ev("Rituximab pharmacokinetics in methotrexate-refractory RA", "B-cell levels were analysed.")), "no gene"
+    # disease activity under a drug is its response: the index's antidrug-antibody study (PMID:25733803)
+    lost = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+    ada = ev("Antidrug antibodies against TNF-blocking agents: correlations between disease activity, hypersensitivity reactions, and "
+             "different classes of immunoglobulins", "IgG4 levels were higher in the patients with worse DAS28 (NR) and in those experiencing "
+             "adverse events. The percentages of patients with antidrug antibodies were: ADA 33.3%, ETN 11.5%, and IFX 10.3%.")
+    assert bears_on(lost, ada)
 
 
 def test_anchors_with_a_factor_of_their_own_come_before_repeats():
@@ -657,6 +666,12 @@ def test_retrieval_asks_for_studies_of_causes_not_only_the_goal_as_written(tmp_p
     assert cause_query("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?") == (
         "TPMT NUDT15 genotype azathioprine toxicity risk polymorphism mechanism")
     assert cause_query("How does cigarette smoking promote citrullination?").endswith(" mechanism")
+    # a biologic's response lost over time: antibodies against the drug are a cause to look for
+    lost = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+    assert cause_query(lost).endswith("response predictors polymorphism mechanism antidrug antibodies immunogenicity")
+    assert cause_query("Why do patients lose response to etanercept?").endswith("antidrug antibodies immunogenicity")
+    assert "antidrug" not in cause_query("Why is the response to methotrexate lost over time?"), "a small molecule"
+    assert "antidrug" not in cause_query("Which features of synovial tissue predict whether a patient responds to rituximab?"), "no response lost"
 
     asked = []
 
@@ -732,6 +747,25 @@ def test_an_excerpt_keeps_a_records_findings_in_whole_sentences_without_labels()
         "Some patients lose response over time.")  # a publisher's notice is no finding
     assert record_excerpt("Remission was more frequent with prednisone. Current Controlled Trials ISRCTN2486111.", GOAL) == (
         "Remission was more frequent with prednisone.")  # nor is a registry number
+
+
+def test_an_unlabelled_abstract_is_excerpted_to_its_findings_not_its_methods():
+    """PMID:25733803 (antidrug antibodies against TNF blockers) has no section labels; its excerpt
+    was its methods sentence, which lists three drug abbreviations (2026-11-30)."""
+    from hypoforge.agents.generator import record_excerpt, sentence_role
+
+    abstract = ("The aim of this study was to evaluate the correlations between antidrug antibodies and resistance to therapy in RA patients. "
+                "This retrospective study involved 129 patients who received anti-TNF agents (32 received infliximab [IFX], 58 etanercept "
+                "[ETN], and 39 adalimumab [ADA]). After 24 weeks of treatment, 38% of the ETN-treated patients had injection-site reactions. "
+                "The percentages of patients with antidrug antibodies were: ADA 33.3%, ETN 11.5%, and IFX 10.3% (P=0.025). "
+                "The presence of specific IgG4 antibodies against TNF blockers in patients with RA might affect the drugs' activity.")
+    goal = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+    short = record_excerpt(abstract, goal + " antidrug antibodies", limit=260)
+    assert "IgG4 antibodies against TNF blockers" in short and "antidrug antibodies were" in short
+    assert "retrospective study involved" not in short and "The aim" not in short
+    assert sentence_role("", "These data suggest an association between IgG4 and worse DAS28.") > 0
+    assert sentence_role("", "This retrospective study involved 129 patients.") < 0
+    assert sentence_role("RESULTS", "This study involved 129 patients.") > 0, "a section label decides where there is one"
 
 
 def test_evidence_passages_come_from_the_whole_record_not_the_first_chunk(tmp_path):
