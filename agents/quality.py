@@ -1083,12 +1083,16 @@ _WORSE = re.compile(
     r"less likely to respond|less responsive|less (?:frequent )?remission|lower (?:rates? of )?(?:remission|response)|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|(?:poor(?:er)?|worse) (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
     r" (?:the )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical )?(?:respon|efficac|benefit)|resistan|\bfail|inadequate respon"
     r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)"
-    r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:lower|reduced|decreased|less frequent)",
+    r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:lower|reduced|decreased|less frequent)"
+    r"|\b(?:lower|reduced|poorer) (?:methotrexate |drug |treatment |clinical )(?:response|remission)"
+    r"|(?<!non-)(?<!non)\b(?:response|remission)(?: rates?)? (?:decreases|falls|drops|declines) with",
     re.IGNORECASE)
 _BETTER = re.compile(
     r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
     r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)"
-    r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:higher|increased|greater|more frequent)",
+    r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:higher|increased|greater|more frequent)"
+    r"|\b(?:higher|greater|better) (?:methotrexate |drug |treatment |clinical )(?:response|remission)"
+    r"|(?<!non-)(?<!non)\b(?:response|remission)(?: rates?)? (?:increases|rises|improves) with",
     re.IGNORECASE)
 # Readouts that are worse when higher (disease activity, harm) and better when higher (response).
 _HARM_READOUT = re.compile(
@@ -1198,6 +1202,29 @@ def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure
                                detail=f"says the cause {_MOVES[said_here]} the outcome, but chain[{i}] says it {_MOVES[d]} it; "
                                       f"make the statement follow what the records report{_LACKING_HINT if d > 0 else ''}"))
     return out
+
+
+def steps_contradict(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
+    """No two chain steps say the statement's cause moves the outcome opposite ways
+    (:func:`direction`). The demo of 2026-11-30 (eleventh session) wrote "Methotrexate response
+    rate increases with the frequency of the MTHFR 677T allele" and then "Patients with a higher
+    frequency of the MTHFR 677T allele have a lower methotrexate response rate compared to those
+    without", under a statement whose own direction is not plain, so :func:`steps_agree` had no
+    verdict. The later step is named: the first usually says what its record reports."""
+    causes = proposed_causes(goal, statement)
+    if not causes:
+        return []
+    seen: list[tuple[int, int]] = []  # (step, direction) of the steps naming a cause
+    for i, step in enumerate(steps, start=1):
+        d = direction(step)
+        if not d or not set(named_entities(step)) & causes:
+            continue
+        if other := next((j for j, e in seen if e == -d), None):
+            return [Failure(check="grounded", field=f"chain[{i}]",
+                            detail=f"says the cause {_MOVES[d]} the outcome, but chain[{other}] says it {_MOVES[-d]} it; "
+                                   "make the step follow what its record reports")]
+        seen.append((i, d))
+    return []
 
 
 # Which allele a text speaks of: the variant base of "C677T", "677C>T", "677T", "677TT"; the base of

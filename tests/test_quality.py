@@ -881,6 +881,22 @@ def test_a_chain_ending_on_the_other_question_fails_on_its_last_step():
         claim="Less adenosine signalling raises the risk of methotrexate side effects", key=good().chain[-1].key)]}))
 
 
+def test_two_steps_moving_the_cause_opposite_ways_fail_on_the_later_step():
+    # the demo of 2026-11-30 (eleventh session): the statement's own direction is not plain
+    statement = ("About a third of rheumatoid arthritis patients do not respond to methotrexate because the MTHFR 677T allele is "
+                 "associated with more frequent remission, and the 1298C allele shows a similar trend.")
+    up = "Methotrexate response rate increases with the frequency of the MTHFR 677T allele."
+    down = "Patients with a higher frequency of the MTHFR 677T allele have a lower methotrexate response rate compared to those without."
+    assert q.steps_agree(GOAL, statement, [up, down]) == [], "no verdict from the statement"
+    fails = q.steps_contradict(GOAL, statement, [up, down])
+    assert [(f.check, f.field) for f in fails] == [("grounded", "chain[2]")] and "chain[1]" in fails[0].detail
+    assert q.steps_contradict(GOAL, statement, [up, "Patients without the MTHFR 677T allele have a lower methotrexate response rate."]) == [], (
+        "those lacking the cause read the other way round")
+    assert q.steps_contradict(GOAL, statement, [up, "Lower plasma methotrexate leads to reduced efficacy."]) == [], "not the cause"
+    assert "grounded" in failing(good().model_copy(update={"statement": statement, "chain": [
+        ChainStep(claim=up, key=good().chain[0].key), ChainStep(claim=down, key=good().chain[1].key)]}))
+
+
 # Steps Qwen wrote on bench goals 1-3 (2026-11-29/30): a chain step says what changes and which way.
 CAUSAL_STEPS = [
     "Reduced TPMT activity raises the risk of severe myelosuppression from thiopurines",
