@@ -365,11 +365,15 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     def make(draft: Any) -> tuple[Hypothesis, list[q.Failure], bool]:
         h = Hypothesis.from_draft(regrouped(draft, profile), id=id, origin=origin, round=round, parents=parents)
         # A statement whose second sentence ran to the cap keeps its whole first sentence; one the
-        # model ended on a whole word without a stop gets its stop; a title that ran to its cap
-        # keeps its whole leading phrase.
+        # model ended on a whole word without a stop gets its stop; a title or a chain step that ran
+        # to its cap keeps its whole leading phrase (the demo of 2026-11-30 ended a revised chain on
+        # "... associated with more frequent remission, and the 1298C allele shows a sim").
         cap = profile.cap(profile.statement_words)
+        step_cap = profile.cap(profile.step_words)
+        chain = [s.model_copy(update={"claim": q.whole_phrase(s.claim, step_cap)}) for s in h.chain]
         h = h.model_copy(update={"statement": q.closed(q.whole_sentences(h.statement, cap), cap),
-                                 "title": q.whole_phrase(h.title, profile.cap(profile.title_words))})
+                                 "title": q.whole_phrase(h.title, profile.cap(profile.title_words)),
+                                 "chain": chain, "mechanism": mechanism_text(chain)})
         h, moved = rekey(h, texts, goal)
         return h, check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed), moved
 

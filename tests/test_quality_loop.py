@@ -96,6 +96,28 @@ def test_a_last_step_restating_the_statement_is_written_from_the_step_before(tmp
     assert not [f for f in p.flags if "chain[3]" in f]
 
 
+def test_a_chain_step_at_its_cap_keeps_its_whole_leading_phrase(tmp_path):
+    """The demo of 2026-11-30 (eleventh session) ended a revised chain on a step cut at its cap
+    ("... associated with more frequent remission, and the 1298C allele shows a sim"): a step that
+    ran to its cap keeps its whole leading phrase, as a title does, and is not stored cut."""
+    cap = m.PROFILES["compact"].cap(m.PROFILES["compact"].step_words)
+    seen = {}
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            head = seen.setdefault("head", out["intermediate"]["claim"].rstrip("."))
+            cut = (head + ", and this then goes on to change the " + "adenosine release " * 20)[:cap]
+            out["intermediate"] = {"claim": cut, "key": out["intermediate"]["key"]}
+        return out
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=script), rounds=1, hypotheses=1, evolve_per_round=0)
+    p = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="qcap").report.proposals[0]
+    head = seen["head"]
+    assert p.chain[1].claim == head and head in p.mechanism
+    assert not [f for f in p.flags if f.startswith("complete (chain[2])")]
+
+
 def test_an_intermediate_step_comparing_groups_is_written_from_the_cause_step(tmp_path):
     """Bench goal 3 (2026-11-30): "Reduction in platelet count is lower in patients with reduced TPMT
     compared to those without it" is a prediction in the chain's place; it is written again from
