@@ -86,8 +86,9 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         if twin := next((o for o in others if o.id != h.id and q.jaccard(o.title, h.title) >= q.TITLE_JACCARD), None):
             out.append(q.Failure(check="distinct", field="title",
                                  detail=f"is the title of the existing hypothesis {twin.title!r}; name what this one proposes"))
+    claims = [s.claim for s in h.chain]
     out += q.on_goal(goal, f"{h.title}. {h.statement}", focus, embed=embed) or q.answers_other_question(goal, h.statement)
-    out += q.ends_off_question(goal, [s.claim for s in h.chain])
+    out += q.ends_off_question(goal, claims)
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
     out += q.grounded(h.mechanism, grounding_sources(h, texts, goal))
@@ -102,7 +103,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, s in enumerate(h.chain, start=1):
         if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
-    out += q.steps_agree(goal, h.statement, [s.claim for s in h.chain]) or q.steps_contradict(goal, h.statement, [s.claim for s in h.chain])
+    out += q.steps_agree(goal, h.statement, claims) or q.steps_contradict(goal, h.statement, claims)
     # A direction its record does not report: the quality_target run's step gave the MTHFR 677T
     # allele poorer response, citing the study that found it gave more remission.
     for i, s in enumerate(h.chain, start=1):

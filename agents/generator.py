@@ -126,9 +126,15 @@ CAUSE_WORDS = {"response": "response predictors polymorphism mechanism", "toxici
 BIOLOGIC_CAUSE_WORDS = "antidrug antibodies immunogenicity"
 # A response that was there and went: secondary failure, not the primary kind a predictor explains.
 _LOST_RESPONSE = re.compile(r"\b(?:los[et]s?|losing|loss|wan(?:e|es|ing)|escape|secondary (?:non-?response|failure))\b", re.IGNORECASE)
-# A biologic named by class or by name: antibodies (-mab), the -cept fusion proteins, TNF inhibitors.
-_BIOLOGIC_GOAL = re.compile(r"\b(?:[a-z]{3,}mab|etanercept|abatacept|biologics?|anti-?TNF|TNF[- ](?:alpha[- ])?(?:inhibitors?|blockers?|antagonists?"
-                            r"|blocking agents?))\b", re.IGNORECASE)
+# Biologics named by class; those named by name are the -mab and -cept treatments (:func:`names_biologic`).
+_BIOLOGIC_CLASS = re.compile(r"\b(?:biologics?|anti-?TNF|TNF[- ](?:alpha[- ])?(?:inhibitors?|blockers?|antagonists?|blocking agents?))\b",
+                             re.IGNORECASE)
+
+
+def names_biologic(text: str) -> bool:
+    """``text`` names a biologic: by class (TNF inhibitors, biologics) or by name (an antibody or a
+    fusion protein among :func:`~hypoforge.agents.quality.treatments`)."""
+    return bool(_BIOLOGIC_CLASS.search(text)) or any(t.endswith(("mab", "cept")) for t in q.treatments(text))
 
 
 def goal_entities(goal: str) -> list[str]:
@@ -154,7 +160,7 @@ def cause_query(goal: str) -> str:
     """
     kinds = sorted(q.question_kinds(goal))
     words = [*goal_entities(goal), *(CAUSE_WORDS[k] for k in kinds)]
-    if "response" in kinds and _BIOLOGIC_GOAL.search(goal) and _LOST_RESPONSE.search(goal):
+    if "response" in kinds and names_biologic(goal) and _LOST_RESPONSE.search(goal):
         words.append(BIOLOGIC_CAUSE_WORDS)
     return " ".join(words or [goal]) + ("" if kinds else " mechanism")
 

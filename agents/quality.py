@@ -1214,16 +1214,16 @@ def steps_contradict(goal: str, statement: str, steps: Sequence[str]) -> list[Fa
     causes = proposed_causes(goal, statement)
     if not causes:
         return []
-    seen: list[tuple[int, int]] = []  # (step, direction) of the steps naming a cause
+    first: dict[int, int] = {}  # direction -> the first step naming a cause that says it
     for i, step in enumerate(steps, start=1):
         d = direction(step)
         if not d or not set(named_entities(step)) & causes:
             continue
-        if other := next((j for j, e in seen if e == -d), None):
+        if -d in first:
             return [Failure(check="grounded", field=f"chain[{i}]",
-                            detail=f"says the cause {_MOVES[d]} the outcome, but chain[{other}] says it {_MOVES[-d]} it; "
+                            detail=f"says the cause {_MOVES[d]} the outcome, but chain[{first[-d]}] says it {_MOVES[-d]} it; "
                                    "make the step follow what its record reports")]
-        seen.append((i, d))
+        first.setdefault(d, i)
     return []
 
 

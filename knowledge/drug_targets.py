@@ -79,9 +79,9 @@ _NOT_SUBJECT = re.compile(r"\b(?:after|before|with|to|than|of|versus|vs|from|on|
 #: receptors", bench goal 5, 2026-11-30). ADA is left out: it also names adenosine deaminase and
 #: antidrug antibodies.
 ABBREVIATIONS = {"rtx": "rituximab", "ifx": "infliximab", "etn": "etanercept", "tcz": "tocilizumab"}
-_ANY_DRUG = re.compile(r"\b(?:" + "|".join([*(x for d in TABLE for x in d.drugs), *ABBREVIATIONS]) + r")\b", re.IGNORECASE)
+_DRUGS = "|".join([*(x for d in TABLE for x in d.drugs), *ABBREVIATIONS])  # every name a drug mention may take
+_ANY_DRUG = re.compile(rf"\b(?:{_DRUGS})\b", re.IGNORECASE)
 _OWNER = {drug: d for d in TABLE for drug in d.drugs}
-_OWNER.update({short: _OWNER[drug] for short, drug in ABBREVIATIONS.items()})
 
 
 def _drug(written: str) -> str:
@@ -91,7 +91,6 @@ def _drug(written: str) -> str:
 
 # Drugs said to belong to a class ("rituximab and etanercept are both anti-TNF agents"): the subject
 # drugs, a copula, and the class up to where its clause ends ("a biologic that targets CD20" keeps "a biologic").
-_DRUGS = _ANY_DRUG.pattern[2:-2]  # the alternation without its word boundaries
 _CLASS_CLAIM = re.compile(
     rf"\b(?P<subject>(?:{_DRUGS})(?:\s*(?:,|and|or)\s*(?:{_DRUGS}))*)\s+(?:is|are)\s+(?:both\s+|all\s+|each\s+)?"
     r"(?P<cls>[^,.;:()]{1,60}?)(?=\s+(?:that|which|who|used|approved|given|and|for|in|with)\b|[,.;:()]|$)", re.IGNORECASE)
@@ -110,6 +109,11 @@ class Misattribution(BaseModel):
 def _names(pattern: str, text: str) -> str | None:
     m = re.search(pattern, text, re.IGNORECASE)
     return m.group(0) if m else None
+
+
+def _other_target(d: DrugTarget, text: str) -> str | None:
+    """What ``text`` names that another table class acts on (as written), if anything."""
+    return next((x for o in TABLE if o is not d and (x := _names(o.acts_on, text))), None)
 
 
 def misattributed_targets(text: str) -> list[Misattribution]:
@@ -137,7 +141,7 @@ def misattributed_targets(text: str) -> list[Misattribution]:
             continue
         for drug in (_drug(x.group(0)) for x in _ANY_DRUG.finditer(m.group("subject"))):
             d = _OWNER[drug]
-            if not _names(d.acts_on, cls) and (said := next((x for o in TABLE if o is not d and (x := _names(o.acts_on, cls))), None)):
+            if not _names(d.acts_on, cls) and (said := _other_target(d, cls)):
                 out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
     for m in _ANY_DRUG.finditer(text):
         drug = _drug(m.group(0))
@@ -163,7 +167,7 @@ def misattributed_targets(text: str) -> list[Misattribution]:
             obj = _OBJECT_END.split(obj, maxsplit=1)[0]
             if _names(d.acts_on, obj) or (not act.group("direct") and own_named):
                 continue
-            said = next((x for o in TABLE if o is not d and (x := _names(o.acts_on, obj))), None)
+            said = _other_target(d, obj)
             if said is None and act.group(0).lower().startswith(("target", "bind")):
                 said = " ".join(re.sub(r"\s+(?:and|or)\s*$", "", obj.strip()).split()[:5]) or None
             if said is not None:
