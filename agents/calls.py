@@ -39,10 +39,13 @@ class Tally:
         self.t0 = time.perf_counter()
         deps.emit("node_start", node=node, round=round)
 
-    def ask(self, state: State, user: str, schema: type[T], *, keys: Sequence[str] | None, max_tokens: int) -> T:
+    def ask(self, state: State, user: str, schema: type[T], *, keys: Sequence[str] | None, max_tokens: int, sample: int = 0) -> T:
+        """One structured call; ``sample`` > 0 asks for another sample of the same prompt (a new seed, warmer)."""
         messages = [{"role": "system", "content": system_prompt(state)}, {"role": "user", "content": user}]
         self.calls += 1
         self.deps.emit("llm_call", node=self.node, schema=schema.__name__)
+        if sample:
+            return self.deps.llm.structured(messages, schema, keys=keys, max_tokens=max_tokens, sample=sample)
         return self.deps.llm.structured(messages, schema, keys=keys, max_tokens=max_tokens)
 
     def update(self, **extra: Any) -> dict[str, Any]:

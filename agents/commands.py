@@ -81,6 +81,7 @@ LOOP_FLAGS: tuple[LoopFlag, ...] = (
     LoopFlag("--llm-url", ("llm", "url"), "The key is read from $HYPOFORGE_LLM_API_KEY."),
     LoopFlag("--rounds", ("loop", "rounds")),
     LoopFlag("--hypotheses", ("loop", "hypotheses")),
+    LoopFlag("--drafts", ("loop", "drafts")),
     LoopFlag("--max-llm-calls", ("loop", "max_llm_calls")),
     LoopFlag("--max-seconds", ("loop", "max_seconds")),
     LoopFlag("--constraint", ("loop", "constraints"), "One constraint per flag (repeatable)."),

@@ -380,6 +380,16 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures, moved = make(draft)
+    # Another sample of the same prompt while the draft fails a check; the one failing fewest is
+    # revised (a tie keeps the earlier). Revisions fix named failures; a draft with fewer of them
+    # leaves less to fix (see docs/quality.md, "Drafts").
+    for sample in range(1, deps.settings.loop.drafts):
+        if not failures:
+            break
+        other = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480, sample=sample)
+        h2, failures2, moved2 = make(other)
+        if len(failures2) < len(failures):
+            draft, h, failures, moved = other, h2, failures2, moved2
     # A draft whose steps cited the wrong records failed "grounded" as written, even once rekeyed.
     first = sorted({f.check for f in failures} | ({"grounded"} if moved else set()))
     # A repeated step and a failing prediction are first written again from their own link of the

@@ -195,7 +195,7 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
     cause = cause_query(goal)
     queries = list(dict.fromkeys([goal, cause, *(f"{f} {entities}" for f in (p.focus if p else [])[:2])]))
     # The cause query is searched deeper, once: its first k interleave, the rest may add studies of a cause.
-    deep = {query: deps.retriever.search(query, k=3 * k if query == cause else k) for query in queries}
+    deep = {query: per_record(deps.retriever, query, 3 * k if query == cause else k) for query in queries}
     results = [found[:k] for found in deep.values()]
     about = " ".join(queries)
 
@@ -217,6 +217,17 @@ def retrieve(state: State, deps: Deps) -> list[Evidence]:
             seen[passage.key] = e
             extra += 1
     return list(seen.values())
+
+
+def per_record(retriever: Retriever, query: str, k: int) -> list[Passage]:
+    """The first ``k`` records a query finds, one passage each. The hybrid retriever returns up to two
+    chunks of one record; taken as they came, the JAK-inhibitor goal's six hits were two records and
+    the smoking goal's three (bench index, 2026-11-30), so each query offered the interleaving half
+    the records it asked for."""
+    found: dict[str, Passage] = {}
+    for passage in retriever.search(query, k=2 * k):
+        found.setdefault(passage.key, passage)
+    return list(found.values())[:k]
 
 
 def read_evidence(tally: Tally, state: State, deps: Deps, found: list[Evidence]) -> list[Evidence]:

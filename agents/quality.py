@@ -515,6 +515,9 @@ _ASSOCIATION = re.compile(
     r"|(?:more|less) likely|(?:higher|lower|greater|increased|reduced|elevated) (?:risk|odds|likelihood|chance)|risk factors?"
     r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
     re.IGNORECASE)
+# An association with the participle that describes what is associated ("associated with reduced
+# efficacy"): the participle is no causal verb of the step.
+_ASSOCIATED = re.compile(rf"(?:{_ASSOCIATION.pattern})(?:\s+(?:an?\s+|the\s+)?\w+ed\b)?", re.IGNORECASE)
 _EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via|due to|owing to)\b", re.IGNORECASE)
 # An explanation that is itself a vague link explains nothing: "MTHFR polymorphisms influence
 # remission by affecting methotrexate levels" (the quality_target revision, 2026-11-29), "as this
@@ -601,8 +604,9 @@ def causal_step(field: str, claim: str) -> list[Failure]:
         return [Failure(check="specific", field=field,
                         detail="names things but no change (it has no verb); say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
     # A causal verb inside the association's own words is none: "associated with increased risk of RA"
-    # (a real TNF-inhibitor goal, 2026-11-30) had passed on "increased".
-    if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(_ASSOCIATION.sub(" ", claim))) or vague_only(claim):
+    # (a real TNF-inhibitor goal, 2026-11-30) had passed on "increased", and "associated with reduced
+    # methotrexate efficacy" (bench goal 1, 2026-11-30) on "reduced", an adjective of what is associated.
+    if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(_ASSOCIATED.sub(" ", claim))) or vague_only(claim):
         return [Failure(check="specific", field=field,
                         detail="states an association, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
     return []
@@ -874,8 +878,11 @@ def cosines(embed: Callable[[list[str]], np.ndarray], query: str, texts: Sequenc
 
 # Two questions this field's goals ask about a drug, easily swapped by a small model: does it work
 # (response) and does it harm (toxicity). "Side effects" and "adverse effects" are harm, not effect.
+# "the lowest effective dose" is dosing, not a report on response: the CPIC CYP2C9-NSAID guideline's
+# card said only that, so bench goal 14 (bleeding on celecoxib) took it for a response record and
+# found no anchor at all (2026-11-30).
 _QUESTIONS = {
-    "response": re.compile(r"respon|efficac|\beffective|resist|\bfail|remission|benefit|improve|refractor|inadequate|outcome|disease activity"
+    "response": re.compile(r"respon|efficac|\beffective(?! doses?\b)|resist|\bfail|remission|benefit|improve|refractor|inadequate|outcome|disease activity"
                            r"|(?<!side )(?<!side-)(?<!adverse )\beffects?\b"),
     "toxicity": re.compile(r"toxic|\btolerat|intoleran|tolerabil|injur|damage|adverse|side[- ]effect|hepatitis|cytopeni|haemoly|hemoly"
                            r"|bleed|retinopath|fibrosis|cirrhosis|steatosis|myelosuppress"),

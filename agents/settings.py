@@ -59,6 +59,8 @@ class LoopSettings(_Strict):
     rounds: int = Field(2, ge=1, le=50, description="Tournament rounds (generate, review, rank, evolve).")
     hypotheses: int = Field(3, ge=1, le=50, description="Hypotheses generated in the first round.")
     evolve_per_round: int = Field(1, ge=0, le=20, description="New hypotheses evolved from the best each round.")
+    drafts: int = Field(2, ge=1, le=5, description=(
+        "Drafts sampled per hypothesis while one still fails a quality check; the one failing fewest is revised (1 = no extra draft)."))
     matches_per_round: int | None = Field(None, ge=0, description="Judged comparisons per round; None = one per active hypothesis.")
     top_k: int = Field(3, ge=1, description="Size of the top set the tournament tries to get right.")
     debate: bool = Field(True, description="Multi-turn debates for pairs within the top set.")
@@ -207,7 +209,7 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 # Named presets: a quick look, the default balance, and a longer tournament.
 PRESETS: dict[str, dict[str, Any]] = {
-    "fast": {"loop": {"rounds": 1, "hypotheses": 2, "evolve_per_round": 0, "debate": False}},
+    "fast": {"loop": {"rounds": 1, "hypotheses": 2, "evolve_per_round": 0, "debate": False, "drafts": 1}},
     "default": {},
     "thorough": {"loop": {"rounds": 4, "hypotheses": 6, "evolve_per_round": 2}},
 }

@@ -17,6 +17,7 @@ proposals that pass every check; its baseline is the same share for the single c
     python bench/quality.py                 # all goals (over an hour on 2 cores)
     python bench/quality.py --goals 2       # the first two goals, for quick iteration
     python bench/quality.py --details out.json   # every proposal with its failures, to read
+    python bench/quality.py --goals 3 --drafts 1  # one draft per hypothesis (the A/B of docs/quality.md, "Drafts")
 
 Responses are cached on disk (``--cache``), so a rerun of unchanged steps costs nothing.
 """
@@ -148,6 +149,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/hypoforge-bench-quality"), help="index, runs and cache folder")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--details", type=Path, default=None, help="write every scored proposal here (JSON)")
+    ap.add_argument("--drafts", type=int, default=None, help="drafts sampled per hypothesis (default: the loop's, 2); 1 for the A/B")
     args = ap.parse_args()
 
     index_dir = args.work / "index"
@@ -156,6 +158,7 @@ def main() -> None:
         "data_dir": str(args.work / "data"),
         "llm": {"model": args.model, "cache_dir": str(args.work / "cache"), "n_threads": args.threads},
         "index": {"dir": str(index_dir)},
+        "loop": {"drafts": args.drafts},
     })
     deps = Deps.from_settings(settings)
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SETS}
@@ -211,7 +214,7 @@ def main() -> None:
     share = {s: rate(rows, s, "all") or 0.0 for s in SETS}
     result("quality: top-3 proposals passing every check", share["loop top-3"], share["single call"], "share of proposals",
            "top-3 beats both baselines on every check", beats_baselines(rows),
-           goals=args.goals, first_round=round(share["first-round drafts"], 4), model=args.model,
+           goals=args.goals, first_round=round(share["first-round drafts"], 4), model=args.model, drafts=settings.loop.drafts,
            ask_answered=sum(a["grounded"] for a in answered), seconds=round(time.perf_counter() - t0, 1),
            llm_calls=deps.llm.stats.calls)
 

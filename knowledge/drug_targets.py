@@ -90,10 +90,13 @@ def _drug(written: str) -> str:
 
 
 # Drugs said to belong to a class ("rituximab and etanercept are both anti-TNF agents"): the subject
-# drugs, a copula, and the class up to where its clause ends ("a biologic that targets CD20" keeps "a biologic").
+# drugs, a copula, and the class up to where its clause ends ("a biologic that targets CD20" keeps "a biologic";
+# a comparison is no class: "tocilizumab is more effective than anti-TNF therapy" keeps "more effective",
+# which bench goal 5 of 2026-11-30 had flagged as giving tocilizumab a TNF target).
 _CLASS_CLAIM = re.compile(
     rf"\b(?P<subject>(?:{_DRUGS})(?:\s*(?:,|and|or)\s*(?:{_DRUGS}))*)\s+(?:is|are)\s+(?:both\s+|all\s+|each\s+)?"
-    r"(?P<cls>[^,.;:()]{1,60}?)(?=\s+(?:that|which|who|used|approved|given|and|for|in|with)\b|[,.;:()]|$)", re.IGNORECASE)
+    r"(?P<cls>[^,.;:()]{1,60}?)(?=\s+(?:that|which|who|used|approved|given|and|for|in|with|than|compared|versus|vs)\b|[,.;:()]|$)",
+    re.IGNORECASE)
 # What makes a phrase a drug class rather than a description ("is effective", "is given weekly").
 _CLASS_WORDS = re.compile(r"\banti-|inhibitors?\b|blockers?\b|antagonists?\b|agents?\b|antibod(?:y|ies)\b|modulators?\b|biologics?\b", re.IGNORECASE)
 

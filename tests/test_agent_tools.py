@@ -277,3 +277,23 @@ def test_built_in_tools_apply_only_to_their_written_out_input():
     goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate (PMID:17530705, ATIC 347GG)?"
     assert not [t.name for t in map(reg.get, reg.names()) if t.agent_callable and t.applies_to(goal)], \
         "no built-in tool applies to the demo goal: the generator is not asked for tools"
+
+
+def test_a_panel_drug_named_where_its_chemistry_is_asked_brings_the_chemistry_tools():
+    """Bench goal 9 (2026-11-30) asked which physicochemical properties let an oral JAK inhibitor reach
+    effective exposure; its records named tofacitinib, never a SMILES, so no chemistry tool applied."""
+    from hypoforge.tools.chemistry.core import approved_smiles
+
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    chem = reg.get("chem.describe")
+    goal = "Which physicochemical properties let an oral small-molecule JAK inhibitor reach effective exposure in rheumatoid arthritis?"
+    assert chem.applies_to(goal + " Tofacitinib is a pan Janus kinase inhibitor.")
+    assert not chem.applies_to(goal), "no panel drug named"
+    assert not chem.applies_to("Tofacitinib is a pan Janus kinase inhibitor."), "a drug named, but not its chemistry"
+    # the name becomes the panel's tested structure, never one a model writes
+    inp = chem.Input(molecule="Tofacitinib")
+    assert inp.molecule == approved_smiles("tofacitinib") and "C#N" in inp.molecule
+    assert chem.Input(molecule="CCO").molecule == "CCO"
+    assert reg.get("chem.similarity").Input(molecule="baricitinib").molecule == approved_smiles("baricitinib")
+    out = chem.run(chem.Input(molecule="tofacitinib"))
+    assert 312 < out.descriptors.mw < 313  # tofacitinib C16H20N6O, 312.4 g/mol

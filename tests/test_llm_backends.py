@@ -212,3 +212,33 @@ def test_saved_prefix_states_are_bounded_and_drop_their_logits():
     assert list(cache.cache_state) == [(1, 2, 1), (1, 2, 2)]  # the oldest went first
     assert all(v.scores.shape == (1, 10) for v in cache.cache_state.values())
     assert cache[(1, 2, 2, 7)] is cache.cache_state[(1, 2, 2)]  # the longest shared prefix wins
+
+
+def test_another_sample_moves_the_seed_and_warms_the_temperature():
+    from hypoforge.agents.llm.backends import SAMPLE_TEMPERATURE, sampling
+
+    assert sampling(7, 0.2, 0) == (7, 0.2), "sample 0 is the configured sampling"
+    assert sampling(7, 0.2, 1) == (8, SAMPLE_TEMPERATURE) and sampling(7, 0.2, 2) == (9, SAMPLE_TEMPERATURE)
+    assert sampling(7, 1.0, 1) == (8, 1.0), "a warmer configured temperature is kept"
+    server = Server([(200, json.dumps(GOOD)), (200, json.dumps(GOOD))])
+    llm = OpenAICompatibleLLM("http://host:1/v1", opener=server, seed=7, temperature=0.2)
+    llm.structured(MSGS, m.JudgementDraft)
+    llm.structured(MSGS, m.JudgementDraft, sample=1)
+    assert [(r["seed"], r["temperature"]) for r in server.requests] == [(7, 0.2), (8, SAMPLE_TEMPERATURE)]
+
+
+def test_the_embedded_model_caches_each_sample_under_its_own_seed_and_temperature(tmp_path):
+    """Answered from the cache (the model file is never loaded): sample 0 and sample 1 of one prompt
+    are two entries, keyed by their own seed and temperature."""
+    from hypoforge.agents.llm.backends import LlamaCppLLM, sampling
+    from hypoforge.agents.llm.backends import schema_for
+
+    cache = ResponseCache(tmp_path / "cache")
+    js = schema_for(m.JudgementDraft, None)
+    for sample, winner in ((0, "A"), (1, "B")):
+        seed, temp = sampling(7, 0.2, sample)
+        cache.put(ResponseCache.key("qwen", seed, temp, 1.1, MSGS, js, 512), json.dumps({"reason": "cached", "winner": winner}))
+    llm = LlamaCppLLM(tmp_path / "absent.gguf", name="qwen", seed=7, temperature=0.2, cache=cache)
+    assert llm.structured(MSGS, m.JudgementDraft).winner == "A"
+    assert llm.structured(MSGS, m.JudgementDraft, sample=1).winner == "B"
+    assert llm.stats.cached == 2 and llm._llama is None

@@ -17,6 +17,9 @@ from hypoforge.errors import UserError
 
 
 def make(tmp_path, llm=None, **loop):
+    # One draft per hypothesis unless a test asks for more: these tests script each call in turn
+    # (the second sample of a failing draft has its own tests, test_another_sample_...).
+    loop.setdefault("drafts", 1)
     settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(**loop))
     deps = Deps(llm=llm or ScriptedLLM(responder=responder), retriever=FakeRetriever(), settings=settings, embedder=FakeEmbedder())
     return settings, deps

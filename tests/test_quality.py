@@ -915,6 +915,9 @@ NOT_CAUSAL_STEPS = [
     # "increased" is part of the association, not a causal verb (a real TNF-inhibitor goal and bench goal 4, 2026-11-30)
     ("HLA-DRB1 haplotypes are associated with increased risk of RA", "association"),
     ("ACPA positivity is associated with increased risk of RA", "association"),
+    # the participle describes what is associated (bench goal 5, 2026-11-30)
+    ("The TNFRSF1B rs3397 C/C genotype is associated with reduced response to anti-TNF inhibitors", "association"),
+    ("The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in rheumatoid arthritis patients", "association"),
     # noun phrases with no verb (bench goal 2, 2026-11-30)
     ("Obesity and liver fibrosis", "no change"),
     ("Procollagen III serum procollagen aminopeptide", "no change"),
@@ -992,6 +995,9 @@ RIGHT_TARGETS = [
     "Tocilizumab is an IL-6 receptor antagonist used after TNF inhibitors fail.",
     "Rituximab is effective in patients who failed anti-TNF agents.",  # no class claimed
     "IFX and ETN are anti-TNF agents.",
+    # a comparison, not a class (bench goal 5, 2026-11-30: flagged as giving tocilizumab a TNF target)
+    "The interleukin-6 inhibitor tocilizumab is more effective than anti-TNF therapy in patients who fail to respond.",
+    "Rituximab is better compared with anti-TNF agents after a first TNF inhibitor fails.",
 ]
 
 

@@ -19,6 +19,9 @@ GOAL = "Why do a third of rheumatoid arthritis patients not respond to methotrex
 
 
 def make(tmp_path, llm, retriever=None, **loop):
+    # One draft per hypothesis unless a test asks for more: these tests script each call in turn
+    # (the second sample of a failing draft has its own tests, test_another_sample_...).
+    loop.setdefault("drafts", 1)
     settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(**loop))
     deps = Deps(llm=llm, retriever=retriever or FakeRetriever(), settings=settings, embedder=FakeEmbedder())
     return settings, deps
@@ -642,6 +645,23 @@ def test_anchors_are_about_the_goals_drug_and_name_its_focus_first():
     assert not bears_on(goal, read[0].model_copy(update={"relevant": False}))
 
 
+def test_a_dosing_guideline_anchors_a_toxicity_goal():
+    """Bench goal 14 (2026-11-30): the CPIC CYP2C9-NSAID guideline's card says "the lowest effective
+    dose is always advised"; read as a response record, it could not anchor a bleeding goal, and the
+    run wrote no hypothesis at all."""
+    from hypoforge.agents import quality as q
+    from hypoforge.agents.generator import anchors_for
+    from hypoforge.agents.models import Evidence
+
+    goal = "Why does CYP2C9 genotype change the risk of gastrointestinal bleeding on NSAIDs such as celecoxib?"
+    cpic = Evidence(key="PMID:32189324", title="CPIC Guideline for CYP2C9 and Nonsteroidal Anti-inflammatory Drugs", relevant=True,
+                    passage="For poor metabolizers of celecoxib the recommendations start at 25-50% of the lowest usual dose and titrate "
+                            "cautiously, and the lowest effective dose is always advised.")
+    assert q.question_kinds(cpic.passage) == set()
+    assert q.question_kinds("Methotrexate was effective in 60% of patients.") == {"response"}, "effective, not a dose, is response"
+    assert [a.key for a in anchors_for(goal, [cpic])[0]] == ["PMID:32189324"]
+
+
 def test_a_copy_is_named_without_its_words_in_the_revision():
     from hypoforge.agents import quality as q
     from hypoforge.agents.drafting import revision_text
@@ -988,3 +1008,71 @@ def test_a_cause_step_still_restating_the_statement_is_dropped_when_two_steps_ex
     assert len(p.chain) == 2 and all("pump methotrexate out" not in s.claim for s in p.chain), [s.claim for s in p.chain]
     assert p.statement == statement and not [f for f in p.flags if "restates the statement" in f]
     assert p.mechanism == " -> ".join(s.claim.rstrip(".") for s in p.chain) + "."
+
+
+def test_each_query_offers_k_records_not_k_chunks(tmp_path):
+    """The hybrid retriever returns up to two chunks per record: the JAK-inhibitor goal's six hits were
+    two records (bench index, 2026-11-30). Each query must offer the interleaving k distinct records."""
+    from types import SimpleNamespace
+
+    from hypoforge.agents.generator import per_record, retrieve
+    from hypoforge.agents.settings import IndexSettings
+    from hypoforge.knowledge.memory import MemoryRetriever
+
+    records = [Record(key=f"PMID:{300 + i}", pmid=str(300 + i), title=f"Methotrexate response study {i}",
+                      abstract=f"Methotrexate response in rheumatoid arthritis patients, cohort {i}.") for i in range(6)]
+
+    class Chunked(MemoryRetriever):
+        def search(self, query, k=8, *, where=None):  # each record's two chunks, as the hybrid retriever groups them
+            return [p for hit in super().search(query, k=k) for p in (hit, hit)][:k]
+
+    retriever = Chunked(records)
+    assert [p.key for p in retriever.search("methotrexate response", k=4)] == ["PMID:300", "PMID:300", "PMID:301", "PMID:301"]
+    assert [p.key for p in per_record(retriever, "methotrexate response", 4)] == ["PMID:300", "PMID:301", "PMID:302", "PMID:303"]
+    deps = SimpleNamespace(retriever=Chunked(records), settings=Settings(data_dir=tmp_path, index=IndexSettings(k=4)))
+    found = [e.key for e in retrieve({"goal": GOAL, "run_id": "r"}, deps)]
+    assert len(found) == len(set(found)) >= 4
+
+
+def test_another_sample_of_a_failing_draft_is_drawn_and_the_one_failing_fewer_checks_kept(tmp_path):
+    """``loop.drafts`` = 2: a first draft failing checks gets a second sample of the same prompt
+    (sample 1: another seed, warmer), and the revision starts from whichever fails fewer."""
+    from hypoforge.agents.run import read_state
+
+    samples = []
+
+    def script(messages, schema, keys):
+        if schema.__name__ == "HypothesisDraft":
+            samples.append(messages[-1]["content"])
+            return bad_draft(sorted(keys)) if len(samples) == 1 else responder(messages, schema, keys)
+        return responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0, drafts=2)
+    start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q-drafts")
+    drafts = [c for c in llm.calls if c.schema == "HypothesisDraft"]
+    assert [c.sample for c in drafts[:2]] == [0, 1], "the second draft is another sample of the first prompt"
+    assert drafts[0].messages == drafts[1].messages
+    state = read_state(settings, "q-drafts")
+    (h,) = [m.Hypothesis.model_validate(v) for v in state["hypotheses"].values()]
+    assert h.title != bad_draft(["PMID:1"])["title"], "the second sample, failing fewer checks, was kept"
+    assert "HypothesisFix" not in [c.schema for c in llm.calls] and h.flags == [], "the kept sample needed no revision"
+
+
+def test_samples_are_drawn_while_every_draft_fails_and_none_for_one_that_passes(tmp_path):
+    # every sample is the demo's bad draft: drafts=3 asks for two more, then revises
+    def script(messages, schema, keys):
+        return bad_draft(sorted(keys)) if schema.__name__ == "HypothesisDraft" else responder(messages, schema, keys)
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0, drafts=3)
+    start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q-drafts3")
+    samples = [c.sample for c in llm.calls if c.schema == "HypothesisDraft"]
+    assert samples[:3] == [0, 1, 2] and "HypothesisFix" in [c.schema for c in llm.calls]
+
+    # the scripted generator's own draft passes every check: no second sample
+    llm2 = ScriptedLLM(responder=responder)
+    settings2, deps2 = make(tmp_path / "b", llm2, rounds=1, hypotheses=1, evolve_per_round=0, drafts=2)
+    report = start_run(GOAL, settings2, deps2, out_dir=tmp_path / "out2", run_id="q-drafts-pass").report
+    assert report.proposals[0].flags == [] and not report.proposals[0].revised
+    assert [c.sample for c in llm2.calls if c.schema == "HypothesisDraft"] == [0]

@@ -122,7 +122,7 @@ def _subcommand(name: str):
 def test_every_loop_flag_shows_its_settings_description_and_default():
     from hypoforge.agents.commands import LOOP_FLAGS, settings_field
 
-    assert len(LOOP_FLAGS) == 12
+    assert len(LOOP_FLAGS) == 13
     for command in ("run", "chat", "config"):
         parser = _subcommand(command)
         if command == "config":

@@ -2,9 +2,10 @@
 
 The agents ask the LLM for tool calls only when some offered tool applies to the text at hand
 (:meth:`hypoforge.tools.base.Tool.applies_to`): the chemistry tools need a molecule written out as
-SMILES, the protein tools a sequence. A name ("baricitinib") is not an input: a model asked for its
-SMILES would write one from memory, which is invented data. Plain numbers (PMIDs), gene and allele
-names (CYP2C9*3, HLA-DRB1*04:01) do not count.
+SMILES, the protein tools a sequence. A name ("baricitinib") is not a structure: a model asked for its
+SMILES would write one from memory, which is invented data. The chemistry tools take the name of a drug
+of their tested panel instead, and resolve it themselves (``tools.chemistry.core.approved_smiles``).
+Plain numbers (PMIDs), gene and allele names (CYP2C9*3, HLA-DRB1*04:01) do not count.
 """
 
 from __future__ import annotations

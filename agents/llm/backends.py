@@ -58,6 +58,17 @@ class LLMStats:
         return dict(self.__dict__)
 
 
+#: Sampling temperature of another sample of the same prompt (``sample`` > 0, with the seed moved by
+#: ``sample``): at the default 0.2 a new seed rarely changes a token, so a second draft would repeat
+#: the first (:func:`hypoforge.agents.drafting.write_hypothesis` keeps the draft failing fewest checks).
+SAMPLE_TEMPERATURE = 0.7
+
+
+def sampling(seed: int, temperature: float, sample: int) -> tuple[int, float]:
+    """The seed and temperature of sample ``sample`` of a prompt (0: the configured ones)."""
+    return (seed, temperature) if sample == 0 else (seed + sample, max(temperature, SAMPLE_TEMPERATURE))
+
+
 @runtime_checkable
 class LLM(Protocol):
     name: str
@@ -65,7 +76,8 @@ class LLM(Protocol):
     remote: bool  # True when prompts leave this machine (an endpoint)
 
     def structured(
-        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512,
+        sample: int = 0,
     ) -> T: ...
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512) -> str: ...
@@ -205,8 +217,9 @@ class LlamaCppLLM:
             llama_cpp.llama_set_n_threads(llama.ctx, n, n)
             self.threads_used = n
 
-    def _complete(self, messages: Sequence[Message], *, max_tokens: int, grammar: Any = None) -> str:
+    def _complete(self, messages: Sequence[Message], *, max_tokens: int, grammar: Any = None, sample: int = 0) -> str:
         llama = self._load()
+        seed, temperature = sampling(self.seed, self.temperature, sample)
         self._set_threads(llama)
         if not self.prefix_reuse:
             llama.reset()
@@ -216,9 +229,9 @@ class LlamaCppLLM:
         out = llama.create_chat_completion(
             messages=list(messages),
             max_tokens=max_tokens,
-            temperature=self.temperature,
+            temperature=temperature,
             repeat_penalty=self.repeat_penalty,
-            seed=self.seed,
+            seed=seed,
             grammar=grammar,
         )
         self.stats.seconds += time.perf_counter() - t0
@@ -232,12 +245,14 @@ class LlamaCppLLM:
         return str(out["choices"][0]["message"]["content"] or "")
 
     def structured(
-        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512,
+        sample: int = 0,
     ) -> T:
         from llama_cpp import LlamaGrammar
 
         js = schema_for(schema, keys)
-        cache_key = ResponseCache.key(self.name, self.seed, self.temperature, self.repeat_penalty, list(messages), js, max_tokens)
+        seed, temperature = sampling(self.seed, self.temperature, sample)
+        cache_key = ResponseCache.key(self.name, seed, temperature, self.repeat_penalty, list(messages), js, max_tokens)
         if self.cache is not None and (hit := self.cache.get(cache_key)) is not None:
             self.stats.cached += 1
             return validate_output(schema, hit, keys)
@@ -248,7 +263,7 @@ class LlamaCppLLM:
         # budget of a token per character, which the grammar's bounds make sufficient in practice.
         chars = max_chars(js)
         for budget in (max(max_tokens, chars // 2 + 16), chars + 16):
-            text = self._complete(messages, max_tokens=budget, grammar=grammar)
+            text = self._complete(messages, max_tokens=budget, grammar=grammar, sample=sample)
             try:
                 result = validate_output(schema, text, keys)
                 break
@@ -520,10 +535,12 @@ class OpenAICompatibleLLM:
         )
 
     def structured(
-        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512,
+        sample: int = 0,
     ) -> T:
         js = schema_for(schema, keys)
-        base = {"model": self.model, "max_tokens": max_tokens, "temperature": self.temperature, "seed": self.seed}
+        seed, temperature = sampling(self.seed, self.temperature, sample)
+        base = {"model": self.model, "max_tokens": max_tokens, "temperature": temperature, "seed": seed}
         fmt = {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": js, "strict": True}}
         instruction = {
             "role": "user",
@@ -579,6 +596,7 @@ class ScriptedCall:
     schema: str
     messages: list[Message]
     keys: list[str] | None
+    sample: int = 0  # another sample of the same prompt (see LLM.structured)
 
 
 Responder = Callable[[Sequence[Message], type[BaseModel], "Sequence[str] | None"], Any]
@@ -606,9 +624,10 @@ class ScriptedLLM:
             self._queues[schema].extend(items)
 
     def structured(
-        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512
+        self, messages: Sequence[Message], schema: type[T], *, keys: Sequence[str] | None = None, max_tokens: int = 512,
+        sample: int = 0,
     ) -> T:
-        self.calls.append(ScriptedCall(schema.__name__, list(messages), list(keys) if keys is not None else None))
+        self.calls.append(ScriptedCall(schema.__name__, list(messages), list(keys) if keys is not None else None, sample))
         self.stats.calls += 1
         queue = self._queues.get(schema.__name__)
         if queue:

@@ -295,6 +295,37 @@ def read_panel_file(path: Path) -> list[PanelEntry]:
 
 
 @functools.cache
+def approved_structures() -> dict[str, str]:
+    """Name (lower case) -> SMILES of the built-in panel of approved RA small molecules, whose
+    structures tests/test_chemistry.py checks against the Drug Repurposing Hub."""
+    return {e.name.lower(): e.smiles for e in read_panel_file(RA_PANEL_FILE)}
+
+
+def approved_smiles(molecule: str) -> str:
+    """``molecule`` as a structure: a panel drug's name ("Tofacitinib") becomes the panel's SMILES;
+    anything else (SMILES, InChI, mol block) is returned as given. A name is resolved from the tested
+    panel only, never written from a model's memory."""
+    return approved_structures().get(molecule.strip().lower(), molecule)
+
+
+# What makes a text about a molecule's chemistry, so that naming a panel drug calls for its structure:
+# bench goal 9 asked which physicochemical properties let an oral JAK inhibitor reach effective
+# exposure, and no chemistry tool applied (its records name tofacitinib, never its SMILES).
+_CHEMISTRY = re.compile(
+    r"physico-?chemical|lipophilic|\blog ?[PD]\b|solubil|permeab|polar surface|molecular (?:weight|mass|properties|structure)"
+    r"|drug-?likeness|lipinski|oral (?:bioavailability|absorption|exposure)|bioavailab|chemical structure|scaffold|analogue|analog\b",
+    re.IGNORECASE)
+
+
+def names_approved_molecule(text: str) -> bool:
+    """``text`` speaks of molecular chemistry and names a drug of the built-in panel."""
+    if not _CHEMISTRY.search(text):
+        return False
+    low = text.lower()
+    return any(re.search(rf"\b{re.escape(name)}\b", low) for name in approved_structures())
+
+
+@functools.cache
 def load_panel(name: str) -> ReferencePanel:
     """A built-in reference panel by name (see :data:`PANELS`)."""
     if name not in PANELS:

@@ -22,10 +22,12 @@ from hypoforge.tools.chemistry.core import (
     PanelEntry,
     ReferencePanel,
     RuleCheck,
+    approved_smiles,
     SimilarityHit,
     canonical_smiles,
     descriptors,
     load_panel,
+    names_approved_molecule,
     parse_molecule,
     profile,
     rule_checks,
@@ -34,8 +36,17 @@ from hypoforge.tools.chemistry.core import (
 )
 from hypoforge.tools.chemistry.screen import BatchItem, ScreenOutput, read_molecule_file, screen, summarise, write_jsonl_atomic
 
+_MOLECULE = ("A SMILES string, an InChI ('InChI=1S/...'), an MDL mol block, or the name of an approved RA small molecule "
+             "of the built-in panel ('tofacitinib'), whose tested structure is used.")
+
+
 class MoleculeInput(BaseModel):
-    molecule: str = Field(min_length=1, description="A SMILES string, an InChI ('InChI=1S/...') or an MDL mol block.")
+    molecule: str = Field(min_length=1, description=_MOLECULE)
+
+    @field_validator("molecule")
+    @classmethod
+    def _structure(cls, v: str) -> str:
+        return approved_smiles(v)
 
 
 class _RDKitTool(Tool):
@@ -47,7 +58,8 @@ class _RDKitTool(Tool):
     isolate: ClassVar[bool] = True
 
     def applies_to(self, text: str) -> bool:
-        return smiles_in(text)
+        """A molecule written out, or a panel drug named where the text speaks of its chemistry."""
+        return smiles_in(text) or names_approved_molecule(text)
 
     def setup(self) -> None:
         profile("c1ccccc1O")  # filter catalogs, the SA-score fragment table, descriptor modules
@@ -100,13 +112,19 @@ class FiltersTool(_RDKitTool):
 
 
 class SimilarityInput(BaseModel):
-    molecule: str = Field(min_length=1, description="Query molecule (SMILES, InChI or mol block).")
+    molecule: str = Field(min_length=1, description=_MOLECULE)
     panel: str = Field("ra_approved", description="Built-in reference panel: 'ra_approved' (approved RA small molecules).")
     references: list[PanelEntry] | None = Field(
         None, description="Optional custom panel [{name, smiles, class}] used instead of the built-in one."
     )
     top_k: int = Field(5, ge=1, le=100)
     min_similarity: float = Field(0.0, ge=0.0, le=1.0)
+
+
+    @field_validator("molecule")
+    @classmethod
+    def _structure(cls, v: str) -> str:
+        return approved_smiles(v)
 
 
 class SimilarityOutput(BaseModel):
