@@ -71,7 +71,8 @@ class DescribeTool(_RDKitTool):
     description: ClassVar[str] = (
         "Profile one small molecule: canonical SMILES, InChIKey, formula, descriptors (MW, cLogP, TPSA, "
         "HBD/HBA, rotatable bonds, QED, SA score), Lipinski/Veber/Ghose checks, PAINS/Brenk alerts and "
-        "Murcko scaffold."
+        "Murcko scaffold. The molecule is a SMILES or the name of an approved RA small molecule (methotrexate, "
+        "tofacitinib, baricitinib, upadacitinib, celecoxib...)."
     )
     version: ClassVar[str] = "1.0"
     Input: ClassVar[type[BaseModel]] = MoleculeInput
