@@ -44,9 +44,7 @@ class Tally:
         messages = [{"role": "system", "content": system_prompt(state)}, {"role": "user", "content": user}]
         self.calls += 1
         self.deps.emit("llm_call", node=self.node, schema=schema.__name__)
-        if sample:
-            return self.deps.llm.structured(messages, schema, keys=keys, max_tokens=max_tokens, sample=sample)
-        return self.deps.llm.structured(messages, schema, keys=keys, max_tokens=max_tokens)
+        return self.deps.llm.structured(messages, schema, keys=keys, max_tokens=max_tokens, sample=sample)
 
     def update(self, **extra: Any) -> dict[str, Any]:
         seconds = time.perf_counter() - self.t0

@@ -317,12 +317,14 @@ _CHEMISTRY = re.compile(
     re.IGNORECASE)
 
 
+@functools.cache
+def _approved_name() -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, approved_structures())) + r")\b", re.IGNORECASE)
+
+
 def names_approved_molecule(text: str) -> bool:
     """``text`` speaks of molecular chemistry and names a drug of the built-in panel."""
-    if not _CHEMISTRY.search(text):
-        return False
-    low = text.lower()
-    return any(re.search(rf"\b{re.escape(name)}\b", low) for name in approved_structures())
+    return bool(_CHEMISTRY.search(text) and _approved_name().search(text))
 
 
 @functools.cache
