@@ -222,9 +222,15 @@ rct rcts ci or hr iqr sd bmi usa uk fda ema who phase""".split())
 
 def factors(text: str) -> set[str]:
     """Gene, protein, allele and marker symbols ``text`` names (ATIC, KIR2DS4, HLA-C, IL-6), not
-    score or study abbreviations (DAS28, ACR20, DMARD): the candidate causes a passage reports."""
-    return {raw.upper() for raw in _TERM_TOKEN.findall(text)
-            if _is_gene_like(raw) and raw.lower() not in _NOT_FACTORS}
+    score or study abbreviations (DAS28, ACR20, DMARD): the candidate causes a passage reports. A
+    symbol in the plural is the symbol ("ACPAs", "KIRs")."""
+    out = set()
+    for raw in _TERM_TOKEN.findall(text):
+        if raw.endswith("s") and not _is_gene_like(raw) and _is_gene_like(raw[:-1]):
+            raw = raw[:-1]
+        if _is_gene_like(raw) and raw.lower() not in _NOT_FACTORS:
+            out.add(raw.upper())
+    return out
 
 
 def biomedical_terms(text: str) -> set[str]:
@@ -370,7 +376,7 @@ def closed(text: str, cap: int) -> str:
     return text
 
 
-_RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?:higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
+_RENDERED = re.compile(r"^(?P<readout>.+) (?:is|are) (?P<way>higher|lower) (?P<comparison>.+?)\.(?: Test: .*)?$")
 # Words of a result or a comparison, which a readout must leave to the direction and comparison fields:
 # "Methotrexate clearance in responders vs. non-responders" read "... is lower in responders vs. non-responders".
 _RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|versus|vs|increase[sd]?|decrease[sd]?)\b", re.IGNORECASE)
@@ -379,9 +385,9 @@ _RESULT_WORDS = re.compile(r"\b(?:is|are|was|were|higher|lower|than|compared|ver
 # A statement that reports a study ("A longitudinal study ... found that ...") summarises its
 # anchor instead of proposing an explanation.
 _STUDY_REPORT = re.compile(
-    r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta-analys[ie]s|reviews?|researchers|authors|investigators|paper|we)"
+    r"\b(?:stud(?:y|ies)|trials?|cohorts?|analys[ie]s|meta-analys[ie]s|reviews?|guidelines?|researchers|authors|investigators|paper|we)"
     r"\b(?:\s+\S+){0,12}?\s+(?:found|find|finds|showed|shown|shows|demonstrated|demonstrates|reported|reports|observed|concluded|revealed)\b"
-    r"|^\W*(?:the|this|a|an)\s+(?:\S+\s+){0,3}?(?:model|study|trial|analysis|meta-analysis|review|data|evidence)\b(?:\s+\S+){0,6}?\s+(?:suggests?|indicates?|implies|proposes?)\b"
+    r"|^\W*(?:the|this|a|an)\s+(?:\S+\s+){0,3}?(?:model|study|trial|analysis|meta-analysis|review|guidelines?|data|evidence)\b(?:\s+\S+){0,6}?\s+(?:suggests?|indicates?|implies|proposes?|recommends?|advises?)\b"
     r"|\b(?:has|have|had) been (?:shown|found|reported|demonstrated|proven)\b"
     r"|\b(?:was|were) (?:proposed|suggested|shown|found|reported) (?:as|to)\b"
     r"|^\W*(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b",
@@ -440,8 +446,10 @@ def specific_consequence(goal: str, statement: str) -> set[str]:
 
 def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
     """The title's gene, allele and marker symbols appear in the statement or chain (``body``): the
-    demo titled an RFC1 hypothesis "MTHFR polymorphism and methotrexate response"."""
-    missing = sorted(factors(title) - factors(body))
+    demo titled an RFC1 hypothesis "MTHFR polymorphism and methotrexate response". Written in any
+    case counts: goal 5 (2026-11-30) titled "ACPA" what its statement wrote "ACPa"."""
+    written = {w.upper() for w in _TERM_TOKEN.findall(body)}
+    missing = sorted(factors(title) - factors(body) - written)
     if missing:
         return [Failure(check="specific", field="title",
                         detail=f"names {', '.join(missing)}, which the statement and chain never mention; name what the hypothesis proposes")]
@@ -1002,7 +1010,18 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if rendered and circular(rendered.group("readout"), rendered.group("comparison")):
         return [Failure(check="testable", field=field,
                         detail=f"defines its groups by what it measures ('{rendered.group('readout')}'); compare groups your cause sets apart")]
+    if rendered and (m := _LEVELLED_GENOTYPE.search(rendered.group("comparison"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"groups patients by '{m.group(0)}', but a genotype is no level; name the alleles or the metaboliser "
+                               "phenotype (carriers of a no-function allele vs non-carriers), or measure the enzyme's activity")]
     return []
+
+
+# A genotype given a level, which sets no group apart: bench goal 3 (2026-11-30) compared "those with a
+# reduced TPMT genotype" with "those with higher TPMT genotype". "Reduced-function genotype" is a
+# genotype; "low-activity genotype" too (the hyphen ties the level to the activity).
+_LEVELLED_GENOTYPE = re.compile(
+    r"\b(?:high|higher|low|lower|increased|elevated|reduced|decreased|greater)\s+(?:[A-Z][\w*-]*\s+)?genotypes?\b")
 
 
 def circular(readout: str, comparison: str) -> bool:
@@ -1096,7 +1115,7 @@ _WORSE = re.compile(
     re.IGNORECASE)
 _BETTER = re.compile(
     r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
-    r"|protect|(?:lower|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)"
+    r"|protect|(?:lower(?:s|ed)?|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)"
     r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:higher|increased|greater|more frequent)"
     r"|\b(?:higher|greater|better) (?:methotrexate |drug |treatment |clinical )(?:response|remission)"
     r"|(?<!non-)(?<!non)\b(?:response|remission)(?: rates?)? (?:increases|rises|improves) with",
@@ -1149,6 +1168,29 @@ def direction(text: str) -> int:
 
 _MOVES = {-1: "worsens", 1: "improves"}  # a direction as the failures say it
 
+_LOW_LEVEL = re.compile(r"reduced|low|lower|decreased|deficient|poor|impaired|diminished|absent|loss-of-function|no-function", re.IGNORECASE)
+_HIGH_LEVEL = r"high|higher|normal|increased|elevated|intact|full"
+# Patients with a low level of a factor compared with those with a high one, either way round.
+_LEVEL_GROUPS = re.compile(
+    rf"^(?:in |among )?(?:the )?(?:\w+ ){{0,3}}?(?:with|having|who have) (?:an? |the )?(?P<a>{_LOW_LEVEL.pattern}|{_HIGH_LEVEL})\b(?P<what>.+?)"
+    rf"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*?\b(?:with|having|who have) (?:an? |the )?(?P<b>{_LOW_LEVEL.pattern}|{_HIGH_LEVEL})\b",
+    re.IGNORECASE)
+
+
+def low_level_direction(symbols: set[str], texts: Sequence[str]) -> int:
+    """Which way the texts say a low level of one of ``symbols`` moves the outcome (:func:`direction`
+    of a text naming a low level of it: "Reduced TPMT activity increases the risk of myelosuppression"
+    is -1; one naming a high level reads the other way round), 0 when none says or they disagree."""
+    ways = set()
+    for text in texts:
+        for symbol in symbols:
+            near = rf"(?:\S+\s+){{0,2}}?{re.escape(symbol)}\b"
+            low = re.search(rf"\b(?:{_LOW_LEVEL.pattern})\s+{near}", text, re.IGNORECASE)
+            high = re.search(rf"\b(?:{_HIGH_LEVEL})\s+{near}", text, re.IGNORECASE)
+            if bool(low) != bool(high) and (d := direction(text)):
+                ways.add(d if low else -d)
+    return next(iter(ways)) if len(ways) == 1 else 0
+
 
 def direction_agrees(field: str, goal: str, statement: str, prediction: str, steps: Sequence[str] = ()) -> list[Failure]:
     """A prediction that compares patients with the statement's cause against those without it, on a
@@ -1164,7 +1206,7 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
     m = _RENDERED.match(prediction.strip())
     if m is None:
         return []
-    said, source = direction(statement), "statement"
+    said, source, cause = direction(statement), "statement", "its cause"
     if not said:
         causes = proposed_causes(goal, statement)
         ways = {d for step in steps if (d := direction(step)) and set(named_entities(step)) & causes}
@@ -1174,18 +1216,32 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
     harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
     comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
     with_first, without_first = _WITH_FIRST.match(comparison), _WITHOUT_FIRST.match(comparison)
-    if not said or harm == benefit or bool(with_first) == bool(without_first):
+    if harm != benefit and not with_first and not without_first and (levels := _LEVEL_GROUPS.match(comparison)):
+        # Low against high levels of a factor ("those with reduced TPMT activity compared to those with
+        # normal activity"): the cause is the low level, and its direction is what the statement or
+        # chain says the low (or, reversed, the high) level does.
+        low_first = bool(_LOW_LEVEL.fullmatch(levels.group("a")))
+        if low_first == bool(_LOW_LEVEL.fullmatch(levels.group("b"))):
+            return []
+        symbols = factors(levels.group("what"))
+        said, source = low_level_direction(symbols, [statement, *steps]), "chain"
+        cause = f"a low level of {', '.join(sorted(symbols))}"
+        with_first = levels if low_first else None
+    elif not said or harm == benefit or bool(with_first) == bool(without_first):
         return []
-    group = with_first or without_first
-    if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
+    else:
+        group = with_first or without_first
+        if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
+            return []
+    if not said:
         return []
-    higher = " higher " in f" {prediction} "
+    higher = m.group("way") == "higher"  # not a "higher" in the groups ("those with higher TPMT activity")
     # +1: the patients with the cause come out worse under this prediction.
     worse_with = (1 if higher else -1) * (1 if harm else -1) * (1 if with_first else -1)
     if worse_with == -said:
         return []
     return [Failure(check="testable", field=field,
-                    detail=f"points the wrong way: the {source} says its cause {_MOVES[said]} the outcome, but this predicts the opposite "
+                    detail=f"points the wrong way: the {source} says {cause} {_MOVES[said]} the outcome, but this predicts the opposite "
                            "in patients with it; flip the direction")]
 
 

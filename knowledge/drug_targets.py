@@ -55,6 +55,13 @@ TABLE: tuple[DrugTarget, ...] = (
     DrugTarget(drugs=("leflunomide", "teriflunomide"), target="DHODH (dihydroorotate dehydrogenase)",
                acts_on=r"\bDHODH\b|\bdihydroorotate dehydrogenase\b|\bpyrimidine",
                source="Arava (leflunomide) US prescribing information, Mechanism of Action"),
+    # Approved for immune thrombocytopenia, trialled in RA; bench goal 9 (2026-11-30) called it "a
+    # selective p38 MAP kinase inhibitor".
+    DrugTarget(drugs=("fostamatinib",), target="SYK (spleen tyrosine kinase), through its active metabolite R406",
+               # SYK signals from Fc and B-cell receptors; only SYK itself counts, so "rituximab targets the
+               # B-cell receptor" stays wrong and "tofacitinib inhibits tyrosine kinases" is not another class's.
+               acts_on=r"\bSYK\b|\bspleen tyrosine kinase\b|\bR406\b",
+               source="Tavalisse (fostamatinib) US prescribing information, Mechanism of Action"),
 )
 
 # An action the drug is said to take on something: binding its target directly, or lowering something.
@@ -97,6 +104,9 @@ _CLASS_CLAIM = re.compile(
     rf"\b(?P<subject>(?:{_DRUGS})(?:\s*(?:,|and|or)\s*(?:{_DRUGS}))*)\s+(?:is|are)\s+(?:both\s+|all\s+|each\s+)?"
     r"(?P<cls>[^,.;:()]{1,60}?)(?=\s+(?:that|which|who|used|approved|given|and|for|in|with|than|compared|versus|vs)\b|[,.;:()]|$)",
     re.IGNORECASE)
+# A class named by what it inhibits, with a symbol ("a selective p38 MAP kinase inhibitor", "a JAK1/JAK3 inhibitor").
+_INHIBITOR_OF = re.compile(r"(?P<what>(?:[\w/-]+\s+){1,3}?)(?:kinase\s+)?(?:inhibitors?|blockers?|antagonists?)\b", re.IGNORECASE)
+_SYMBOL = re.compile(r"\b(?:[A-Z][A-Z0-9]*\d[A-Z0-9]*|[A-Z]{3,}|[a-z]\d{2,})\b")
 # What makes a phrase a drug class rather than a description ("is effective", "is given weekly").
 _CLASS_WORDS = re.compile(r"\banti-|inhibitors?\b|blockers?\b|antagonists?\b|agents?\b|antibod(?:y|ies)\b|modulators?\b|biologics?\b", re.IGNORECASE)
 
@@ -117,6 +127,16 @@ def _names(pattern: str, text: str) -> str | None:
 def _other_target(d: DrugTarget, text: str) -> str | None:
     """What ``text`` names that another table class acts on (as written), if anything."""
     return next((x for o in TABLE if o is not d and (x := _names(o.acts_on, text))), None)
+
+
+def _foreign_inhibitor(cls: str) -> str | None:
+    """What a class phrase says the drug inhibits when it names that with a symbol ("p38 MAP kinase"
+    of "a selective p38 MAP kinase inhibitor"); called only when the phrase names none of the drug's
+    own targets. "An oral small-molecule inhibitor" and "a fully human IgG1 antibody" name nothing."""
+    m = _INHIBITOR_OF.search(cls)
+    if m is None or not _SYMBOL.search(m.group("what")):
+        return None
+    return " ".join(re.sub(r"^(?:an?|the)\s+", "", m.group(0), flags=re.IGNORECASE).split()[:-1]) or None
 
 
 def misattributed_targets(text: str) -> list[Misattribution]:
@@ -144,7 +164,7 @@ def misattributed_targets(text: str) -> list[Misattribution]:
             continue
         for drug in (_drug(x.group(0)) for x in _ANY_DRUG.finditer(m.group("subject"))):
             d = _OWNER[drug]
-            if not _names(d.acts_on, cls) and (said := _other_target(d, cls)):
+            if not _names(d.acts_on, cls) and (said := _other_target(d, cls) or _foreign_inhibitor(cls)):
                 out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
     for m in _ANY_DRUG.finditer(text):
         drug = _drug(m.group(0))

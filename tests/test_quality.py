@@ -976,6 +976,9 @@ WRONG_TARGETS = [
     ("Rituximab and etanercept are both anti-TNF agents, which means they target the same receptor.", {"TNF"}),
     ("Tofacitinib is an IL-6 receptor antagonist.", {"IL-6"}),
     ("RTX is an anti-TNF antibody used after methotrexate.", {"TNF"}),  # the records' abbreviation
+    # bench goal 9 (2026-11-30): fostamatinib is a SYK inhibitor (through R406)
+    ("Fostamatinib is a selective p38 MAP kinase inhibitor.", {"selective p38 MAP kinase"}),
+    ("Baricitinib is a BTK inhibitor.", {"BTK"}),
 ]
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
@@ -998,6 +1001,11 @@ RIGHT_TARGETS = [
     # a comparison, not a class (bench goal 5, 2026-11-30: flagged as giving tocilizumab a TNF target)
     "The interleukin-6 inhibitor tocilizumab is more effective than anti-TNF therapy in patients who fail to respond.",
     "Rituximab is better compared with anti-TNF agents after a first TNF inhibitor fails.",
+    "Fostamatinib is a spleen tyrosine kinase (SYK) inhibitor.",
+    "Fostamatinib is an oral tyrosine kinase inhibitor whose metabolite R406 blocks SYK.",
+    "Tofacitinib is an oral small-molecule inhibitor.",  # names nothing it inhibits
+    "Tofacitinib is a JAK1/JAK3 inhibitor.",
+    "Adalimumab is a fully human IgG1 antibody.",  # an isotype, no class by target
 ]
 
 
@@ -1070,16 +1078,76 @@ def test_a_regrouped_prediction_renders_as_a_testable_comparison():
     assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
 
 
-@pytest.mark.parametrize("prediction,circ", [
+CIRCULAR, LEVELLED = "defines its groups", "a genotype is no level"
+
+
+@pytest.mark.parametrize("prediction,why,fails", [
     # the quality_target run (2026-11-30): groups defined by the readout itself
-    ("MTHFR genotype frequency is higher in patients with MTHFR genotype frequency < 2%.", True),
-    ("Smoking status frequency is lower in patients with smoking status > 50%.", True),
+    ("MTHFR genotype frequency is higher in patients with MTHFR genotype frequency < 2%.", CIRCULAR, True),
+    ("Smoking status frequency is lower in patients with smoking status > 50%.", CIRCULAR, True),
     # bench goal 5 (2026-11-30): response measured in responders
-    ("TNF inhibitor response in patients with higher CMPK2 and IFIT1B levels is higher in patients who respond well to TNF inhibitors than those who do not.", True),
-    ("TPMT activity is lower in carriers of TPMT*3A than in non-carriers.", False),
-    ("Thioguanine levels are higher in patients with reduced TPMT activity than in those without.", False),
-    ("Methotrexate response rate is lower in patients with the MTHFR 677T allele than in those without.", False),
+    ("TNF inhibitor response in patients with higher CMPK2 and IFIT1B levels is higher in patients who respond well to TNF inhibitors than those who do not.", CIRCULAR, True),
+    ("TPMT activity is lower in carriers of TPMT*3A than in non-carriers.", CIRCULAR, False),
+    ("Thioguanine levels are higher in patients with reduced TPMT activity than in those without.", CIRCULAR, False),
+    ("Methotrexate response rate is lower in patients with the MTHFR 677T allele than in those without.", CIRCULAR, False),
+    # bench goal 3 with two drafts (2026-11-30): a genotype given a level sets no group apart
+    ("Reduction in enzyme activity is higher in patients with a higher TPMT genotype than in those without.", LEVELLED, True),
+    ("Side effects are lower in those with a reduced TPMT genotype compared to those with higher TPMT genotype.", LEVELLED, True),
+    ("Myelosuppression rate is higher in carriers of a reduced-function TPMT genotype than in non-carriers.", LEVELLED, False),
+    ("Thioguanine levels are higher in patients with a low-activity genotype than in those with a normal genotype.", LEVELLED, False),
+    ("TPMT activity is lower in carriers of TPMT*3A than in non-carriers.", LEVELLED, False),
 ])
-def test_a_prediction_whose_groups_are_defined_by_its_readout_is_not_testable(prediction, circ):
-    fails = [f for f in q.testable("predictions[1]", prediction) if "defines its groups" in f.detail]
-    assert bool(fails) is circ, q.testable("predictions[1]", prediction)
+def test_a_prediction_whose_groups_are_its_readout_or_a_levelled_genotype_is_not_testable(prediction, why, fails):
+    named = [f for f in q.testable("predictions[1]", prediction) if why in f.detail]
+    assert bool(named) is fails, q.testable("predictions[1]", prediction)
+
+
+TPMT_GOAL = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+TPMT_STATEMENT = ("Some patients with rheumatoid arthritis cannot tolerate azathioprine because their TPMT or NUDT15 genotype alters "
+                  "their ability to metabolize thiopurines, leading to increased side effects.")
+TPMT_STEPS = ["TPMT and NUDT15 are enzymes involved in the metabolism of thiopurines",
+              "Reduced TPMT activity increases the risk of severe myelosuppression from azathioprine",
+              "Some patients with rheumatoid arthritis develop side effects from azathioprine due to their reduced TPMT activity"]
+
+
+@pytest.mark.parametrize("prediction,wrong", [
+    # bench goal 3 with two drafts (2026-11-30), which passed every check: less harm with less TPMT
+    ("Side effects from azathioprine in some patients with rheumatoid arthritis is lower in those with a reduced TPMT "
+     "genotype compared to those with higher TPMT genotype.", True),
+    ("Myelosuppression rate is higher in patients with reduced TPMT activity compared to those with normal TPMT activity.", False),
+    ("Myelosuppression rate is lower in patients with normal TPMT activity compared to those with reduced activity.", False),
+    ("Myelosuppression rate is higher in patients with normal TPMT activity compared to those with reduced activity.", True),
+    ("Myelosuppression rate is lower in patients with reduced TPMT activity compared to those with normal TPMT activity.", True),
+    # a level of a factor the texts give no direction to: no verdict
+    ("Myelosuppression rate is lower in patients with reduced NUDT15 activity compared to those with normal NUDT15 activity.", False),
+])
+def test_a_prediction_comparing_low_and_high_levels_follows_what_the_chain_says_a_low_level_does(prediction, wrong):
+    fails = q.direction_agrees("predictions[2]", TPMT_GOAL, TPMT_STATEMENT, prediction, TPMT_STEPS)
+    assert bool(fails) is wrong, fails
+    if wrong:
+        assert "a low level of TPMT worsens" in fails[0].detail
+    # a "higher" in the groups is not the prediction's direction
+    assert q.direction_agrees("p", TPMT_GOAL, TPMT_STATEMENT, prediction, [TPMT_STEPS[0]]) == [], "no direction said: no verdict"
+
+
+def test_the_low_level_direction_reads_a_high_level_the_other_way_round():
+    assert q.low_level_direction({"TPMT"}, ["Normal TPMT activity lowers the risk of myelosuppression"]) == -1
+    assert q.low_level_direction({"TPMT"}, TPMT_STEPS) == -1
+    assert q.low_level_direction({"TPMT"}, [*TPMT_STEPS, "Reduced TPMT activity protects against flares"]) == 0, "texts disagree"
+
+
+def test_a_guideline_cited_as_the_source_is_a_report():
+    # the demo-goal runs (2026-11-30) stated what the CPIC guideline suggests instead of a claim
+    fails = q.specific(TPMT_GOAL, "The CPIC guideline for thiopurines suggests that patients with reduced TPMT activity "
+                                  "develop myelosuppression.")
+    assert fails and "reports what a study found" in fails[0].detail
+    assert q._STUDY_REPORT.search("The ACR guideline recommends testing TPMT before azathioprine")
+    assert not q._STUDY_REPORT.search("Reduced TPMT activity raises thioguanine nucleotides in marrow")
+
+
+def test_a_symbol_in_the_plural_or_another_case_is_the_symbol():
+    assert q.factors("ACPAs and KIRs bind") == {"ACPA", "KIR"}
+    assert q.factors("DMARDs and NSAIDs") == set(), "plural abbreviations of drug classes stay no factors"
+    # goal 5 (2026-11-30): titled "ACPA", written "ACPa" in the statement
+    assert q.title_names_its_hypothesis("ACPA and loss of response to TNF inhibitors", "ACPa antibodies bind to TNF receptors") == []
+    assert q.title_names_its_hypothesis("ACPA and loss of response", "Antidrug antibodies clear adalimumab")
