@@ -357,6 +357,19 @@ def diverse(anchors: list[Evidence]) -> list[Evidence]:
     return kept
 
 
+def computed_partner(anchor: Evidence, computed: list[Evidence]) -> tuple[Evidence | None, str]:
+    """The first computed result (a tool's evidence) about a molecule ``anchor`` names, and that
+    molecule: a record on tofacitinib exposure is bridged to tofacitinib's computed properties, the
+    link a chemistry goal asks for (bench goal 9's proposals named no property). A result's subject is
+    what its passage starts with, before the first " (" (:func:`~hypoforge.tools.chemistry.core.describe_profile`)."""
+    text = f"{anchor.title} {anchor.passage}".lower()
+    for e in computed:
+        subject = e.passage.split(" (", 1)[0].strip()
+        if e.key != anchor.key and subject and re.search(rf"(?<![\w-]){re.escape(subject.lower())}(?![\w-])", text):
+            return e, subject
+    return None, ""
+
+
 def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:
     """The candidate sharing the most biomedical entities with ``anchor`` (beyond the goal's own, the
     setting's and general biology's: two records sharing only "rheumatoid arthritis" or "genotype"
@@ -394,7 +407,9 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     keys = sorted(state["evidence"])
 
     anchors, focus = anchors_for(state["goal"], read)
-    anchors += [Evidence.model_validate(v) for v in tool_ev.values()]
+    computed = [Evidence.model_validate(v) for v in tool_ev.values()]
+    computed_keys = {e.key for e in computed}
+    anchors += computed
     wanted = deps.settings.loop.hypotheses
     notes: list[str] = []
     if len(anchors) < wanted:
@@ -411,13 +426,16 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
         # that is what makes the link new.
         # ... but not one about another drug than the goal's: the azathioprine goal's bridge, a
         # methotrexate review, turned its TPMT hypothesis into one about methotrexate side effects.
-        partner, shared = bridge_partner(
-            anchor, [e for e in read if e.relevant and not q.about_another_drug(state["goal"], f"{e.title} {e.passage}")], state["goal"])
+        partner, shared = computed_partner(anchor, computed)
+        if partner is None:
+            partner, shared = bridge_partner(
+                anchor, [e for e in read if e.relevant and not q.about_another_drug(state["goal"], f"{e.title} {e.passage}")], state["goal"])
         user = prompts.render(
             "generate",
             goal=state["goal"],
             anchor={"key": anchor.key, "title": anchor.title, "passage": record_excerpt(anchor.passage, state["goal"], ANCHOR_CHARS)},
-            partner={"key": partner.key, "title": partner.title, "passage": record_excerpt(partner.passage, state["goal"], ANCHOR_CHARS)}
+            partner={"key": partner.key, "title": partner.title, "passage": record_excerpt(partner.passage, state["goal"], ANCHOR_CHARS),
+                     "computed": partner.key in computed_keys}
             if partner else None,
             shared=shared,
             entities=record_entities([anchor, partner] if partner else [anchor]),

@@ -12,6 +12,11 @@ JSON schema (so the grammar and the token budget from :func:`hypoforge.agents.ll
 stay small) and in validation (so an endpoint cannot exceed them either). A user running the tool
 directly keeps the tool's own limits.
 
+Before asking, the loop makes each applying tool's *standard calls* (``Tool.standard_calls``: the
+computations any reader of the text would want, taken from the text, never from a model: a panel
+drug's profile where the text speaks of its chemistry), since the small embedded model declined
+offered tools even where they applied. Results read as the tool's ``summarise`` writes them.
+
 Each call runs through :meth:`ToolRegistry.call` (validation, lazy setup, timeout; a failure becomes
 an error result and the run goes on). Successful results become evidence entries keyed by the
 result's id (``TOOL:<name>:<hash>``), which hypotheses and reviews can cite like literature, and all
@@ -31,7 +36,7 @@ from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import LLMOutputError
 from hypoforge.agents.models import Evidence
 from hypoforge.agents.state import State
-from hypoforge.tools.registry import call_bounded
+from hypoforge.tools.registry import call_bounded, evidence_id
 
 OUTPUT_CHARS = 600
 AGENT_STRING_CHARS = 300
@@ -145,33 +150,73 @@ def describe(result: Any) -> str:
     return f"{result.tool} v{result.version} on {args}"[:200]
 
 
-def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str, context: str) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Ask the LLM which tool calls would help, run them, return (evidence, tool_results) updates.
+def standard_calls(tool: Any, context: str) -> list[dict[str, Any]]:
+    """A tool's ``standard_calls(context)`` (at most :data:`AGENT_LIST_ITEMS`); a plugin without the
+    hook makes none, and one whose hook raises or returns something else makes none either."""
+    hook = getattr(tool, "standard_calls", None)
+    if hook is None:
+        return []
+    try:
+        calls = hook(context)
+    except Exception:  # noqa: BLE001 - a broken plugin hook costs its calls, not the run
+        return []
+    return [c for c in calls if isinstance(c, dict)][:AGENT_LIST_ITEMS] if isinstance(calls, list) else []
 
-    Only tools that apply to ``context`` (the text the step works on) are offered; when none does,
-    the LLM is not asked at all (a step with nothing to compute on costs no call).
+
+def summary(tool: Any, output: dict[str, Any]) -> str:
+    """A tool's ``summarise(output)``: the passage agents read; compact JSON when the tool has none or it fails."""
+    hook = getattr(tool, "summarise", None)
+    try:
+        text = hook(output) if hook is not None else None
+    except Exception:  # noqa: BLE001 - a broken plugin summary falls back to the raw output
+        text = None
+    return text if isinstance(text, str) and text.strip() else json.dumps(output, separators=(",", ":"))
+
+
+def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str, context: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Run the standard calls of the tools that apply to ``context`` (the text the step works on),
+    then ask the LLM which further calls would help and run those; return (evidence, tool_results)
+    updates.
+
+    Only tools that apply to ``context`` are offered; when none does, the LLM is not asked at all (a
+    step with nothing to compute on costs no call). A call the LLM requests that a standard call
+    already made is not run again.
     """
     tools = callable_tools(deps, context)
     if not tools:
         return {}, {}
+    evidence: dict[str, dict] = {}
+    results: dict[str, dict] = {}
+
+    def run(tool: Any, args: dict[str, Any], standard: bool) -> None:
+        res = deps.tools.call(tool.name, args)
+        if res.id in results:
+            return
+        deps.emit("tool", tool=res.tool, ok=res.ok, id=res.id, standard=standard)
+        results[res.id] = res.model_dump(mode="json")
+        if res.ok:
+            raw = json.dumps(res.output, separators=(",", ":"))
+            text = summary(tool, res.output or {})
+            # A result the tool writes in words names its input there; the title need not repeat a SMILES.
+            title = describe(res) if text == raw else f"{res.tool} v{res.version}, computed"
+            evidence[res.id] = Evidence(
+                key=res.id, title=title, passage=text[:OUTPUT_CHARS], bearing=f"computed: {text[:200]}",
+            ).model_dump(mode="json")
+
+    for tool in tools:
+        for args in standard_calls(tool, context):
+            run(tool, args, standard=True)
     schema = request_schema(tools, deps.settings.loop.tool_calls)
     specs = [{"name": t.name, "description": t.description} for t in tools]
     try:
         req = tally.ask(state, prompts.render("tools", tools=specs, purpose=purpose), schema, keys=None, max_tokens=160)
     except (ValidationError, LLMOutputError) as exc:
         # A malformed request (possible on endpoints, or when max_tokens cuts it) costs the step its
-        # tool calls, not the run.
+        # requested tool calls, not the run.
         deps.emit("tool_request_failed", error=str(exc)[:200])
-        return {}, {}
-    evidence: dict[str, dict] = {}
-    results: dict[str, dict] = {}
+        return evidence, results
+    by_name = {t.name: t for t in tools}
     for call in req.calls:  # type: ignore[attr-defined]
-        res = deps.tools.call(call.tool, call.args.model_dump(mode="json"))
-        deps.emit("tool", tool=res.tool, ok=res.ok, id=res.id)
-        results[res.id] = res.model_dump(mode="json")
-        if res.ok:
-            output = json.dumps(res.output, separators=(",", ":"))
-            evidence[res.id] = Evidence(
-                key=res.id, title=describe(res), passage=output[:OUTPUT_CHARS], bearing=f"computed: {output[:200]}",
-            ).model_dump(mode="json")
+        if evidence_id(call.tool, call.args.model_dump(mode="json", by_alias=True)) not in results:
+            run(by_name[call.tool], call.args.model_dump(mode="json"), standard=False)
     return evidence, results

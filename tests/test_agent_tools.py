@@ -14,6 +14,7 @@ from hypoforge.agents.llm import OpenAICompatibleLLM, ScriptedLLM
 from hypoforge.agents.patient import PatientInput
 from hypoforge.agents.run import start_run
 from hypoforge.agents.settings import LoopSettings, Settings
+from hypoforge.knowledge.records import Record
 from hypoforge.tools.base import Tool
 from hypoforge.tools.registry import ToolRegistry
 
@@ -297,3 +298,75 @@ def test_a_panel_drug_named_where_its_chemistry_is_asked_brings_the_chemistry_to
     assert reg.get("chem.similarity").Input(molecule="baricitinib").molecule == approved_smiles("baricitinib")
     out = chem.run(chem.Input(molecule="tofacitinib"))
     assert 312 < out.descriptors.mw < 313  # tofacitinib C16H20N6O, 312.4 g/mol
+
+
+CHEM_GOAL = "Which physicochemical properties let an oral small-molecule JAK inhibitor reach effective exposure in rheumatoid arthritis?"
+JAK_RECORDS = [
+    Record(key="PMID:2001", pmid="2001", title="Oral bioavailability of tofacitinib in rheumatoid arthritis", year=2016,
+           abstract="Tofacitinib, an oral JAK inhibitor, reached its effective exposure in rheumatoid arthritis with an absolute "
+                    "oral bioavailability of 74% and rapid absorption."),
+    Record(key="PMID:2002", pmid="2002", title="Baricitinib renal clearance in rheumatoid arthritis", year=2018,
+           abstract="Baricitinib, an oral JAK1/2 inhibitor, is cleared mainly by the kidney; exposure in rheumatoid arthritis rose "
+                    "with renal impairment."),
+]
+
+
+def test_a_chemistry_goal_profiles_the_panel_drugs_its_records_name_without_asking(tmp_path):
+    """Bench goal 9 (2026-11-30): Qwen declined the offered chemistry tools in 3 of 3 requests, so the
+    proposals named no property. The panel drugs the records name are profiled as standard calls, read
+    as sentences, and a record naming one is bridged to its computed profile."""
+    from hypoforge.tools.chemistry.core import approved_smiles
+
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(rounds=1, hypotheses=1, evolve_per_round=0))
+    deps = Deps(llm=ScriptedLLM(responder=with_tool_request([{"tool": "chem.describe", "args": {"molecule": "tofacitinib"}}])),
+                retriever=FakeRetriever(JAK_RECORDS), settings=settings, embedder=FakeEmbedder(), tools=reg)
+    calls: list[dict] = []
+    real_call = reg.call
+    reg.call = lambda name, args: calls.append(args) or real_call(name, args)  # type: ignore[method-assign]
+    result = start_run(CHEM_GOAL, settings, deps, out_dir=tmp_path / "out", run_id="c1")
+    profiled = {t.inputs["molecule"] for t in result.report.tool_evidence}
+    assert {approved_smiles("tofacitinib"), approved_smiles("baricitinib")} <= profiled, "both named drugs profiled"
+    assert calls[:2] == [{"molecule": "tofacitinib"}, {"molecule": "baricitinib"}], "the generator's standard calls, in order of mention"
+    assert not [c for c in calls if c["molecule"] == approved_smiles("tofacitinib")], "the LLM's own request for it is not run again"
+    assert deps.llm.calls[[c.schema for c in deps.llm.calls].index("ToolRequests")].messages, "the LLM was still asked"
+    evidence = result.state["evidence"]
+    tofa = next(t.id for t in result.report.tool_evidence if t.inputs["molecule"] == approved_smiles("tofacitinib"))
+    assert evidence[tofa]["passage"].startswith("tofacitinib (C16H20N6O") and "polar surface area 88.9" in evidence[tofa]["passage"]
+    prompts_seen = [c.messages[-1]["content"] for c in deps.llm.calls if c.schema == "HypothesisDraft"]
+    bridged = [p for p in prompts_seen if f"B [{tofa}]" in p]
+    assert bridged and "B is not a paper: it was computed from the structure of tofacitinib" in bridged[0]
+    assert "[PMID:2001]" in bridged[0].split("B [")[0], "the tofacitinib record is the anchor its profile is bridged to"
+
+
+def test_standard_calls_and_summaries_of_a_broken_plugin_cost_nothing_but_themselves():
+    from hypoforge.agents.tooluse import standard_calls, summary
+
+    class Hooks(LengthTool):
+        def standard_calls(self, text):
+            raise RuntimeError("boom")
+
+        def summarise(self, output):
+            raise RuntimeError("boom")
+
+    class Many(LengthTool):
+        def standard_calls(self, text):
+            return [{"text": str(i)} for i in range(9)] + ["not a call"]
+
+    assert standard_calls(Hooks(), "x") == [] and standard_calls(LengthTool(), "x") == []
+    assert standard_calls(Many(), "x") == [{"text": str(i)} for i in range(4)], "bounded like an agent's request"
+    assert summary(Hooks(), {"length": 3}) == '{"length":3}' and summary(LengthTool(), {"length": 3}) == '{"length":3}'
+
+
+def test_the_describe_tool_writes_its_profile_as_sentences_and_calls_only_on_chemistry():
+    reg = ToolRegistry.from_entry_points(autoload=False)
+    chem = reg.get("chem.describe")
+    text = CHEM_GOAL + " Tofacitinib and baricitinib, then tofacitinib again; methotrexate; celecoxib."
+    assert chem.standard_calls(text) == [{"molecule": "tofacitinib"}, {"molecule": "baricitinib"}, {"molecule": "methotrexate"}]
+    assert chem.standard_calls("Tofacitinib is a pan Janus kinase inhibitor.") == [], "a drug named, but not its chemistry"
+    res = reg.call("chem.describe", {"molecule": "methotrexate"})
+    said = chem.summarise(res.output)
+    assert said.startswith("methotrexate (C20H22N8O5") and "fails Veber (TPSA 210.5 > 140)" in said
+    assert "meets the Lipinski, Ghose drug-likeness rules" in said
+    other = chem.summarise(reg.call("chem.describe", {"molecule": "CCO"}).output)
+    assert other.startswith("CCO (C2H6O") and "molecular weight 46.1 Da" in other

@@ -10,6 +10,7 @@ which a thread cannot interrupt).
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -56,6 +57,21 @@ class Tool:
         SMILES or a protein sequence is written out (:mod:`hypoforge.tools.mentions`).
         """
         return True
+
+    def standard_calls(self, text: str) -> list[dict[str, Any]]:
+        """The calls (arguments for ``Input``) the agents make on ``text`` without asking the LLM.
+
+        For computations any reader of ``text`` would want, taken from the text itself (never from a
+        model): ``chem.describe`` profiles each approved drug of its panel that a text about molecular
+        chemistry names. The small embedded model declined offered tools even there (bench goal 9,
+        2026-11-30), so without these a chemistry goal got no computed evidence. The default is none.
+        """
+        return []
+
+    def summarise(self, output: dict[str, Any]) -> str:
+        """``output`` (this tool's Output, as JSON) as the passage an agent reads and a hypothesis
+        cites: the default is the compact JSON; a tool may write its result as sentences."""
+        return json.dumps(output, separators=(",", ":"))
 
     # Optional: ``def available(self) -> bool`` telling whether the tool can run here (e.g. its
     # weights are on disk). Tools that say False are not offered to the agents.

@@ -327,6 +327,19 @@ def names_approved_molecule(text: str) -> bool:
     return bool(_CHEMISTRY.search(text) and _approved_name().search(text))
 
 
+def approved_molecules_named(text: str) -> list[str]:
+    """The panel drugs ``text`` names (lower case, in order of first mention) when it speaks of
+    molecular chemistry; none otherwise."""
+    if not _CHEMISTRY.search(text):
+        return []
+    return list(dict.fromkeys(m.group(0).lower() for m in _approved_name().finditer(text)))
+
+
+def approved_name(smiles: str) -> str | None:
+    """The panel drug whose structure ``smiles`` is, as written in the panel file (None if none is)."""
+    return next((name for name, s in approved_structures().items() if s == smiles), None)
+
+
 @functools.cache
 def load_panel(name: str) -> ReferencePanel:
     """A built-in reference panel by name (see :data:`PANELS`)."""
@@ -369,6 +382,27 @@ class MoleculeReport(BaseModel):
     alerts: list[Alert] = Field(default_factory=list)
     scaffold: str | None = None
     error: str | None = None
+
+
+def describe_profile(output: dict[str, Any]) -> str:
+    """A :class:`MoleculeReport` (as JSON) in words: "tofacitinib (C16H20N6O): molecular weight 312.4
+    Da, lipophilicity (cLogP) 1.54, topological polar surface area 88.9 A^2, ...". Only what was
+    computed is said; a panel drug is named by the panel's name for its structure."""
+    report = MoleculeReport.model_validate(output)
+    if report.descriptors is None:
+        return f"{report.input}: not profiled ({report.error or 'no descriptors'})"
+    d = report.descriptors
+    name = approved_name(report.input) or report.canonical_smiles or report.input
+    passed = [r.rule.capitalize() for r in report.rules if r.passed]
+    failed = [f"{r.rule.capitalize()} ({'; '.join(r.violations)})" for r in report.rules if not r.passed]
+    rules = ("meets the " + ", ".join(passed) + " drug-likeness rules" if passed else "") + (
+        ("; " if passed else "") + "fails " + ", ".join(failed) if failed else "")
+    alerts = ", ".join(f"{a.catalog} {a.description}" for a in report.alerts) or "no PAINS or Brenk structural alerts"
+    return (f"{name} ({report.formula}; RDKit, computed from its structure): molecular weight {d.mw:.1f} Da, "
+            f"lipophilicity (cLogP) {d.clogp:.2f}, topological polar surface area {d.tpsa:.1f} A^2, "
+            f"{d.hbd} hydrogen-bond donor{'s' if d.hbd != 1 else ''} and {d.hba} acceptor{'s' if d.hba != 1 else ''}, "
+            f"{d.rotatable_bonds} rotatable bond{'s' if d.rotatable_bonds != 1 else ''}, drug-likeness (QED) {d.qed:.2f}; "
+            f"{rules}; {alerts}.")
 
 
 def profile(text: str, fmt: Format = "auto", *, index: int = 0, id: str = "", alerts: bool = True) -> MoleculeReport:

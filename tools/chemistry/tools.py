@@ -22,7 +22,9 @@ from hypoforge.tools.chemistry.core import (
     PanelEntry,
     ReferencePanel,
     RuleCheck,
+    approved_molecules_named,
     approved_smiles,
+    describe_profile,
     SimilarityHit,
     canonical_smiles,
     descriptors,
@@ -35,6 +37,8 @@ from hypoforge.tools.chemistry.core import (
     structural_alerts,
 )
 from hypoforge.tools.chemistry.screen import BatchItem, ScreenOutput, read_molecule_file, screen, summarise, write_jsonl_atomic
+
+STANDARD_CALLS = 3  # panel drugs profiled on a chemistry text without asking the LLM
 
 _MOLECULE = ("A SMILES string, an InChI ('InChI=1S/...'), an MDL mol block, or the name of an approved RA small molecule "
              "of the built-in panel ('tofacitinib'), whose tested structure is used.")
@@ -80,6 +84,15 @@ class DescribeTool(_RDKitTool):
 
     def run(self, inp: MoleculeInput) -> MoleculeReport:
         return profile(inp.molecule)
+
+    def standard_calls(self, text: str) -> list[dict]:
+        """Each panel drug a text about molecular chemistry names (at most :data:`STANDARD_CALLS`)."""
+        return [{"molecule": name} for name in approved_molecules_named(text)[:STANDARD_CALLS]]
+
+    def summarise(self, output: dict) -> str:
+        """The profile as a sentence with the usual words for each property, so a hypothesis built on
+        it names them as its evidence does (a grounded step cites "polar surface area", not "tpsa")."""
+        return describe_profile(output)
 
 
 class FiltersOutput(BaseModel):
