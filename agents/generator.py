@@ -400,7 +400,10 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     read = read_evidence(tally, state, deps, found)
     ev = {e.key: e.model_dump(mode="json") for e in read}
     state = {**state, "evidence": {**(state.get("evidence") or {}), **ev}}
-    context = "\n".join([state["goal"], *deps.settings.loop.constraints, *(f"{e.title}. {e.passage}" for e in read)])
+    # Tools compute on the passages that bear on the goal (all, when none does): the JAK goal's
+    # standard calls had profiled the steroid and methotrexate its other records named.
+    bearing = [e for e in read if e.relevant] or read
+    context = "\n".join([state["goal"], *deps.settings.loop.constraints, *(f"{e.title}. {e.passage}" for e in bearing)])
     tool_ev, tool_results = request_and_run(tally, state, deps, "to ground new hypotheses", context=context)
     ev.update(tool_ev)
     state = {**state, "evidence": {**state["evidence"], **tool_ev}}
@@ -409,7 +412,9 @@ def generate(state: State, runtime: Runtime[Deps]) -> dict:
     anchors, focus = anchors_for(state["goal"], read)
     computed = [Evidence.model_validate(v) for v in tool_ev.values()]
     computed_keys = {e.key for e in computed}
-    anchors += computed
+    # A computed result is no anchor: it bears on no goal by itself. On the JAK goal (2026-11-30) the
+    # profile of a steroid the model had asked for anchored "Methylprednisolone as a JAK inhibitor".
+    # It is a bridge instead (computed_partner).
     wanted = deps.settings.loop.hypotheses
     notes: list[str] = []
     if len(anchors) < wanted:

@@ -197,8 +197,9 @@ def request_and_run(tally: Tally, state: State, deps: Deps, purpose: str, contex
         if res.ok:
             raw = json.dumps(res.output, separators=(",", ":"))
             text = summary(tool, res.output or {})
-            # A result the tool writes in words names its input there; the title need not repeat a SMILES.
-            title = describe(res) if text == raw else f"{res.tool} v{res.version}, computed"
+            # A result written in words starts with what it is about ("tofacitinib (C16H20N6O; ...):
+            # ..."), which titles it: three results titled alike were cited for one another (bench goal 9).
+            title = describe(res) if text == raw else f"{res.tool} v{res.version}: {text.split(':', 1)[0][:120]}"
             evidence[res.id] = Evidence(
                 key=res.id, title=title, passage=text[:OUTPUT_CHARS], bearing=f"computed: {text[:200]}",
             ).model_dump(mode="json")

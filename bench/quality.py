@@ -16,6 +16,7 @@ proposals that pass every check; its baseline is the same share for the single c
 
     python bench/quality.py                 # all goals (over an hour on 2 cores)
     python bench/quality.py --goals 2       # the first two goals, for quick iteration
+    python bench/quality.py --only 3,9      # goals 3 and 9 only
     python bench/quality.py --details out.json   # every proposal with its failures, to read
     python bench/quality.py --goals 3 --drafts 1  # one draft per hypothesis (the A/B of docs/quality.md, "Drafts")
 
@@ -145,12 +146,19 @@ def beats_baselines(rows: dict[str, list[dict[str, Any]]]) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--goals", type=int, default=len(GOALS), help="run the first N goals (default: all)")
+    ap.add_argument("--only", default=None, help="run these goals by number instead, e.g. 3,9 (a rerun of the goals a change touches)")
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
     ap.add_argument("--work", type=Path, default=Path("/tmp/hypoforge-bench-quality"), help="index, runs and cache folder")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--details", type=Path, default=None, help="write every scored proposal here (JSON)")
     ap.add_argument("--drafts", type=int, default=None, help="drafts sampled per hypothesis (default: the loop's, 2); 1 for the A/B")
     args = ap.parse_args()
+    try:
+        chosen = [int(x) for x in args.only.split(",")] if args.only else list(range(1, args.goals + 1))
+    except ValueError:
+        ap.error(f"--only {args.only!r}: give goal numbers separated by commas, e.g. 3,9")
+    if not chosen or not all(1 <= n <= len(GOALS) for n in chosen):
+        ap.error(f"goals are numbered 1 to {len(GOALS)}; got {chosen}")
 
     index_dir = args.work / "index"
     build_index(index_dir)
@@ -164,7 +172,8 @@ def main() -> None:
     rows: dict[str, list[dict[str, Any]]] = {s: [] for s in SETS}
     details: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    for n, goal in enumerate(GOALS[: args.goals], start=1):
+    for n in chosen:
+        goal = GOALS[n - 1]
         res = start_run(goal, settings, deps, out_dir=args.work / "reports" / f"goal{n:02d}")
         state = res.state
         ev_all = evidence(state)
@@ -186,7 +195,7 @@ def main() -> None:
         for s, r in sets.items():
             rows[s] += r
         details.append({"goal": goal, "notes": res.report.notes, "overview": res.report.overview, **sets})
-        print(f"[{n}/{args.goals}] {goal[:70]}: top-3 pass {sum(r['all'] for r in sets['loop top-3'])}/{len(sets['loop top-3'])}, "
+        print(f"[goal {n}, {chosen.index(n) + 1}/{len(chosen)}] {goal[:70]}: top-3 pass {sum(r['all'] for r in sets['loop top-3'])}/{len(sets['loop top-3'])}, "
               f"single {sum(r['all'] for r in sets['single call'])}/{len(sets['single call'])} ({time.perf_counter() - t0:.0f} s)", flush=True)
 
     from hypoforge.agents.generator import passage_text
@@ -214,7 +223,7 @@ def main() -> None:
     share = {s: rate(rows, s, "all") or 0.0 for s in SETS}
     result("quality: top-3 proposals passing every check", share["loop top-3"], share["single call"], "share of proposals",
            "top-3 beats both baselines on every check", beats_baselines(rows),
-           goals=args.goals, first_round=round(share["first-round drafts"], 4), model=args.model, drafts=settings.loop.drafts,
+           goals=args.only or args.goals, first_round=round(share["first-round drafts"], 4), model=args.model, drafts=settings.loop.drafts,
            ask_answered=sum(a["grounded"] for a in answered), seconds=round(time.perf_counter() - t0, 1),
            llm_calls=deps.llm.stats.calls)
 

@@ -30,6 +30,7 @@ class DrugTarget(BaseModel):
     acts_on: str  # regex: what a correct claim may name as the drug's object (target, its ligand, its cells)
     source: str
     depletes: str | None = None  # regex: cells the drug removes, which no claim may say it raises
+    actions: bool = True  # whether its action claims are judged, or only the classes it is put in
 
 
 TABLE: tuple[DrugTarget, ...] = (
@@ -62,6 +63,13 @@ TABLE: tuple[DrugTarget, ...] = (
                # B-cell receptor" stays wrong and "tofacitinib inhibits tyrosine kinases" is not another class's.
                acts_on=r"\bSYK\b|\bspleen tyrosine kinase\b|\bR406\b",
                source="Tavalisse (fostamatinib) US prescribing information, Mechanism of Action"),
+    # Glucocorticoids lower many cytokines through their receptor ("prednisolone lowers IL-6" is
+    # true), so only the classes they are put in are judged: bench goal 9 (2026-11-30) wrote
+    # "Methylprednisolone, an oral small-molecule Janus kinase (JAK) inhibitor".
+    DrugTarget(drugs=("prednisone", "prednisolone", "methylprednisolone"), target="the glucocorticoid receptor (they are glucocorticoids)",
+               acts_on=r"glucocorticoid|corticosteroid|\bsteroids?\b|\bNR3C1\b",
+               source="Medrol (methylprednisolone) US prescribing information, Description: a glucocorticoid, an adrenocortical steroid",
+               actions=False),
 )
 
 # An action the drug is said to take on something: binding its target directly, or lowering something.
@@ -101,12 +109,13 @@ def _drug(written: str) -> str:
 # a comparison is no class: "tocilizumab is more effective than anti-TNF therapy" keeps "more effective",
 # which bench goal 5 of 2026-11-30 had flagged as giving tocilizumab a TNF target).
 _CLASS_CLAIM = re.compile(
-    rf"\b(?P<subject>(?:{_DRUGS})(?:\s*(?:,|and|or)\s*(?:{_DRUGS}))*)\s+(?:is|are)\s+(?:both\s+|all\s+|each\s+)?"
+    rf"\b(?P<subject>(?:{_DRUGS})(?:\s*(?:,|and|or)\s*(?:{_DRUGS}))*)(?:\s+(?:is|are)\s+(?:both\s+|all\s+|each\s+)?|\s*,\s*(?=(?:an?|the)\s))"
     r"(?P<cls>[^,.;:()]{1,60}?)(?=\s+(?:that|which|who|used|approved|given|and|for|in|with|than|compared|versus|vs)\b|[,.;:()]|$)",
     re.IGNORECASE)
 # A class named by what it inhibits, with a symbol ("a selective p38 MAP kinase inhibitor", "a JAK1/JAK3 inhibitor").
 _INHIBITOR_OF = re.compile(r"(?P<what>(?:[\w/-]+\s+){1,3}?)(?:kinase\s+)?(?:inhibitors?|blockers?|antagonists?)\b", re.IGNORECASE)
 _SYMBOL = re.compile(r"\b(?:[A-Z][A-Z0-9]*\d[A-Z0-9]*|[A-Z]{3,}|[a-z]\d{2,})\b")
+_BRACKETED = re.compile(r"\s*\([^()]{1,15}\)")
 # What makes a phrase a drug class rather than a description ("is effective", "is given weekly").
 _CLASS_WORDS = re.compile(r"\banti-|inhibitors?\b|blockers?\b|antagonists?\b|agents?\b|antibod(?:y|ies)\b|modulators?\b|biologics?\b", re.IGNORECASE)
 
@@ -155,12 +164,16 @@ def misattributed_targets(text: str) -> list[Misattribution]:
     * a drug that depletes cells is said to raise them ("rituximab treatment leads to an increase in
       the number of CD20-positive B cells");
     * a drug is said to be of a class named by another class's target and not its own ("Rituximab
-      and etanercept are both anti-TNF agents", bench goal 5, 2026-11-30).
+      and etanercept are both anti-TNF agents", bench goal 5, 2026-11-30; "Methylprednisolone, an
+      oral small-molecule Janus kinase (JAK) inhibitor, ...", bench goal 9). For drugs whose entry
+      says ``actions=False`` (the glucocorticoids) only this is judged.
     """
     out: list[Misattribution] = []
-    for m in _CLASS_CLAIM.finditer(text):
+    # A class is read without its abbreviations in brackets ("an oral Janus kinase (JAK) inhibitor").
+    plain = _BRACKETED.sub("", text)
+    for m in _CLASS_CLAIM.finditer(plain):
         cls = m.group("cls")
-        if _NOT_SUBJECT.search(text[:m.start()]) or not _CLASS_WORDS.search(cls):
+        if _NOT_SUBJECT.search(plain[:m.start()]) or not _CLASS_WORDS.search(cls):
             continue
         for drug in (_drug(x.group(0)) for x in _ANY_DRUG.finditer(m.group("subject"))):
             d = _OWNER[drug]
@@ -169,7 +182,7 @@ def misattributed_targets(text: str) -> list[Misattribution]:
     for m in _ANY_DRUG.finditer(text):
         drug = _drug(m.group(0))
         d = _OWNER[drug]
-        if _NOT_SUBJECT.search(text[:m.start()]):
+        if not d.actions or _NOT_SUBJECT.search(text[:m.start()]):
             continue
         rest = text[m.end():]
         stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))

@@ -318,7 +318,7 @@ def test_a_chemistry_goal_profiles_the_panel_drugs_its_records_name_without_aski
     from hypoforge.tools.chemistry.core import approved_smiles
 
     reg = ToolRegistry.from_entry_points(autoload=False)
-    settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(rounds=1, hypotheses=1, evolve_per_round=0))
+    settings = Settings(data_dir=tmp_path / "data", loop=LoopSettings(rounds=1, hypotheses=3, evolve_per_round=0))
     deps = Deps(llm=ScriptedLLM(responder=with_tool_request([{"tool": "chem.describe", "args": {"molecule": "tofacitinib"}}])),
                 retriever=FakeRetriever(JAK_RECORDS), settings=settings, embedder=FakeEmbedder(), tools=reg)
     calls: list[dict] = []
@@ -333,10 +333,14 @@ def test_a_chemistry_goal_profiles_the_panel_drugs_its_records_name_without_aski
     evidence = result.state["evidence"]
     tofa = next(t.id for t in result.report.tool_evidence if t.inputs["molecule"] == approved_smiles("tofacitinib"))
     assert evidence[tofa]["passage"].startswith("tofacitinib (C16H20N6O") and "polar surface area 88.9" in evidence[tofa]["passage"]
+    assert evidence[tofa]["title"] == "chem.describe v1.0: tofacitinib (C16H20N6O; RDKit, computed from its structure)"
     prompts_seen = [c.messages[-1]["content"] for c in deps.llm.calls if c.schema == "HypothesisDraft"]
     bridged = [p for p in prompts_seen if f"B [{tofa}]" in p]
     assert bridged and "B is not a paper: it was computed from the structure of tofacitinib" in bridged[0]
     assert "[PMID:2001]" in bridged[0].split("B [")[0], "the tofacitinib record is the anchor its profile is bridged to"
+    # three hypotheses asked, two records: a computed profile anchors none (the JAK goal's steroid profile did)
+    assert [p for p in prompts_seen if "A [PMID:" in p] and not [p for p in prompts_seen if "A [TOOL:" in p]
+    assert any("can anchor a hypothesis" in n for n in result.report.notes)
 
 
 def test_standard_calls_and_summaries_of_a_broken_plugin_cost_nothing_but_themselves():
@@ -361,8 +365,12 @@ def test_standard_calls_and_summaries_of_a_broken_plugin_cost_nothing_but_themse
 def test_the_describe_tool_writes_its_profile_as_sentences_and_calls_only_on_chemistry():
     reg = ToolRegistry.from_entry_points(autoload=False)
     chem = reg.get("chem.describe")
-    text = CHEM_GOAL + " Tofacitinib and baricitinib, then tofacitinib again; methotrexate; celecoxib."
-    assert chem.standard_calls(text) == [{"molecule": "tofacitinib"}, {"molecule": "baricitinib"}, {"molecule": "methotrexate"}]
+    text = CHEM_GOAL + " Methylprednisolone; tofacitinib and baricitinib, then tofacitinib again; methotrexate; celecoxib."
+    assert chem.standard_calls(text) == [{"molecule": "tofacitinib"}, {"molecule": "baricitinib"}], \
+        "a text naming a class of the panel (JAK inhibitors) profiles only that class's drugs"
+    any_class = "Oral bioavailability of methylprednisolone, tofacitinib, methotrexate and celecoxib."
+    assert chem.standard_calls(any_class) == [{"molecule": m} for m in ("methylprednisolone", "tofacitinib", "methotrexate")], \
+        "otherwise the first three named"
     assert chem.standard_calls("Tofacitinib is a pan Janus kinase inhibitor.") == [], "a drug named, but not its chemistry"
     res = reg.call("chem.describe", {"molecule": "methotrexate"})
     said = chem.summarise(res.output)

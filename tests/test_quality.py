@@ -979,6 +979,9 @@ WRONG_TARGETS = [
     # bench goal 9 (2026-11-30): fostamatinib is a SYK inhibitor (through R406)
     ("Fostamatinib is a selective p38 MAP kinase inhibitor.", {"selective p38 MAP kinase"}),
     ("Baricitinib is a BTK inhibitor.", {"BTK"}),
+    # bench goal 9 (2026-11-30): a glucocorticoid put in the JAK class, in apposition
+    ("Methylprednisolone, an oral small-molecule Janus kinase (JAK) inhibitor, is effective in rheumatoid arthritis.", {"Janus kinase"}),
+    ("Rituximab, an anti-TNF antibody, lowers disease activity.", {"TNF"}),
 ]
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
@@ -1006,6 +1009,10 @@ RIGHT_TARGETS = [
     "Tofacitinib is an oral small-molecule inhibitor.",  # names nothing it inhibits
     "Tofacitinib is a JAK1/JAK3 inhibitor.",
     "Adalimumab is a fully human IgG1 antibody.",  # an isotype, no class by target
+    "Prednisolone lowers IL-6 and TNF production in synovium.",  # glucocorticoids: only their class is judged
+    "Methylprednisolone, a glucocorticoid, suppresses cytokine production.",
+    "Rituximab, a chimeric anti-CD20 (MS4A1) antibody, depletes B cells.",
+    "Compared with tofacitinib, an oral JAK inhibitor, adalimumab lowered DAS28 less.",  # after a preposition: no subject
 ]
 
 

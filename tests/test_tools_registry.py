@@ -410,3 +410,24 @@ def test_isolated_tools_run_in_a_worker_that_the_timeout_stops():
     late = reg.call("spin", {"a": 1})
     assert late.error_kind == "timeout" and "worker process stopped" in late.error
     assert multiprocessing.active_children() == []  # the worker was killed and reaped
+
+
+def test_an_isolated_call_after_the_tokenizer_ran_threads_prints_no_fork_warning(tmp_path):
+    """Bench goal 9 (2026-11-30): each chem.describe call, forked after the embedder's Rust tokenizer
+    had used its threads, printed a four-line huggingface/tokenizers warning on stderr."""
+    import subprocess
+
+    pytest.importorskip("tokenizers", reason="the embedder's tokenizer library is not installed")
+    probe = tmp_path / "probe.py"
+    probe.write_text(textwrap.dedent("""
+        from tokenizers import Tokenizer, models, pre_tokenizers
+        tok = Tokenizer(models.WordLevel({"a": 0, "b": 1, "[UNK]": 2}, unk_token="[UNK]"))
+        tok.pre_tokenizer = pre_tokenizers.Whitespace()
+        tok.encode_batch(["a b a b"] * 2000)  # the tokenizer's threads run
+        from hypoforge.tools.registry import ToolRegistry
+        print(ToolRegistry.from_entry_points(autoload=False).call("chem.describe", {"molecule": "CCO"}).ok)
+    """))
+    env = {k: v for k, v in os.environ.items() if k != "TOKENIZERS_PARALLELISM"}
+    out = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, env=env, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr
+    assert "huggingface/tokenizers" not in out.stderr

@@ -70,7 +70,9 @@ class Tool:
 
     def summarise(self, output: dict[str, Any]) -> str:
         """``output`` (this tool's Output, as JSON) as the passage an agent reads and a hypothesis
-        cites: the default is the compact JSON; a tool may write its result as sentences."""
+        cites: the default is the compact JSON; a tool may write its result as sentences, starting
+        with what it is about and a colon ("tofacitinib (C16H20N6O; ...): molecular weight ..."),
+        which then titles the evidence."""
         return json.dumps(output, separators=(",", ":"))
 
     # Optional: ``def available(self) -> bool`` telling whether the tool can run here (e.g. its

@@ -269,6 +269,10 @@ def run_in_worker(tool: Any, inp: BaseModel, timeout: float) -> tuple[str, Any]:
     Returns ("out", output) or (kind, message) with kind ``bad_input``, ``exception`` or ``timeout``.
     """
     ctx = _fork_context()
+    # After the embedder's Rust tokenizer has run threads, each fork prints a four-line warning on
+    # stderr (bench goal 9, 2026-11-30, once per chem.describe call). The worker never tokenizes, and
+    # the parent's short queries need no tokenizer threads.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child_run, args=(tool, inp, send), name=f"tool:{tool.name}", daemon=True)
     proc.start()
