@@ -96,7 +96,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
         out += q.known_targets(name, text)
     for i, s in enumerate(h.chain, start=1):
-        out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
+        out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal) or q.names_computed_subject(
+            f"chain[{i}]", s.claim, s.key, texts.get(s.key))
     # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing
     # the meta-analysis that found none.
     out += q.contradicts_record("statement", h.statement, cited, goal)

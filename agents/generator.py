@@ -358,16 +358,22 @@ def diverse(anchors: list[Evidence]) -> list[Evidence]:
 
 
 def computed_partner(anchor: Evidence, computed: list[Evidence]) -> tuple[Evidence | None, str]:
-    """The first computed result (a tool's evidence) about a molecule ``anchor`` names, and that
-    molecule: a record on tofacitinib exposure is bridged to tofacitinib's computed properties, the
+    """The computed result (a tool's evidence) about the molecule ``anchor`` names most often, and
+    that molecule: a record on tofacitinib exposure is bridged to tofacitinib's computed properties, the
     link a chemistry goal asks for (bench goal 9's proposals named no property). A result's subject is
     what its passage starts with, before the first " (" (:func:`~hypoforge.tools.chemistry.core.describe_profile`)."""
     text = f"{anchor.title} {anchor.passage}".lower()
+    best: tuple[int, Evidence | None, str] = (0, None, "")
     for e in computed:
         subject = e.passage.split(" (", 1)[0].strip()
-        if e.key != anchor.key and subject and re.search(rf"(?<![\w-]){re.escape(subject.lower())}(?![\w-])", text):
-            return e, subject
-    return None, ""
+        if e.key == anchor.key or not subject:
+            continue
+        # The molecule the anchor names most often: a record on "tofacitinib monotherapy, tofacitinib
+        # with methotrexate" is about tofacitinib (bench goal 9 had bridged it to methotrexate's profile).
+        n = len(re.findall(rf"(?<![\w-]){re.escape(subject.lower())}(?![\w-])", text))
+        if n > best[0]:
+            best = (n, e, subject)
+    return best[1], best[2]
 
 
 def bridge_partner(anchor: Evidence, candidates: list[Evidence], goal: str) -> tuple[Evidence | None, str]:

@@ -829,6 +829,22 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
                     detail=f"cites {key}, whose record does not mention {', '.join(sorted(named.values())[:3])}; cite the record that says it")]
 
 
+# A computed result written in words, as its evidence text: "chem.describe v1.0: tofacitinib (C16H20N6O; ...)".
+_COMPUTED_SUBJECT = re.compile(r"^[\w.-]+ v[\w.]+: (?P<subject>[^\s(:]+) \(")
+
+
+def names_computed_subject(field: str, claim: str, key: str, record: str | None) -> list[Failure]:
+    """A step citing a computed result about one molecule names that molecule: bench goal 9
+    (2026-11-30) wrote "Pamapimod is lipophilic, with a molecular weight of 312.4 Da and cLogP of
+    1.54", citing tofacitinib's profile, whose values they are. No verdict for a result not written
+    as "subject (...): ..." (:meth:`hypoforge.tools.base.Tool.summarise`)."""
+    m = _COMPUTED_SUBJECT.match(record or "") if key.startswith("TOOL:") else None
+    if m is None or re.search(rf"(?<![\w-]){re.escape(m.group('subject'))}(?![\w-])", claim, re.IGNORECASE):
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"cites {key}, computed for {m.group('subject')}, which it does not name; give each molecule its own values")]
+
+
 def record_naming(claim: str, key: str, records: dict[str, str], goal: str) -> str:
     """The key a chain step should cite: ``key`` when its record names any of the step's entities
     beyond the goal (or the step names none); else the run record naming the most of them (a tie

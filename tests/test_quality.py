@@ -1158,3 +1158,15 @@ def test_a_symbol_in_the_plural_or_another_case_is_the_symbol():
     # goal 5 (2026-11-30): titled "ACPA", written "ACPa" in the statement
     assert q.title_names_its_hypothesis("ACPA and loss of response to TNF inhibitors", "ACPa antibodies bind to TNF receptors") == []
     assert q.title_names_its_hypothesis("ACPA and loss of response", "Antidrug antibodies clear adalimumab")
+
+
+def test_a_step_citing_a_computed_profile_names_its_molecule():
+    # bench goal 9 (2026-11-30): tofacitinib's values given to pamapimod
+    record = ("chem.describe v1.0: tofacitinib (C16H20N6O; RDKit, computed from its structure). tofacitinib (C16H20N6O; RDKit, "
+              "computed from its structure): molecular weight 312.4 Da, lipophilicity (cLogP) 1.54")
+    key = "TOOL:chem.describe:2f278ee2"
+    wrong = q.names_computed_subject("chain[1]", "Pamapimod is lipophilic, with a molecular weight of 312.4 Da", key, record)
+    assert wrong and wrong[0].check == "grounded" and "computed for tofacitinib" in wrong[0].detail
+    assert q.names_computed_subject("chain[1]", "Tofacitinib's low molecular weight (312 Da) favours absorption", key, record) == []
+    assert q.names_computed_subject("chain[1]", "Pamapimod is lipophilic", "PMID:1", record) == [], "a paper: step_rests_on judges it"
+    assert q.names_computed_subject("chain[1]", "Pamapimod is lipophilic", key, 'text.length v0.1 on {"text":"x"}. {"length":1}') == []

@@ -327,30 +327,16 @@ def names_approved_molecule(text: str) -> bool:
     return bool(_CHEMISTRY.search(text) and _approved_name().search(text))
 
 
-# How a text names a panel class (the panel file's class column).
-_CLASS_NAMES = {
-    "tsDMARD": re.compile(r"\bJAK\d?\b|\bJanus kinase|\btsDMARDs?\b|targeted synthetic", re.IGNORECASE),
-    "glucocorticoid": re.compile(r"glucocorticoid|corticosteroid|\bsteroids?\b", re.IGNORECASE),
-    "NSAID": re.compile(r"\bNSAIDs?\b|non-?steroidal|\bCOX-?2?\b|cyclo-?oxygenase", re.IGNORECASE),
-    "csDMARD": re.compile(r"\bcsDMARDs?\b|conventional synthetic", re.IGNORECASE),
-}
-
-
-@functools.cache
-def _approved_classes() -> dict[str, str]:
-    return {e.name.lower(): e.cls for e in read_panel_file(RA_PANEL_FILE)}
-
-
 def approved_molecules_named(text: str) -> list[str]:
-    """The panel drugs ``text`` names (lower case, in order of first mention) when it speaks of
-    molecular chemistry; none otherwise. When the text names a class of the panel ("JAK inhibitor"),
-    only that class's drugs: bench goal 9 (2026-11-30) asked about oral JAK inhibitors, and its
-    records first named methylprednisolone, methotrexate and leflunomide."""
+    """The panel drugs ``text`` names (lower case), most often named first (then in order of first
+    mention), when it speaks of molecular chemistry; none otherwise. Bench goal 9 (2026-11-30) asked
+    about oral JAK inhibitors; its records first named methylprednisolone, methotrexate and
+    leflunomide once each, and tofacitinib throughout."""
     if not _CHEMISTRY.search(text):
         return []
-    named = list(dict.fromkeys(m.group(0).lower() for m in _approved_name().finditer(text)))
-    classes = {c for c, pattern in _CLASS_NAMES.items() if pattern.search(text)}
-    return [n for n in named if _approved_classes()[n] in classes] if classes else named
+    mentions = [m.group(0).lower() for m in _approved_name().finditer(text)]
+    first = {name: i for i, name in reversed(list(enumerate(mentions)))}
+    return sorted(first, key=lambda name: (-mentions.count(name), first[name]))
 
 
 def approved_name(smiles: str) -> str | None:
