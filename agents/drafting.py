@@ -94,7 +94,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.grounded(h.mechanism, grounding_sources(h, texts, goal))
     # A drug said to act on another's target: records rarely state a drug's target, so the terms pass.
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
-        out += q.known_targets(name, text)
+        out += q.known_targets(name, text) or q.antibody_binds_gene(name, text)
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal) or q.names_computed_subject(
             f"chain[{i}]", s.claim, s.key, texts.get(s.key))
@@ -115,7 +115,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     owners = q.variant_owners(texts.values())
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
                        *((f"predictions[{i}]", p) for i, p in enumerate(h.predictions, start=1))):
-        out += q.variants_belong(name, text, texts, owners=owners)
+        out += q.variants_belong(name, text, texts, owners=owners) or q.examples_belong(name, text)
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")

@@ -808,6 +808,22 @@ def known_targets(field: str, text: str) -> list[Failure]:
             for m in misattributed_targets(text)]
 
 
+# An antibody said to bind or target a gene ("TNF antibodies ... against the TNFRSF1B gene", "bind to the
+# TNFRSF1B gene", bench goal 5, 2026-11-30): antibodies bind proteins, the gene's product.
+_ANTIBODY_ON_GENE = re.compile(
+    r"\bantibod(?:y|ies)\b(?:[^.;]{0,60}?)\b(?:against|bind(?:s|ing)?(?: to)?|target(?:s|ing)?|recogni[sz]e?s?)\s+(?:the\s+)?(?P<gene>[\w-]+)\s+genes?\b",
+    re.IGNORECASE)
+
+
+def antibody_binds_gene(field: str, text: str) -> list[Failure]:
+    """No antibody is said to bind a gene: it binds the gene's protein."""
+    m = _ANTIBODY_ON_GENE.search(text)
+    if m is None:
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"says antibodies bind the {m.group('gene')} gene, but antibodies bind proteins; name the protein they bind")]
+
+
 def mentions(record: str) -> set[str]:
     """Everything a record's text can be found to name, normalised as :func:`named_entities` keys it."""
     return biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)} | genotypes(record).keys()
@@ -1581,6 +1597,25 @@ def variant_owners(records: Iterable[str], window: int = 8) -> dict[str, set[str
             if near:
                 owners.setdefault(key, set()).add(min(near)[2])
     return owners
+
+
+# A gene's variants named by example: "ATIC polymorphisms (specifically, MTHFR 677TT and SHMT1 1420CC)".
+_EXAMPLES_OF = re.compile(
+    r"\b(?P<gene>[A-Z][A-Z0-9-]{2,})\s+(?:gene\s+)?(?:polymorphisms?|variants?|alleles?|genotypes?|SNPs?|mutations?)\s*[(,:]?\s*"
+    r"(?:specifically|such as|e\.g\.|for example|including|namely|like)[,:]?\s+(?P<examples>[^).;]+)")
+
+
+def examples_belong(field: str, text: str) -> list[Failure]:
+    """A gene's variants, named by example, are that gene's: the demo (2026-11-30, twelfth and
+    thirteenth sessions) wrote "Patients with ATIC polymorphisms (specifically, MTHFR 677TT and SHMT1
+    1420CC)". Examples naming no gene symbol get no verdict."""
+    out: list[Failure] = []
+    for m in _EXAMPLES_OF.finditer(text):
+        gene, named = m.group("gene").upper(), factors(m.group("examples"))
+        if named and gene not in named and gene not in _NOT_FACTORS:
+            out.append(Failure(check="grounded", field=field,
+                               detail=f"calls variants of {', '.join(sorted(named))} {gene} variants; name each variant with its own gene"))
+    return out
 
 
 def variants_belong(field: str, text: str, records: Mapping[str, str], *, owners: dict[str, set[str]] | None = None) -> list[Failure]:

@@ -1170,3 +1170,30 @@ def test_a_step_citing_a_computed_profile_names_its_molecule():
     assert q.names_computed_subject("chain[1]", "Tofacitinib's low molecular weight (312 Da) favours absorption", key, record) == []
     assert q.names_computed_subject("chain[1]", "Pamapimod is lipophilic", "PMID:1", record) == [], "a paper: step_rests_on judges it"
     assert q.names_computed_subject("chain[1]", "Pamapimod is lipophilic", key, 'text.length v0.1 on {"text":"x"}. {"length":1}') == []
+
+
+@pytest.mark.parametrize("text,gene", [
+    # bench goal 5 (2026-11-30)
+    ("TNF antibodies, especially those against the TNFRSF1B gene, may affect response to anti-TNF inhibitors.", "TNFRSF1B"),
+    ("TNF antibodies bind to the TNFRSF1B gene, potentially disrupting its normal function", "TNFRSF1B"),
+    ("Antidrug antibodies target the TNF gene.", "TNF"),
+    ("Antidrug antibodies bind adalimumab and speed its clearance.", None),
+    ("Antibodies against TNFR2, the protein the TNFRSF1B gene encodes, block signalling.", None),
+    ("The HLA-DRB1 gene shapes which antibodies are made.", None),
+])
+def test_an_antibody_binds_a_protein_not_a_gene(text, gene):
+    fails = q.antibody_binds_gene("chain[2]", text)
+    assert (fails[0].detail.split("the ")[1].split(" gene")[0] if fails else None) == gene, fails
+
+
+@pytest.mark.parametrize("text,wrong", [
+    # the demo (2026-11-30), twelfth and thirteenth sessions: MTHFR and SHMT1 variants called ATIC's
+    ("Patients with ATIC polymorphisms (specifically, MTHFR 677TT and SHMT1 1420CC) are less likely to respond to methotrexate.",
+     "MTHFR, SHMT1"),
+    ("Folate pathway variants such as MTHFR 677T and ATIC 347G lower response.", None),  # no gene claims them
+    ("ATIC polymorphisms, such as ATIC 347C>G, lower intracellular adenosine.", None),
+    ("MTHFR polymorphisms (e.g., 677TT and 1298CC) change folate levels.", None),  # examples naming no gene
+])
+def test_a_genes_variants_named_by_example_are_that_genes(text, wrong):
+    fails = q.examples_belong("statement", text)
+    assert (fails[0].detail.split("variants of ")[1].split(" ATIC")[0] if fails else None) == wrong, fails
