@@ -1200,12 +1200,12 @@ def direction(text: str) -> int:
 
 _MOVES = {-1: "worsens", 1: "improves"}  # a direction as the failures say it
 
-_LOW_LEVEL = re.compile(r"reduced|low|lower|decreased|deficient|poor|impaired|diminished|absent|loss-of-function|no-function", re.IGNORECASE)
+_LOW_LEVEL = r"reduced|low|lower|decreased|deficient|poor|impaired|diminished|absent|loss-of-function|no-function"
 _HIGH_LEVEL = r"high|higher|normal|increased|elevated|intact|full"
 # Patients with a low level of a factor compared with those with a high one, either way round.
 _LEVEL_GROUPS = re.compile(
-    rf"^(?:in |among )?(?:the )?(?:\w+ ){{0,3}}?(?:with|having|who have) (?:an? |the )?(?P<a>{_LOW_LEVEL.pattern}|{_HIGH_LEVEL})\b(?P<what>.+?)"
-    rf"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*?\b(?:with|having|who have) (?:an? |the )?(?P<b>{_LOW_LEVEL.pattern}|{_HIGH_LEVEL})\b",
+    rf"^(?:in |among )?(?:the )?(?:\w+ ){{0,3}}?(?:with|having|who have) (?:an? |the )?(?P<a>{_LOW_LEVEL}|{_HIGH_LEVEL})\b(?P<what>.+?)"
+    rf"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*?\b(?:with|having|who have) (?:an? |the )?(?P<b>{_LOW_LEVEL}|{_HIGH_LEVEL})\b",
     re.IGNORECASE)
 
 
@@ -1217,7 +1217,7 @@ def low_level_direction(symbols: set[str], texts: Sequence[str]) -> int:
     for text in texts:
         for symbol in symbols:
             near = rf"(?:\S+\s+){{0,2}}?{re.escape(symbol)}\b"
-            low = re.search(rf"\b(?:{_LOW_LEVEL.pattern})\s+{near}", text, re.IGNORECASE)
+            low = re.search(rf"\b(?:{_LOW_LEVEL})\s+{near}", text, re.IGNORECASE)
             high = re.search(rf"\b(?:{_HIGH_LEVEL})\s+{near}", text, re.IGNORECASE)
             if bool(low) != bool(high) and (d := direction(text)):
                 ways.add(d if low else -d)
@@ -1252,24 +1252,24 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
         # Low against high levels of a factor ("those with reduced TPMT activity compared to those with
         # normal activity"): the cause is the low level, and its direction is what the statement or
         # chain says the low (or, reversed, the high) level does.
-        low_first = bool(_LOW_LEVEL.fullmatch(levels.group("a")))
-        if low_first == bool(_LOW_LEVEL.fullmatch(levels.group("b"))):
+        cause_first = bool(re.fullmatch(_LOW_LEVEL, levels.group("a"), re.IGNORECASE))
+        if cause_first == bool(re.fullmatch(_LOW_LEVEL, levels.group("b"), re.IGNORECASE)):
             return []
         symbols = factors(levels.group("what"))
         said, source = low_level_direction(symbols, [statement, *steps]), "chain"
         cause = f"a low level of {', '.join(sorted(symbols))}"
-        with_first = levels if low_first else None
     elif not said or harm == benefit or bool(with_first) == bool(without_first):
         return []
     else:
         group = with_first or without_first
         if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
             return []
+        cause_first = bool(with_first)
     if not said:
         return []
     higher = m.group("way") == "higher"  # not a "higher" in the groups ("those with higher TPMT activity")
     # +1: the patients with the cause come out worse under this prediction.
-    worse_with = (1 if higher else -1) * (1 if harm else -1) * (1 if with_first else -1)
+    worse_with = (1 if higher else -1) * (1 if harm else -1) * (1 if cause_first else -1)
     if worse_with == -said:
         return []
     return [Failure(check="testable", field=field,

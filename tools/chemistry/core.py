@@ -15,6 +15,7 @@ Design notes:
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import functools
 import importlib.util
 import re
@@ -334,9 +335,8 @@ def approved_molecules_named(text: str) -> list[str]:
     leflunomide once each, and tofacitinib throughout."""
     if not _CHEMISTRY.search(text):
         return []
-    mentions = [m.group(0).lower() for m in _approved_name().finditer(text)]
-    first = {name: i for i, name in reversed(list(enumerate(mentions)))}
-    return sorted(first, key=lambda name: (-mentions.count(name), first[name]))
+    counts = Counter(m.group(0).lower() for m in _approved_name().finditer(text))  # in order of first mention
+    return sorted(counts, key=lambda name: -counts[name])  # stable: a tie keeps that order
 
 
 def approved_name(smiles: str) -> str | None:

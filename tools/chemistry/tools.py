@@ -8,9 +8,9 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from hypoforge.tools.base import Tool
 from hypoforge.tools.mentions import smiles_in
@@ -44,13 +44,12 @@ _MOLECULE = ("A SMILES string, an InChI ('InChI=1S/...'), an MDL mol block, or t
              "of the built-in panel ('tofacitinib'), whose tested structure is used.")
 
 
-class MoleculeInput(BaseModel):
-    molecule: str = Field(min_length=1, description=_MOLECULE)
+# A molecule as an input: a panel drug's name becomes the panel's tested structure (approved_smiles).
+PanelMolecule = Annotated[str, Field(min_length=1, description=_MOLECULE), AfterValidator(approved_smiles)]
 
-    @field_validator("molecule")
-    @classmethod
-    def _structure(cls, v: str) -> str:
-        return approved_smiles(v)
+
+class MoleculeInput(BaseModel):
+    molecule: PanelMolecule
 
 
 class _RDKitTool(Tool):
@@ -126,19 +125,13 @@ class FiltersTool(_RDKitTool):
 
 
 class SimilarityInput(BaseModel):
-    molecule: str = Field(min_length=1, description=_MOLECULE)
+    molecule: PanelMolecule
     panel: str = Field("ra_approved", description="Built-in reference panel: 'ra_approved' (approved RA small molecules).")
     references: list[PanelEntry] | None = Field(
         None, description="Optional custom panel [{name, smiles, class}] used instead of the built-in one."
     )
     top_k: int = Field(5, ge=1, le=100)
     min_similarity: float = Field(0.0, ge=0.0, le=1.0)
-
-
-    @field_validator("molecule")
-    @classmethod
-    def _structure(cls, v: str) -> str:
-        return approved_smiles(v)
 
 
 class SimilarityOutput(BaseModel):
