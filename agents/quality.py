@@ -519,13 +519,17 @@ def vague_only(text: str) -> bool:
 # vague link ("MTHFR polymorphisms influence methotrexate response", the quality_target revision) is not.
 _ASSOCIATION = re.compile(
     r"\b(?:associated with|associations? (?:with|between)|linked (?:to|with)|correlat\w* with|predicts?|predicted|predictive of|predictors? of"
+    # two things said to be linked, with no way: "Obesity and methotrexate liver toxicity are causally linked" (bench goal 2, 2026-11-30)
+    r"|(?:are|is|were|was|be)\s+(?:\w+ly\s+)?(?:linked|related|connected|associated|correlated)(?!\s+(?:to|with)\b)"
     r"|influence[sd]?|affects?|affected|related to|play\w* a role in|contributes? to|modulates?"
     r"|(?:more|less) likely|(?:higher|lower|greater|increased|reduced|elevated) (?:risk|odds|likelihood|chance)|risk factors?"
     r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
     re.IGNORECASE)
-# An association with the participle that describes what is associated ("associated with reduced
-# efficacy"): the participle is no causal verb of the step.
-_ASSOCIATED = re.compile(rf"(?:{_ASSOCIATION.pattern})(?:\s+(?:an?\s+|the\s+)?\w+ed\b)?", re.IGNORECASE)
+# An association with the participle or comparative that describes what is associated ("associated
+# with reduced efficacy", "associated with lower ACPA-levels": bench goal 4, 2026-11-30): it is no
+# causal verb of the step.
+_ASSOCIATED = re.compile(rf"(?:{_ASSOCIATION.pattern})(?:\s+(?:an?\s+|the\s+)?(?:\w+ed|higher|lower|greater|poorer|better|worse|less|more)\b)?",
+                         re.IGNORECASE)
 _EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via|due to|owing to)\b", re.IGNORECASE)
 # An explanation that is itself a vague link explains nothing: "MTHFR polymorphisms influence
 # remission by affecting methotrexate levels" (the quality_target revision, 2026-11-29), "as this
@@ -599,12 +603,73 @@ def names_a_change(claim: str) -> bool:
     return False
 
 
+# A directed association ("X is associated with reduced methotrexate efficacy") says which way its
+# cause moves the outcome; stated as the cause (:func:`as_cause`) it reads "X reduces methotrexate
+# efficacy", the claim its causal chain argues. Of 110 distinct statements in the stored bench runs
+# of 2026-11-29/30, 19 had this form; most failed `specific` for it alone or with one other check.
+_CAUSE_VERBS = {"increased": "increase", "higher": "increase", "elevated": "increase", "greater": "increase", "enhanced": "increase",
+                "reduced": "reduce", "lower": "reduce", "decreased": "reduce", "diminished": "reduce", "impaired": "impair",
+                "poorer": "worsen", "worse": "worsen", "better": "improve", "improved": "improve"}
+_WAY_WORDS = "|".join(_CAUSE_VERBS)
+_DIRECTED_ASSOCIATION = re.compile(
+    r"\b(?P<be>is|are|was|were|(?P<modal>may|might|could|can|would) be)\s+"
+    r"(?:(?:strongly|significantly|independently|consistently|often|also)\s+)?(?:associated with|linked (?:to|with)|correlated with)\s+"
+    rf"(?P<article>an?\s+)?(?P<way>{_WAY_WORDS})\s+(?P<next>[\w-]+)", re.IGNORECASE)
+_CHANCE_NOUNS = frozenset({"risk", "odds", "likelihood", "chance", "incidence", "frequency", "rate", "probability"})
+_PEOPLE_SUBJECT = re.compile(r"^\W*(?:[\w'-]+\W+){0,2}?(?:patients|carriers|individuals|people|subjects|those|persons)\b", re.IGNORECASE)
+_MARKER = re.compile(r"\b(?:markers?|biomarkers?|signatures?|levels?|titres?|titers?|scores?|counts?|concentrations?|expression)\b", re.IGNORECASE)
+_SECOND_WAY = re.compile(rf"\b(?:and|or)\s+(?:an?\s+)?(?:{_WAY_WORDS})\b", re.IGNORECASE)
+
+
+def as_cause(statement: str) -> str | None:
+    """``statement`` with its first directed association stated as the cause ("X is associated with
+    increased liver toxicity" -> "X increases liver toxicity"; "are associated with a higher risk of"
+    -> "increase the risk of"; "may be associated with reduced" -> "may reduce"), or None when it
+    states none. Only the verb changes: the cause, the outcome and the direction are the statement's own."""
+    m = _DIRECTED_ASSOCIATION.search(statement)
+    if m is None:
+        return None
+    # Patients are no cause ("Carriers are associated with poorer response"); a marker predicts, it
+    # need not cause ("synovial tissue markers ... associated with improved response to rituximab",
+    # bench, 2026-11-30); a study's finding stays the study's; and a second participle joined to the
+    # first ("increased ACPA levels and reduced recognition") would be left without its verb.
+    subject = re.split(r"(?<=[.!?])\s+", statement[:m.start()])[-1]
+    if (_PEOPLE_SUBJECT.search(subject) or _MARKER.search(subject) or _STUDY_REPORT.search(statement)
+            or _SECOND_WAY.search(re.split(r"[,;.]", statement[m.end():])[0])):
+        return None
+    verb = _CAUSE_VERBS[m["way"].lower()]
+    if m["modal"]:
+        verb = f"{m['modal'].lower()} {verb}"
+    elif m["be"].lower() in ("is", "was"):
+        verb += "s"
+    article = "the " if m["next"].lower() in _CHANCE_NOUNS else ""
+    return f"{statement[:m.start()]}{verb} {article}{m['next']}{statement[m.end():]}"
+
+
+# A cause of "changes" says no way: "MTHFR C677T polymorphism causes changes in methotrexate
+# metabolism" (bench goal 2, 2026-11-30) passed on "causes" in a top-3 proposal.
+_UNDIRECTED_CHANGE = re.compile(
+    r"\b(?:cause|lead|result|induce|produce|trigger|bring)(?:s|d|ed|es|ing)?\s+(?:to\s+|in\s+|about\s+)?(?:\w+\s+)?"
+    r"(?:changes?|alterations?|differences?|variations?|disturbances?|dysregulation|imbalances?)\b", re.IGNORECASE)
+_WAY = re.compile(rf"\b(?:{_WAY_WORDS}|increases?|decreases?|reduces?|raises?|lowers?|rises?|falls?|more|less|loss|gain|accumulat\w*|depletes?)\b",
+                  re.IGNORECASE)
+
+
+def undirected_change(claim: str) -> bool:
+    """``claim``'s only causal verb causes "changes" (:data:`_UNDIRECTED_CHANGE`) and nothing in it says which way."""
+    if not _UNDIRECTED_CHANGE.search(claim):
+        return False
+    rest = _UNDIRECTED_CHANGE.sub(" ", claim)
+    return not _CAUSAL_VERB.search(rest) and not _WAY.search(rest)
+
+
 def causal_step(field: str, claim: str) -> list[Failure]:
     """A chain step says what changes and which way: it compares no groups (:data:`_COMPARISON_TAIL`,
     :data:`_IN_GROUP`: that is a prediction), it names a change at all (:func:`names_a_change`), and
     it is not only an association or a vague link (an association word of :data:`_ASSOCIATION` with
     neither an explanation, :func:`explains`, nor a causal verb, :data:`_CAUSAL_VERB`; or an
-    explanation that is only a vague link, :func:`vague_only`)."""
+    explanation that is only a vague link, :func:`vague_only`), nor a cause of changes that says no
+    way (:func:`undirected_change`)."""
     if _COMPARISON_TAIL.search(claim) or _IN_GROUP.search(claim):
         return [Failure(check="specific", field=field,
                         detail="compares groups as a prediction does; say what changes in the body and which way (X raises Y)")]
@@ -614,6 +679,9 @@ def causal_step(field: str, claim: str) -> list[Failure]:
     # A causal verb inside the association's own words is none: "associated with increased risk of RA"
     # (a real TNF-inhibitor goal, 2026-11-30) had passed on "increased", and "associated with reduced
     # methotrexate efficacy" (bench goal 1, 2026-11-30) on "reduced", an adjective of what is associated.
+    if undirected_change(claim):
+        return [Failure(check="specific", field=field,
+                        detail="says it causes changes without saying which way; say what rises or falls, in which molecule, cell or drug level (X raises Y)")]
     if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(_ASSOCIATED.sub(" ", claim))) or vague_only(claim):
         return [Failure(check="specific", field=field,
                         detail="states an association, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
@@ -1042,6 +1110,10 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if rendered and circular(rendered.group("readout"), rendered.group("comparison")):
         return [Failure(check="testable", field=field,
                         detail=f"defines its groups by what it measures ('{rendered.group('readout')}'); compare groups your cause sets apart")]
+    if rendered and (m := _GENE_GENOTYPE.search(rendered.group("comparison"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"groups patients by '{m.group(0)}', but every patient has a genotype of every gene; name the alleles "
+                               "(carriers of a no-function allele vs non-carriers) or the metaboliser phenotype")]
     if rendered and (m := _LEVELLED_GENOTYPE.search(rendered.group("comparison"))):
         return [Failure(check="testable", field=field,
                         detail=f"groups patients by '{m.group(0)}', but a genotype is no level; name the alleles or the metaboliser "
@@ -1052,8 +1124,16 @@ def testable(field: str, prediction: str) -> list[Failure]:
 # A genotype given a level, which sets no group apart: bench goal 3 (2026-11-30) compared "those with a
 # reduced TPMT genotype" with "those with higher TPMT genotype". "Reduced-function genotype" is a
 # genotype; "low-activity genotype" too (the hyphen ties the level to the activity).
-_LEVELLED_GENOTYPE = re.compile(
-    r"\b(?:high|higher|low|lower|increased|elevated|reduced|decreased|greater)\s+(?:[A-Z][\w*-]*\s+)?genotypes?\b")
+_LEVEL = r"(?:high|higher|low|lower|increased|elevated|reduced|decreased|greater)"
+_LEVELLED_GENOTYPE = re.compile(rf"\b{_LEVEL}\s+(?:[A-Z][\w*-]*\s+)?genotypes?\b")
+# A gene's genotype, with no allele named, sets no group apart either: bench goal 3 (2026-11-30)
+# compared "patients with TPMT or NUDT15 genotypes" with "those without them", and every patient has
+# both. "The TPMT *3A genotype", "the MTHFR 677TT genotype" and "the CC genotype" name alleles.
+_GENE_SYMBOL = r"(?![ACGT]{1,3}\b)[A-Z][A-Z0-9]{2,9}"
+_GENES = rf"(?P<genes>{_GENE_SYMBOL}(?:(?:,\s*|\s+(?:or|and)\s+){_GENE_SYMBOL})*)"
+_GENE_GENOTYPE = re.compile(rf"\bwith\s+(?:the\s+|a\s+|an\s+)?{_GENES}\s+genotypes?\b")
+# Either, levelled or not, as a group a derived prediction can name: the gene's carriers of variants.
+_GENOTYPE_GROUP = re.compile(rf"\bwith\s+(?:the\s+|a\s+|an\s+)?(?:{_LEVEL}\s+)?{_GENES}\s+genotypes?\b")
 
 
 def circular(readout: str, comparison: str) -> bool:
@@ -1093,9 +1173,13 @@ _ADJECTIVE_GROUP = re.compile(r"\b(?P<adj>[a-z][a-z-]+) (?:patients|subjects|ind
 def cause_group(comparison: str, goal: str) -> tuple[str, str] | None:
     """The two groups a prediction's comparison sets apart, as a new comparison can name them:
     "in patients with the MTHFR C677T polymorphism compared to those without it" -> ("patients with
-    the MTHFR C677T polymorphism", "those without"); "in obese patients compared to non-obese ones"
+    the MTHFR C677T polymorphism", "those without"); "in patients with TPMT or NUDT15 genotypes than in
+    those without" -> ("carriers of TPMT or NUDT15 variants", "non-carriers"); "in obese patients compared to non-obese ones"
     -> ("obese patients", "non-obese patients"). None when it names no group beyond the setting and
     the goal's own words (every patient of a methotrexate goal takes methotrexate)."""
+    if g := _GENOTYPE_GROUP.search(comparison):
+        # Every patient has a genotype: the group is its carriers of variants, even of the goal's own gene.
+        return f"carriers of {g.group('genes')} variants", "non-carriers"
     if m := _WITH_FIRST.match(comparison.strip()) or _WITH_GROUP.search(comparison):
         what = " ".join(m.group("what").split())
         pair = (f"patients with {what}", "those without")

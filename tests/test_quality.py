@@ -904,6 +904,9 @@ CAUSAL_STEPS = [
     "The presence of HLA-DRB1 shared epitopes leads to increased citrullinated epitope recognition in the joint tissues.",
     "Folinic acid competes with methotrexate for binding sites in the body, reducing its effectiveness",
     "Less adenosine is released at inflamed synovium",
+    # changes that say which way (bench goal 5, 2026-11-30; a constructed one)
+    "TNF inhibitors reduce disease activity by inhibiting TNF receptor signaling, leading to changes in the body that include reduced inflammation",
+    "Changes in methotrexate metabolism lead to increased toxicity in the body",
 ]
 NOT_CAUSAL_STEPS = [
     ("Folate levels are lower in patients with the MTHFR C677T polymorphism compared to those without it", "compares groups"),
@@ -918,6 +921,11 @@ NOT_CAUSAL_STEPS = [
     # the participle describes what is associated (bench goal 5, 2026-11-30)
     ("The TNFRSF1B rs3397 C/C genotype is associated with reduced response to anti-TNF inhibitors", "association"),
     ("The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in rheumatoid arthritis patients", "association"),
+    ("HLA-DRB1*13 alleles are associated with lower ACPA-levels", "association"),
+    ("Obesity and methotrexate liver toxicity are causally linked", "association"),  # bench goal 2 (2026-11-30), a top-3 step
+    # a cause of "changes" says no way (a top-3 proposal of bench goal 2, 2026-11-30)
+    ("MTHFR C677T polymorphism causes changes in methotrexate metabolism", "which way"),
+    ("SLC19A1 variants lead to alterations in methotrexate transport", "which way"),
     # noun phrases with no verb (bench goal 2, 2026-11-30)
     ("Obesity and liver fibrosis", "no change"),
     ("Procollagen III serum procollagen aminopeptide", "no change"),
@@ -933,6 +941,38 @@ def test_a_causal_step_passes(claim):
 def test_a_step_comparing_groups_or_stating_an_association_is_no_causal_step(claim, why):
     (f,) = q.causal_step("chain[2]", claim)
     assert f.check == "specific" and f.field == "chain[2]" and why in f.detail and "which way" in f.detail
+
+
+# Statements Qwen wrote on the bench (2026-11-29/30): a directed association stated as its cause.
+@pytest.mark.parametrize("statement,stated", [
+    ("The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in rheumatoid arthritis patients.",
+     "The MTHFR C677T polymorphism reduces methotrexate efficacy in rheumatoid arthritis patients."),
+    ("The presence of liver fibrosis and obesity is associated with increased methotrexate liver toxicity in rheumatoid arthritis.",
+     "The presence of liver fibrosis and obesity increases methotrexate liver toxicity in rheumatoid arthritis."),
+    ("The HLA-DRB1 shared epitope is associated with a higher risk of anti-citrullinated protein antibody positive rheumatoid arthritis.",
+     "The HLA-DRB1 shared epitope increases the risk of anti-citrullinated protein antibody positive rheumatoid arthritis."),
+    ("A1298C and C677T polymorphisms in the MTHFR gene are associated with increased liver toxicity in RA patients.",
+     "A1298C and C677T polymorphisms in the MTHFR gene increase liver toxicity in RA patients."),
+    ("The RFC1 80A allele may be linked to lower methotrexate uptake into lymphocytes.",
+     "The RFC1 80A allele may reduce methotrexate uptake into lymphocytes."),
+])
+def test_a_directed_association_is_stated_as_its_cause(statement, stated):
+    assert q.as_cause(statement) == stated
+    assert q.specific("Why do a third of rheumatoid arthritis patients not respond to methotrexate?", statement)
+    assert q.specific("Why do a third of rheumatoid arthritis patients not respond to methotrexate?", stated) == []
+
+
+@pytest.mark.parametrize("statement", [
+    "ATIC polymorphisms predict methotrexate response.",  # no direction to state
+    "Patients with the MTHFR 677T allele are associated with poorer response.",  # patients are no cause
+    "The presence of certain synovial tissue markers, such as CD40L and IL-6, is associated with improved response to rituximab.",  # a marker
+    "Serum IL-6 levels are associated with poorer response to methotrexate.",
+    "A study found that MTHFR C677T is associated with better clinical response.",  # the study's finding
+    # a second participle would be left without its verb (bench goal 4, 2026-11-30)
+    "The HLA-DRB1 shared epitope, which is associated with increased ACPA levels and reduced epitope recognition, raises the risk of RA.",
+])
+def test_an_association_that_is_no_directed_cause_is_left_as_written(statement):
+    assert q.as_cause(statement) is None
 
 
 @pytest.mark.parametrize("claim,verb", [
@@ -1085,7 +1125,7 @@ def test_a_regrouped_prediction_renders_as_a_testable_comparison():
     assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
 
 
-CIRCULAR, LEVELLED = "defines its groups", "a genotype is no level"
+CIRCULAR, LEVELLED, EVERY = "defines its groups", "a genotype is no level", "every patient has a genotype"
 
 
 @pytest.mark.parametrize("prediction,why,fails", [
@@ -1103,6 +1143,13 @@ CIRCULAR, LEVELLED = "defines its groups", "a genotype is no level"
     ("Myelosuppression rate is higher in carriers of a reduced-function TPMT genotype than in non-carriers.", LEVELLED, False),
     ("Thioguanine levels are higher in patients with a low-activity genotype than in those with a normal genotype.", LEVELLED, False),
     ("TPMT activity is lower in carriers of TPMT*3A than in non-carriers.", LEVELLED, False),
+    # bench goal 3 (2026-11-30): every patient has a TPMT and a NUDT15 genotype
+    ("Thiopurine levels in blood are higher in patients with TPMT or NUDT15 genotypes compared to those without them.", EVERY, True),
+    ("ALT level is higher in patients with the TPMT genotype than in those without.", EVERY, True),
+    ("Neutrophil count is lower in patients with the TPMT *3A genotype than in those without it.", EVERY, False),
+    ("ALT level is higher in patients with the MTHFR 677TT genotype than in others.", EVERY, False),
+    ("ALT level is higher in patients with the CC genotype than in those with the TT genotype.", EVERY, False),
+    ("Thiopurine nucleotide level in blood is higher in carriers of TPMT or NUDT15 variants than in non-carriers.", EVERY, False),
 ])
 def test_a_prediction_whose_groups_are_its_readout_or_a_levelled_genotype_is_not_testable(prediction, why, fails):
     named = [f for f in q.testable("predictions[1]", prediction) if why in f.detail]

@@ -6,7 +6,8 @@ import json
 
 from fakes import FakeEmbedder, FakeRetriever, responder
 
-from hypoforge.agents import models as m
+from hypoforge.agents import drafting, models as m
+from hypoforge.agents import quality as q
 from hypoforge.chat import actions
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.llm import ScriptedLLM
@@ -284,6 +285,13 @@ def test_cause_group_reads_the_groups_a_comparison_sets_apart():
     assert q.cause_group("in patients with RA", GOAL) is None, "the setting is no group"
     assert q.cause_group("in patients with methotrexate vs. patients without methotrexate", liver) is None, "every patient takes it"
     assert q.cause_group("in fast metabolisers", GOAL) is None
+    # bench goal 3 (2026-11-30): every patient has a genotype, even of the goal's own genes; its carriers of variants are a group
+    tpmt = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+    assert q.cause_group("in patients with TPMT or NUDT15 genotypes compared to those without them", tpmt) == (
+        "carriers of TPMT or NUDT15 variants", "non-carriers")
+    # and a genotype given a level (the same run's other draft): no group, so its carriers of variants
+    assert q.cause_group("in those with a reduced TPMT genotype compared to those with higher TPMT genotype", tpmt) == (
+        "carriers of TPMT variants", "non-carriers")
     # the demo's (2026-11-30): a clause, not a group
     assert q.cause_group("in patients with low ATIC scores respond more frequently to methotrexate", GOAL) == (
         "patients with low ATIC scores", "those without")
@@ -1076,3 +1084,39 @@ def test_samples_are_drawn_while_every_draft_fails_and_none_for_one_that_passes(
     report = start_run(GOAL, settings2, deps2, out_dir=tmp_path / "out2", run_id="q-drafts-pass").report
     assert report.proposals[0].flags == [] and not report.proposals[0].revised
     assert [c.sample for c in llm2.calls if c.schema == "HypothesisDraft"] == [0]
+
+
+def test_a_directed_association_is_stated_as_the_cause_its_chain_argues_without_a_call(tmp_path):
+    """Seven of the ten top-3 statements of the 5-goal bench (2026-11-30) still stated an association
+    after the revisions named it. One with a direction is stated as its cause by the code, with no
+    call, when its chain has a causal step and fewer checks fail."""
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            cause = out["cause"]["claim"].removesuffix(" lowers the drug's effect")
+            out["statement"] = f"{cause} is associated with reduced methotrexate response in rheumatoid arthritis patients."
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="qa").report
+    p = report.proposals[0]
+    cause = p.chain[0].claim.removesuffix(" lowers the drug's effect")
+    assert p.statement == f"{cause} reduces methotrexate response in rheumatoid arthritis patients."
+    assert not [f for f in p.flags if "statement" in f] and "specific" not in p.revised
+    assert [c.schema for c in llm.calls if c.schema in ("HypothesisDraft", "HypothesisFix", "ChainStepDraft")] == ["HypothesisDraft"]
+
+
+def test_an_association_is_not_stated_as_a_cause_when_no_step_of_its_chain_is_causal():
+    """With no causal step (associations all), nothing argues the cause: the statement stays as written."""
+    h = m.Hypothesis(id="H1", title="MTHFR C677T and methotrexate", statement="The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy.",
+                     mechanism="", chain=[m.ChainStep(claim="MTHFR C677T is associated with lower folate", key="PMID:1"),
+                                          m.ChainStep(claim="Folate levels are linked to methotrexate response", key="PMID:1")],
+                     predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    failures = [q.Failure(check="specific", field="statement", detail="states an association")]
+    assert drafting.stated_as_cause(h, failures, lambda c: []) == (h, failures)
+    sound = h.model_copy(update={"chain": [m.ChainStep(claim="MTHFR C677T lowers folate in red cells", key="PMID:1"), *h.chain[1:]]})
+    stated, still = drafting.stated_as_cause(sound, failures, lambda c: [])
+    assert stated.statement == "The MTHFR C677T polymorphism reduces methotrexate efficacy." and still == []
+    # kept only when fewer checks fail
+    assert drafting.stated_as_cause(sound, failures, lambda c: failures) == (sound, failures)
