@@ -521,6 +521,8 @@ _ASSOCIATION = re.compile(
     r"\b(?:associated with|associations? (?:with|between)|linked (?:to|with)|correlat\w* with|predicts?|predicted|predictive of|predictors? of"
     # two things said to be linked, with no way: "Obesity and methotrexate liver toxicity are causally linked" (bench goal 2, 2026-11-30)
     r"|(?:are|is|were|was|be)\s+(?:\w+ly\s+)?(?:linked|related|connected|associated|correlated)(?!\s+(?:to|with)\b)"
+    # a definition, not a change: "TPMT and NUDT15 are enzymes involved in the metabolism of thiopurines" (bench goal 3, 2026-11-30)
+    r"|(?:are|is|were|was)\s+(?:[\w-]+\s+){0,3}?involved in"
     r"|influence[sd]?|affects?|affected|related to|play\w* a role in|contributes? to|modulates?"
     r"|(?:more|less) likely|(?:higher|lower|greater|increased|reduced|elevated) (?:risk|odds|likelihood|chance)|risk factors?"
     r"|(?:better|worse|poorer|higher|lower) (?:methotrexate |treatment |clinical |drug )?(?:response|efficacy|outcomes?|remission))\b",
@@ -533,9 +535,11 @@ _ASSOCIATED = re.compile(rf"(?:{_ASSOCIATION.pattern})(?:\s+(?:an?\s+|the\s+)?(?
 _EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via|due to|owing to)\b", re.IGNORECASE)
 # An explanation that is itself a vague link explains nothing: "MTHFR polymorphisms influence
 # remission by affecting methotrexate levels" (the quality_target revision, 2026-11-29), "as this
-# variant affects uptake". The vague verb comes within the explanation's first three words.
+# variant affects uptake". The vague verb comes within the explanation's first six words, with no causal verb before
+# it: "because their TPMT or NUDT15 genotype alters their ability to metabolize" (bench goal 3, 2026-11-30).
 _VAGUE_EXPLANATION = re.compile(
-    r"^\W*(?:[\w'-]+\W+){0,2}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*"
+    r"^\W*(?:(?!(?:lead|result|cause|increase|decrease|reduce|raise|lower|inhibit|block|impair|promote|activate|suppress|induce|deplete|bind)"
+    r"(?:s|d|es|ing)?\b)[\w'-]+\W+){0,5}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*"
     # Unnamed mechanisms "involving" something: "through mechanisms involving oxidative stress and
     # inflammation" (a real hydroxychloroquine goal, 2026-11-30) says neither what changes nor which way.
     r"|^\W*(?:[\w'-]+\W+){0,2}?(?:mechanisms?|pathways?|processes|factors|effects)\s+(?:involving|including|such as|like|related to|linked to)\b",
@@ -1093,6 +1097,14 @@ _DIRECTION = re.compile(
     r"enhances?|diminishe[sd]|lowers?|raises?|doubles?|halves?)\b", re.IGNORECASE)
 
 
+# A readout that is itself a change: "Reduction in enzyme activity is lower in carriers of TPMT
+# variants than in non-carriers" (bench goal 3, 2026-11-30, in a proposal passing every other check)
+# says carriers keep more activity, the opposite of its chain. 3 of the 241 distinct stored bench
+# predictions, all three read this way or worse. "Change in DAS28" is a signed trial readout and passes.
+_CHANGE_READOUT = re.compile(r"^\W*(?:the\s+)?(?:reduction|increase|decrease|decline|loss|rise|drop|fall|gain|elevation)s?\s+(?:in|of)\b",
+                             re.IGNORECASE)
+
+
 def testable(field: str, prediction: str) -> list[Failure]:
     """A prediction names a measurable readout and a direction or comparison. In the rendered form
     the readout part must name it ("liver biopsy findings are lower in patients with liver
@@ -1102,6 +1114,10 @@ def testable(field: str, prediction: str) -> list[Failure]:
         what = f"'{rendered.group('readout')}' is not a measurement; " if rendered else ""
         return [Failure(check="testable", field=field,
                         detail=f"names no measurable readout ({what}say what is measured: its level, frequency, score or rate, and in which sample)")]
+    if rendered and (m := _CHANGE_READOUT.match(rendered.group("readout"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"measures a change ('{m.group(0).strip()}...'), so 'higher' or 'lower' says how big the change is, "
+                               "not which way the quantity goes; name the quantity itself and say whether it is higher or lower")]
     if not _DIRECTION.search(prediction):
         return [Failure(check="testable", field=field, detail="gives no direction or comparison (higher/lower than...)")]
     if rendered and not compared_groups(rendered.group("comparison")):

@@ -329,6 +329,12 @@ SPECIFIC = [
     # a cause whose only explanation is a vague link (Qwen, bench goal 1, 2026-11-29)
     (GOAL, "Rheumatoid arthritis patients with Folate polymorphisms may not respond to methotrexate due to altered drug metabolism.", False),
     (GOAL, "Patients with SLC19A1 80A respond less to methotrexate due to lower folate carrier uptake into lymphocytes.", True),
+    # the vague verb five words into the explanation (bench goal 3, 2026-11-30, a proposal passing every check); a
+    # causal verb before it explains
+    ("Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?",
+     "Some patients with rheumatoid arthritis cannot tolerate azathioprine because their TPMT or NUDT15 genotype alters their "
+     "ability to metabolize thiopurines, leading to increased side effects.", False),
+    (GOAL, "Carriers of RFC1 80A respond less to methotrexate because the variant lowers uptake, which alters polyglutamation.", True),
     # "as evidenced by" cites evidence; it explains nothing (Qwen, bench goal 2, 2026-11-29)
     ("What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?",
      "Obesity is a significant risk factor for methotrexate-induced liver injury, as evidenced by the increased incidence of liver fibrosis.", False),
@@ -907,6 +913,7 @@ CAUSAL_STEPS = [
     # changes that say which way (bench goal 5, 2026-11-30; a constructed one)
     "TNF inhibitors reduce disease activity by inhibiting TNF receptor signaling, leading to changes in the body that include reduced inflammation",
     "Changes in methotrexate metabolism lead to increased toxicity in the body",
+    "Methylprednisolone inhibits JAK and other kinases involved in inflammation",  # wrong biology, but a causal step
 ]
 NOT_CAUSAL_STEPS = [
     ("Folate levels are lower in patients with the MTHFR C677T polymorphism compared to those without it", "compares groups"),
@@ -923,6 +930,9 @@ NOT_CAUSAL_STEPS = [
     ("The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in rheumatoid arthritis patients", "association"),
     ("HLA-DRB1*13 alleles are associated with lower ACPA-levels", "association"),
     ("Obesity and methotrexate liver toxicity are causally linked", "association"),  # bench goal 2 (2026-11-30), a top-3 step
+    # a definition (bench goal 3, 2026-11-30, a step of a proposal passing every check; bench goal 5)
+    ("TPMT and NUDT15 are enzymes involved in the metabolism of thiopurines", "association"),
+    ("IFIT1B and CMPK2 are known to be involved in immune responses", "association"),
     # a cause of "changes" says no way (a top-3 proposal of bench goal 2, 2026-11-30)
     ("MTHFR C677T polymorphism causes changes in methotrexate metabolism", "which way"),
     ("SLC19A1 variants lead to alterations in methotrexate transport", "which way"),
@@ -1125,7 +1135,7 @@ def test_a_regrouped_prediction_renders_as_a_testable_comparison():
     assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
 
 
-CIRCULAR, LEVELLED, EVERY = "defines its groups", "a genotype is no level", "every patient has a genotype"
+CIRCULAR, LEVELLED, EVERY, CHANGE = "defines its groups", "a genotype is no level", "every patient has a genotype", "measures a change"
 
 
 @pytest.mark.parametrize("prediction,why,fails", [
@@ -1138,7 +1148,7 @@ CIRCULAR, LEVELLED, EVERY = "defines its groups", "a genotype is no level", "eve
     ("Thioguanine levels are higher in patients with reduced TPMT activity than in those without.", CIRCULAR, False),
     ("Methotrexate response rate is lower in patients with the MTHFR 677T allele than in those without.", CIRCULAR, False),
     # bench goal 3 with two drafts (2026-11-30): a genotype given a level sets no group apart
-    ("Reduction in enzyme activity is higher in patients with a higher TPMT genotype than in those without.", LEVELLED, True),
+    ("Enzyme activity is higher in patients with a higher TPMT genotype than in those without.", LEVELLED, True),
     ("Side effects are lower in those with a reduced TPMT genotype compared to those with higher TPMT genotype.", LEVELLED, True),
     ("Myelosuppression rate is higher in carriers of a reduced-function TPMT genotype than in non-carriers.", LEVELLED, False),
     ("Thioguanine levels are higher in patients with a low-activity genotype than in those with a normal genotype.", LEVELLED, False),
@@ -1150,6 +1160,11 @@ CIRCULAR, LEVELLED, EVERY = "defines its groups", "a genotype is no level", "eve
     ("ALT level is higher in patients with the MTHFR 677TT genotype than in others.", EVERY, False),
     ("ALT level is higher in patients with the CC genotype than in those with the TT genotype.", EVERY, False),
     ("Thiopurine nucleotide level in blood is higher in carriers of TPMT or NUDT15 variants than in non-carriers.", EVERY, False),
+    # bench goal 3 (2026-11-30), in a proposal passing every other check: less reduction means more activity
+    ("Reduction in enzyme activity is lower in carriers of TPMT variants than in non-carriers.", CHANGE, True),
+    ("The increase in antibody levels is higher in patients with anti-drug antibodies than in those without.", CHANGE, True),
+    ("TPMT activity in red cells is lower in carriers of TPMT variants than in non-carriers.", CHANGE, False),
+    ("Change in DAS28 score is lower in carriers of the 80A allele than in non-carriers.", CHANGE, False),
 ])
 def test_a_prediction_whose_groups_are_its_readout_or_a_levelled_genotype_is_not_testable(prediction, why, fails):
     named = [f for f in q.testable("predictions[1]", prediction) if why in f.detail]
