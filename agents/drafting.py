@@ -126,7 +126,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
     for i, p in enumerate(h.predictions, start=1):
         field = f"predictions[{i}]"
-        out += (q.testable(field, p) or q.tests_its_cause(field, p, f"{h.title}. {h.statement}", goal)
+        out += (q.testable(field, p) or q.measures_another_drug(field, p, goal) or q.tests_its_cause(field, p, f"{h.title}. {h.statement}", goal)
                 or q.direction_agrees(field, goal, h.statement, p, [s.claim for s in h.chain]))
     for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
         out += q.keys_in_text(name, text, texts)
@@ -277,7 +277,7 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
     # ("Methotrexate response rate in patients with GGH polymorphism", bench goal 1).
     pair = next((c for p in preds for text in (p.comparison, p.readout) if (c := q.cause_group(str(text), goal))), None)
     # A draft that compared no one ("in patients with RA") still names its variant in the statement.
-    pair = pair or q.variant_group(str(draft.statement))
+    pair = pair or q.variant_group(str(draft.statement)) or q.gene_group(str(draft.statement))
     if pair is None:
         return None
     group, others = pair
@@ -289,8 +289,16 @@ def derive_predictions(tally: Tally, state: State, draft: Any, failures: Sequenc
     schema = prediction_readout(profile.name)
     update = {}
     for i in which:  # prediction i of n tests step i + 1 of n + 1
-        out = tally.ask(state, prompts.render("predict", target=steps[i].claim, group=group, others=others, profile=profile), schema,
-                        keys=None, max_tokens=160)
+        out = tally.ask(state, prompts.render("predict", target=steps[i].claim, result=None, group=group, others=others, profile=profile),
+                        schema, keys=None, max_tokens=160)
+        # Step i + 1 starts from what step i leads to, which the prediction before may measure already:
+        # Qwen measured "Thiopurine levels" for "Increased thiopurine levels can cause side effects such
+        # as severe myelosuppression" as for the step before (bench goal 3, 2026-11-30). Shown only
+        # what the step leads to, it measured "platelet count".
+        taken = [str(getattr(update.get(n), "readout", None) or getattr(draft, n).readout) for n in names if n != names[i - 1]]
+        if q.repeated_readout(str(out.readout), taken) and (result := q.step_result(steps[i].claim)):
+            out = tally.ask(state, prompts.render("predict", target=steps[i].claim, result=result, group=group, others=others,
+                                                  profile=profile), schema, keys=None, max_tokens=160)
         update[names[i - 1]] = type(preds[i - 1]).model_validate({**out.model_dump(), "comparison": comparison})
     return draft.model_copy(update=update)
 

@@ -740,6 +740,24 @@ def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
             for i, j in repeats(items)]
 
 
+_LEADS_TO = re.compile(r"\b(?:lead|leads|led|leading) to\b|\bresult(?:s|ed|ing)? in\b|\bcause[sd]?\b", re.IGNORECASE)
+
+
+def step_result(claim: str) -> str | None:
+    """What a causal step leads to: the words after "leads to", "results in" or "causes", else after its
+    first causal verb past the opening word ("Reduced TPMT activity raises ..." is read from "raises");
+    None when the step names no such change or nothing follows it. "Increased thiopurine levels can
+    cause side effects such as severe myelosuppression" -> "side effects such as severe myelosuppression"."""
+    m = _LEADS_TO.search(claim) or next((v for v in _CAUSAL_VERB.finditer(claim) if v.start() > 0), None)
+    rest = claim[m.end():].strip(" .,;") if m else ""
+    return rest if content_terms(rest) else None
+
+
+def repeated_readout(readout: str, others: Sequence[str]) -> bool:
+    """``readout`` measures what one of ``others`` measures, as :func:`distinct_predictions` reads it."""
+    return any(i == len(others) for i, _ in repeats([*(measured(o) for o in others), measured(readout)], contained=True))
+
+
 def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
     """Predictions must measure different things: their readouts differ (token Jaccard below
     :data:`JACCARD_MAX`, and neither readout's terms all lie in the other's: "myelosuppression risk"
@@ -1062,6 +1080,18 @@ def about_another_drug(goal: str, text: str) -> bool:
     return bool(asked and named and not named & asked)
 
 
+def measures_another_drug(field: str, prediction: str, goal: str) -> list[Failure]:
+    """A prediction on a goal about one treatment measures that treatment, not another
+    (:func:`about_another_drug`; a ``testable`` failure, so that only the prediction is written again): asked again what to measure for an azathioprine step, Qwen wrote
+    "Methotrexate toxicity is higher in carriers of TPMT or NUDT15 variants" (bench goal 3, 2026-11-30;
+    3 of the 243 distinct stored predictions, all on that goal)."""
+    if about_another_drug(goal, prediction):
+        named = ", ".join(sorted(treatments(prediction)))
+        return [Failure(check="testable", field=field,
+                        detail=f"measures {named}, but the goal asks about {', '.join(sorted(treatments(goal)))}; predict what the goal's drug does")]
+    return []
+
+
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
             minimum: float = ON_GOAL_COSINE) -> list[Failure]:
     """Shares a focus term with the goal, names no treatment the goal does not (when it names one),
@@ -1126,6 +1156,10 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if rendered and circular(rendered.group("readout"), rendered.group("comparison")):
         return [Failure(check="testable", field=field,
                         detail=f"defines its groups by what it measures ('{rendered.group('readout')}'); compare groups your cause sets apart")]
+    if rendered and (m := _VAGUE_GROUP.search(rendered.group("comparison"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"compares patients '{m.group(0)}', which names no gene or allele; name the variant your cause is "
+                               "(carriers of a named allele vs non-carriers)")]
     if rendered and (m := _GENE_GENOTYPE.search(rendered.group("comparison"))):
         return [Failure(check="testable", field=field,
                         detail=f"groups patients by '{m.group(0)}', but every patient has a genotype of every gene; name the alleles "
@@ -1148,6 +1182,11 @@ _LEVELLED_GENOTYPE = re.compile(rf"\b{_LEVEL}\s+(?:[A-Z][\w*-]*\s+)?genotypes?\b
 _GENE_SYMBOL = r"(?![ACGT]{1,3}\b)[A-Z][A-Z0-9]{2,9}"
 _GENES = rf"(?P<genes>{_GENE_SYMBOL}(?:(?:,\s*|\s+(?:or|and)\s+){_GENE_SYMBOL})*)"
 _GENE_GENOTYPE = re.compile(rf"\bwith\s+(?:the\s+|a\s+|an\s+)?{_GENES}\s+genotypes?\b")
+# Variants that name no gene: "in patients with specific genotypes than in those without" (bench goal
+# 3, 2026-11-30), "in patients with polymorphisms compared to those without". "These polymorphisms",
+# "the polymorphism" point back to the statement's; "genetic variants within TNFRSF1B" names its gene.
+_VAGUE_GROUP = re.compile(r"\bwith\s+(?:(?:specific|certain|particular|some|different|various)\s+)?(?:genetic\s+|gene\s+)?"
+                          r"(?:genotypes?|variants?|polymorphisms?|alleles?|mutations?)\b(?!\s+(?:in|of|within|at|on)\b)", re.IGNORECASE)
 # Either, levelled or not, as a group a derived prediction can name: the gene's carriers of variants.
 _GENOTYPE_GROUP = re.compile(rf"\bwith\s+(?:the\s+|a\s+|an\s+)?(?:{_LEVEL}\s+)?{_GENES}\s+genotypes?\b")
 
@@ -1193,6 +1232,8 @@ def cause_group(comparison: str, goal: str) -> tuple[str, str] | None:
     those without" -> ("carriers of TPMT or NUDT15 variants", "non-carriers"); "in obese patients compared to non-obese ones"
     -> ("obese patients", "non-obese patients"). None when it names no group beyond the setting and
     the goal's own words (every patient of a methotrexate goal takes methotrexate)."""
+    if _VAGUE_GROUP.search(comparison):
+        return None
     if g := _GENOTYPE_GROUP.search(comparison):
         # Every patient has a genotype: the group is its carriers of variants, even of the goal's own gene.
         return f"carriers of {g.group('genes')} variants", "non-carriers"
@@ -1217,6 +1258,15 @@ def variant_group(statement: str) -> tuple[str, str] | None:
     None when it names none or several."""
     names = list(dict.fromkeys(m.group(0) for m in _VARIANT_NAME.finditer(statement)))
     return (f"carriers of {names[0]}", "non-carriers") if len(names) == 1 else None
+
+
+def gene_group(statement: str) -> tuple[str, str] | None:
+    """The carriers of variants of the genes a statement names, in its order ("The presence of TPMT or
+    NUDT15 gene variants ..." -> ("carriers of TPMT or NUDT15 variants", "non-carriers")), for a draft
+    whose predictions compared patients "with specific genotypes"; None when it names none or more than two."""
+    named = genes(statement)
+    order = list(dict.fromkeys(w for w in _TERM_TOKEN.findall(statement) if w in named))
+    return (f"carriers of {' or '.join(order)} variants", "non-carriers") if 0 < len(order) <= 2 else None
 
 
 def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[Failure]:

@@ -1135,7 +1135,8 @@ def test_a_regrouped_prediction_renders_as_a_testable_comparison():
     assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
 
 
-CIRCULAR, LEVELLED, EVERY, CHANGE = "defines its groups", "a genotype is no level", "every patient has a genotype", "measures a change"
+CIRCULAR, LEVELLED, EVERY, CHANGE, VAGUE = ("defines its groups", "a genotype is no level", "every patient has a genotype", "measures a change",
+                                            "names no gene or allele")
 
 
 @pytest.mark.parametrize("prediction,why,fails", [
@@ -1160,6 +1161,11 @@ CIRCULAR, LEVELLED, EVERY, CHANGE = "defines its groups", "a genotype is no leve
     ("ALT level is higher in patients with the MTHFR 677TT genotype than in others.", EVERY, False),
     ("ALT level is higher in patients with the CC genotype than in those with the TT genotype.", EVERY, False),
     ("Thiopurine nucleotide level in blood is higher in carriers of TPMT or NUDT15 variants than in non-carriers.", EVERY, False),
+    # variants that name no gene (bench goal 3, 2026-11-30; a 2026-11-29 goal-1 draft); "the polymorphism" points back
+    ("Red blood cell count is lower in patients with specific genotypes than in those without.", VAGUE, True),
+    ("Response to methotrexate is higher in patients with polymorphisms compared to those without.", VAGUE, True),
+    ("Folic acid levels in blood are lower in patients with the polymorphism compared to those without it.", VAGUE, False),
+    ("IL-6 level is higher in patients with genetic variants within TNFRSF1B compared to those without.", VAGUE, False),
     # bench goal 3 (2026-11-30), in a proposal passing every other check: less reduction means more activity
     ("Reduction in enzyme activity is lower in carriers of TPMT variants than in non-carriers.", CHANGE, True),
     ("The increase in antibody levels is higher in patients with anti-drug antibodies than in those without.", CHANGE, True),
@@ -1259,3 +1265,23 @@ def test_an_antibody_binds_a_protein_not_a_gene(text, gene):
 def test_a_genes_variants_named_by_example_are_that_genes(text, wrong):
     fails = q.examples_belong("statement", text)
     assert (fails[0].detail.split("variants of ")[1].split(" ATIC")[0] if fails else None) == wrong, fails
+
+
+def test_a_steps_result_is_what_it_leads_to():
+    assert q.step_result("Increased thiopurine levels can cause side effects such as severe myelosuppression") == (
+        "side effects such as severe myelosuppression")
+    assert q.step_result("Lower plasma levels of MTX lead to reduced efficacy of methotrexate.") == "reduced efficacy of methotrexate"
+    assert q.step_result("Reduced TPMT activity raises the risk of severe myelosuppression") == "the risk of severe myelosuppression"
+    assert q.step_result("Obesity and liver fibrosis") is None and q.step_result("This shapes the clinical response") is None
+    assert q.repeated_readout("Thiopurine levels", ["Thiopurine levels in blood"])
+    assert not q.repeated_readout("Platelet count in blood", ["Thiopurine levels in blood"])
+
+
+def test_a_prediction_measuring_another_drug_than_the_goals_is_off_the_goal():
+    goal = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+    (f,) = q.measures_another_drug("predictions[2]", "Methotrexate toxicity is higher in carriers of TPMT or NUDT15 variants than in non-carriers.", goal)
+    assert f.check == "testable" and "methotrexate" in f.detail and "azathioprine" in f.detail
+    assert q.measures_another_drug("predictions[1]", "Neutrophil count is lower in carriers of TPMT variants than in non-carriers.", goal) == []
+    assert q.measures_another_drug("predictions[1]", "Azathioprine dose is lower in carriers of TPMT variants than in non-carriers.", goal) == []
+    # a goal naming no drug gives no verdict
+    assert q.measures_another_drug("predictions[1]", "Methotrexate level is lower in carriers.", "Why do some patients lose their response to TNF inhibitors?") == []

@@ -209,6 +209,31 @@ def test_a_derived_prediction_that_fails_again_is_left_to_the_revision(tmp_path)
     assert report.proposals[0].flags == []
 
 
+def test_a_derived_readout_repeating_another_is_asked_again_from_what_its_step_leads_to(tmp_path):
+    """Step i + 1 starts from what step i leads to, which the prediction before measures: Qwen measured
+    "Thiopurine levels" twice (bench goal 3, 2026-11-30). Asked again with only what the step leads
+    to, it measures the step's result; the first answer is not kept."""
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out.update(prediction1=SAME, prediction2=SAME)
+            out["effect"] = {"claim": "Low methotrexate levels cause less adenosine release in the synovium", "key": out["effect"]["key"]}
+        if schema.__name__ == "PredictionReadout":
+            leads = "leads to:" in messages[-1]["content"]
+            out = {"readout": "synovial fluid adenosine level" if leads else SAME["readout"], "direction": "lower"}
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1r").report
+    asked = [c for c in llm.calls if c.schema in ("HypothesisDraft", "PredictionReadout", "HypothesisFix")]
+    assert [c.schema for c in asked] == ["HypothesisDraft", "PredictionReadout", "PredictionReadout"]
+    again = asked[2].messages[-1]["content"]
+    assert 'leads to: "less adenosine release in the synovium"' in again and "Low methotrexate levels" not in again
+    p = report.proposals[0]
+    assert p.predictions[1].startswith("Synovial fluid adenosine level is lower") and p.flags == [], p.predictions
+
+
 def test_on_the_rich_profile_a_derived_prediction_carries_its_experiment(tmp_path):
     """Four steps, three predictions with experiments: prediction 3 tests the link to step 4."""
     def script(messages, schema, keys):
@@ -289,6 +314,11 @@ def test_cause_group_reads_the_groups_a_comparison_sets_apart():
     tpmt = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
     assert q.cause_group("in patients with TPMT or NUDT15 genotypes compared to those without them", tpmt) == (
         "carriers of TPMT or NUDT15 variants", "non-carriers")
+    # variants that name no gene are no group; the statement's genes give one
+    assert q.cause_group("in patients with specific genotypes than in those without", tpmt) is None
+    assert q.gene_group("The presence of TPMT or NUDT15 gene variants can affect the metabolism of thiopurines.") == (
+        "carriers of TPMT or NUDT15 variants", "non-carriers")
+    assert q.gene_group("Obesity adds to methotrexate polyglutamate in hepatocytes.") is None
     # and a genotype given a level (the same run's other draft): no group, so its carriers of variants
     assert q.cause_group("in those with a reduced TPMT genotype compared to those with higher TPMT genotype", tpmt) == (
         "carriers of TPMT variants", "non-carriers")
@@ -317,6 +347,8 @@ def test_a_revision_that_breaks_something_else_is_revised_again_once(tmp_path):
             elif calls["n"] == 2:  # the first revision copies prediction 1's readout into prediction 2
                 out = {"prediction2": {**das28, "comparison": "in slow metabolisers"}}
             # the second revision (calls["n"] == 3) answers with the responder's own, distinct readout
+        if schema.__name__ == "PredictionReadout":  # the per-link call fails too, so the revisions take over
+            out = {"readout": "the patients", "direction": "lower"}
         return out
 
     llm = ScriptedLLM(responder=script)
