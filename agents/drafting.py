@@ -71,7 +71,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))
     out += q.specific(goal, h.statement) or q.states_a_claim(h.title, h.statement)
-    out += q.title_names_its_hypothesis(h.title, " ".join([h.statement, *(s.claim for s in h.chain)]))
+    out += q.title_names_its_hypothesis(h.title, " ".join([h.statement, *(s.claim for s in h.chain)])) or q.title_restates_goal(h.title, goal)
     out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.steps_restate(h.statement, [s.claim for s in h.chain])

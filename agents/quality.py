@@ -458,6 +458,18 @@ def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
 
 TITLE_JACCARD = 0.8  # a statement this close to a run record's title restates that paper (the demo's: 0.93)
 
+def title_restates_goal(title: str, goal: str) -> list[Failure]:
+    """The title names the hypothesis, not the research goal reworded (content-term Jaccard below
+    :data:`TITLE_JACCARD`): bench goal 5 (2026-11-30) titled a proposal with the goal's own question,
+    and goal 7's "Cigarette smoking promotes citrullination and the onset of rheumatoid arthritis" is
+    its goal ("How does cigarette smoking promote ...?") as a claim. 11 of the 82 distinct stored
+    titles of the bench runs of 2026-11-29/30."""
+    if jaccard(title, goal) >= TITLE_JACCARD:
+        return [Failure(check="specific", field="title",
+                        detail="restates the research goal; name what this hypothesis proposes (its cause and how it acts)")]
+    return []
+
+
 
 def states_a_claim(title: str, statement: str) -> list[Failure]:
     """The statement is not its own title again (content-term Jaccard below :data:`TITLE_JACCARD`):

@@ -1285,3 +1285,19 @@ def test_a_prediction_measuring_another_drug_than_the_goals_is_off_the_goal():
     assert q.measures_another_drug("predictions[1]", "Azathioprine dose is lower in carriers of TPMT variants than in non-carriers.", goal) == []
     # a goal naming no drug gives no verdict
     assert q.measures_another_drug("predictions[1]", "Methotrexate level is lower in carriers.", "Why do some patients lose their response to TNF inhibitors?") == []
+
+
+@pytest.mark.parametrize("title,goal,fails", [
+    # bench goal 5 (2026-11-30): the goal's own question as the title
+    ("Why do some patients lose their response to TNF inhibitors over the first years of treatment?",
+     "Why do some patients lose their response to TNF inhibitors over the first years of treatment?", True),
+    # goal 7 (2026-11-30): the goal as a claim
+    ("Cigarette smoking promotes citrullination and the onset of rheumatoid arthritis",
+     "How does cigarette smoking promote citrullination and the onset of rheumatoid arthritis?", True),
+    ("Methotrexate liver toxicity in rheumatoid arthritis: a link between fibrosis and obesity",
+     "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?", False),
+    ("G6PD deficiency increases risk of haemolysis on sulfasalazine or dapsone",
+     "Why does G6PD deficiency raise the risk of haemolysis on sulfasalazine or dapsone?", False),
+])
+def test_a_title_restating_the_goal_names_no_hypothesis(title, goal, fails):
+    assert bool(q.title_restates_goal(title, goal)) is fails
