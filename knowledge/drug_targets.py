@@ -97,6 +97,9 @@ ABBREVIATIONS = {"rtx": "rituximab", "ifx": "infliximab", "etn": "etanercept", "
 _DRUGS = "|".join([*(x for d in TABLE for x in d.drugs), *ABBREVIATIONS])  # every name a drug mention may take
 _ANY_DRUG = re.compile(rf"\b(?:{_DRUGS})\b", re.IGNORECASE)
 _OWNER = {drug: d for d in TABLE for drug in d.drugs}
+# Drugs joined as one subject: what comes before a later one, and what follows an earlier one.
+_COORDINATED_AFTER = re.compile(rf"\b(?:{_DRUGS})\s*(?:,\s*(?:and|or)?|and|or)\s*$", re.IGNORECASE)
+_COORDINATED_BEFORE = re.compile(rf"^(?:\s*(?:,\s*(?:and|or)?|and|or)\s*(?:{_DRUGS})\b)+(?:\s+(?:both|all|each))?", re.IGNORECASE)
 
 
 def _drug(written: str) -> str:
@@ -182,9 +185,13 @@ def misattributed_targets(text: str) -> list[Misattribution]:
     for m in _ANY_DRUG.finditer(text):
         drug = _drug(m.group(0))
         d = _OWNER[drug]
-        if not d.actions or _NOT_SUBJECT.search(text[:m.start()]):
+        # A drug joined to another subject drug is a subject too ("Rituximab and tocilizumab both
+        # target B cells", bench goal 6, 2026-11-30), and the verb after the last of them is each one's.
+        before = text[:m.start()]
+        joined = _COORDINATED_AFTER.search(before)
+        if not d.actions or (_NOT_SUBJECT.search(before) and not (joined and not _NOT_SUBJECT.search(before[:joined.start()]))):
             continue
-        rest = text[m.end():]
+        rest = _COORDINATED_BEFORE.sub("", text[m.end():], count=1)
         stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))
         clause = rest[:stop]
         # A drug that depletes cells said to raise them: "Rituximab treatment leads to an increase

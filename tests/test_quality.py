@@ -1032,6 +1032,9 @@ WRONG_TARGETS = [
     # bench goal 9 (2026-11-30): a glucocorticoid put in the JAK class, in apposition
     ("Methylprednisolone, an oral small-molecule Janus kinase (JAK) inhibitor, is effective in rheumatoid arthritis.", {"Janus kinase"}),
     ("Rituximab, an anti-TNF antibody, lowers disease activity.", {"TNF"}),
+    # drugs joined as one subject (bench goal 6, 2026-11-30): the verb is each one's
+    ("Rituximab and tocilizumab both target B cells.", {"B cells"}),
+    ("Adalimumab, infliximab and rituximab neutralise TNF.", {"TNF"}),
 ]
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
@@ -1063,6 +1066,8 @@ RIGHT_TARGETS = [
     "Methylprednisolone, a glucocorticoid, suppresses cytokine production.",
     "Rituximab, a chimeric anti-CD20 (MS4A1) antibody, depletes B cells.",
     "Compared with tofacitinib, an oral JAK inhibitor, adalimumab lowered DAS28 less.",  # after a preposition: no subject
+    "Tocilizumab and sarilumab block the IL-6 receptor.",
+    "Patients switched from etanercept and rituximab reduce TNF less.",  # joined to a drug that is no subject
 ]
 
 
