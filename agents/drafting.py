@@ -390,6 +390,9 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
 
     texts = record_texts(ev)
 
+    def checked(h: Hypothesis) -> list[q.Failure]:
+        return check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
+
     def make(draft: Any) -> tuple[Hypothesis, list[q.Failure], bool]:
         h = Hypothesis.from_draft(regrouped(draft, profile), id=id, origin=origin, round=round, parents=parents)
         # A statement whose second sentence ran to the cap keeps its whole first sentence; one the
@@ -403,9 +406,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
                                  "title": q.whole_phrase(h.title, profile.cap(profile.title_words)),
                                  "chain": chain, "mechanism": mechanism_text(chain)})
         h, moved = rekey(h, texts, goal)
-        failures = check(h, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
-        return (*stated_as_cause(h, failures, lambda c: check(c, goal=goal, ev=ev, others=others, profile=profile, focus=focus,
-                                                               embed=embed)), moved)
+        return (*stated_as_cause(h, checked(h), checked), moved)
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures, moved = make(draft)
@@ -458,7 +459,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     if len(h.chain) >= 3 and any(f.check == "distinct" and f.field == "chain[1]" and f.detail.startswith("restates the statement") for f in failures):
         rest = h.chain[1:]
         shorter = h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest), "citations": list(dict.fromkeys(s.key for s in rest))})
-        still = check(shorter, goal=goal, ev=ev, others=others, profile=profile, focus=focus, embed=embed)
+        still = checked(shorter)
         if len(still) < len(failures):
             deps.emit("revision", id=id, failures=[str(f) for f in failures])
             h, failures = shorter, still

@@ -458,6 +458,7 @@ def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
 
 TITLE_JACCARD = 0.8  # a statement this close to a run record's title restates that paper (the demo's: 0.93)
 
+
 def title_restates_goal(title: str, goal: str) -> list[Failure]:
     """The title names the hypothesis, not the research goal reworded (content-term Jaccard below
     :data:`TITLE_JACCARD`): bench goal 5 (2026-11-30) titled a proposal with the goal's own question,
@@ -468,7 +469,6 @@ def title_restates_goal(title: str, goal: str) -> list[Failure]:
         return [Failure(check="specific", field="title",
                         detail="restates the research goal; name what this hypothesis proposes (its cause and how it acts)")]
     return []
-
 
 
 def states_a_claim(title: str, statement: str) -> list[Failure]:
@@ -545,13 +545,17 @@ _ASSOCIATION = re.compile(
 _ASSOCIATED = re.compile(rf"(?:{_ASSOCIATION.pattern})(?:\s+(?:an?\s+|the\s+)?(?:\w+ed|higher|lower|greater|poorer|better|worse|less|more)\b)?",
                          re.IGNORECASE)
 _EXPLAINS = re.compile(r"\b(?:because|since|(?<!such )as(?! well)|by|through|via|due to|owing to)\b", re.IGNORECASE)
+# Verbs that say what a cause does and which way (:data:`_CAUSAL_VERB`), and the connectives that say
+# what a step leads to (:func:`step_result`).
+_CAUSAL_STEMS = ("cause|increase|decrease|reduce|raise|lower|inhibit|block|impair|promote|activate|suppress|induce|trigger|prevent|enhance"
+                 "|deplete|convert|bind|compete|accumulate|degrade|inactivate|limit|slow|stimulate|damage|kill")
+_CONNECTIVES = r"\b(?:lead|leads|led|leading) to\b|\bresult(?:s|ed|ing)? in\b"
 # An explanation that is itself a vague link explains nothing: "MTHFR polymorphisms influence
 # remission by affecting methotrexate levels" (the quality_target revision, 2026-11-29), "as this
 # variant affects uptake". The vague verb comes within the explanation's first six words, with no causal verb before
 # it: "because their TPMT or NUDT15 genotype alters their ability to metabolize" (bench goal 3, 2026-11-30).
 _VAGUE_EXPLANATION = re.compile(
-    r"^\W*(?:(?!(?:lead|result|cause|increase|decrease|reduce|raise|lower|inhibit|block|impair|promote|activate|suppress|induce|deplete|bind)"
-    r"(?:s|d|es|ing)?\b)[\w'-]+\W+){0,5}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*"
+    rf"^\W*(?:(?!(?:lead|result|{_CAUSAL_STEMS})(?:s|d|es|ing)?\b)[\w'-]+\W+){{0,5}}?(?:influenc|affect|impact|modulat|alter(?!nat)|chang|regulat|play(?:s|ed|ing)? an? (?:\w+ )?role|contribut|relat(?:ed|es|ing) to)\w*"
     # Unnamed mechanisms "involving" something: "through mechanisms involving oxidative stress and
     # inflammation" (a real hydroxychloroquine goal, 2026-11-30) says neither what changes nor which way.
     r"|^\W*(?:[\w'-]+\W+){0,2}?(?:mechanisms?|pathways?|processes|factors|effects)\s+(?:involving|including|such as|like|related to|linked to)\b",
@@ -590,10 +594,7 @@ def explains(text: str) -> bool:
 _IN_GROUP = re.compile(
     r"\b(?:higher|lower|more common|less common|more frequent|less frequent|elevated|reduced|increased|decreased) (?:in|among) "
     r"(?:\w+ ){0,3}?(?:patients|those|carriers|people|subjects|individuals)\b", re.IGNORECASE)
-_CAUSAL_VERB = re.compile(
-    r"\b(?:lead|leads|led|leading) to\b|\bresult(?:s|ed|ing)? in\b"
-    r"|\b(?:cause|increase|decrease|reduce|raise|lower|inhibit|block|impair|promote|activate|suppress|induce|trigger|prevent|enhance"
-    r"|deplete|convert|bind|compete|accumulate|degrade|inactivate|limit|slow|stimulate|damage|kill)(?:s|d|es)?\b", re.IGNORECASE)
+_CAUSAL_VERB = re.compile(rf"{_CONNECTIVES}|\b(?:{_CAUSAL_STEMS})(?:s|d|es)?\b", re.IGNORECASE)
 
 
 # A verb of any kind: a step with none is a noun phrase that claims nothing ("Obesity and liver
@@ -630,7 +631,7 @@ _WAY_WORDS = "|".join(_CAUSE_VERBS)
 _DIRECTED_ASSOCIATION = re.compile(
     r"\b(?P<be>is|are|was|were|(?P<modal>may|might|could|can|would) be)\s+"
     r"(?:(?:strongly|significantly|independently|consistently|often|also)\s+)?(?:associated with|linked (?:to|with)|correlated with)\s+"
-    rf"(?P<article>an?\s+)?(?P<way>{_WAY_WORDS})\s+(?P<next>[\w-]+)", re.IGNORECASE)
+    rf"(?:an?\s+)?(?P<way>{_WAY_WORDS})\s+(?P<next>[\w-]+)", re.IGNORECASE)
 _CHANCE_NOUNS = frozenset({"risk", "odds", "likelihood", "chance", "incidence", "frequency", "rate", "probability"})
 _PEOPLE_SUBJECT = re.compile(r"^\W*(?:[\w'-]+\W+){0,2}?(?:patients|carriers|individuals|people|subjects|those|persons)\b", re.IGNORECASE)
 _MARKER = re.compile(r"\b(?:markers?|biomarkers?|signatures?|levels?|titres?|titers?|scores?|counts?|concentrations?|expression)\b", re.IGNORECASE)
@@ -667,8 +668,7 @@ def as_cause(statement: str) -> str | None:
 _UNDIRECTED_CHANGE = re.compile(
     r"\b(?:cause|lead|result|induce|produce|trigger|bring)(?:s|d|ed|es|ing)?\s+(?:to\s+|in\s+|about\s+)?(?:\w+\s+)?"
     r"(?:changes?|alterations?|differences?|variations?|disturbances?|dysregulation|imbalances?)\b", re.IGNORECASE)
-_WAY = re.compile(rf"\b(?:{_WAY_WORDS}|increases?|decreases?|reduces?|raises?|lowers?|rises?|falls?|more|less|loss|gain|accumulat\w*|depletes?)\b",
-                  re.IGNORECASE)
+_WAY = re.compile(rf"\b(?:{_WAY_WORDS}|rises?|falls?|more|less|loss|gain|accumulat\w*)\b", re.IGNORECASE)  # verbs: _CAUSAL_VERB
 
 
 def undirected_change(claim: str) -> bool:
@@ -752,7 +752,7 @@ def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
             for i, j in repeats(items)]
 
 
-_LEADS_TO = re.compile(r"\b(?:lead|leads|led|leading) to\b|\bresult(?:s|ed|ing)? in\b|\bcause[sd]?\b", re.IGNORECASE)
+_LEADS_TO = re.compile(rf"{_CONNECTIVES}|\bcause[sd]?\b", re.IGNORECASE)
 
 
 def step_result(claim: str) -> str | None:
@@ -1094,9 +1094,10 @@ def about_another_drug(goal: str, text: str) -> bool:
 
 def measures_another_drug(field: str, prediction: str, goal: str) -> list[Failure]:
     """A prediction on a goal about one treatment measures that treatment, not another
-    (:func:`about_another_drug`; a ``testable`` failure, so that only the prediction is written again): asked again what to measure for an azathioprine step, Qwen wrote
-    "Methotrexate toxicity is higher in carriers of TPMT or NUDT15 variants" (bench goal 3, 2026-11-30;
-    3 of the 243 distinct stored predictions, all on that goal)."""
+    (:func:`about_another_drug`; a ``testable`` failure, so that only the prediction is written
+    again): asked again what to measure for an azathioprine step, Qwen wrote "Methotrexate toxicity
+    is higher in carriers of TPMT or NUDT15 variants" (bench goal 3, 2026-11-30; 3 of the 243
+    distinct stored predictions, all on that goal)."""
     if about_another_drug(goal, prediction):
         named = ", ".join(sorted(treatments(prediction)))
         return [Failure(check="testable", field=field,

@@ -102,6 +102,16 @@ _COORDINATED_AFTER = re.compile(rf"\b(?:{_DRUGS})\s*(?:,\s*(?:and|or)?|and|or)\s
 _COORDINATED_BEFORE = re.compile(rf"^(?:\s*(?:,\s*(?:and|or)?|and|or)\s*(?:{_DRUGS})\b)+(?:\s+(?:both|all|each))?", re.IGNORECASE)
 
 
+def _is_subject(before: str) -> bool:
+    """A drug mention preceded by ``before`` is a subject: not named after a preposition, or joined to
+    another drug that is ("Rituximab and tocilizumab both target B cells", bench goal 6, 2026-11-30,
+    where the verb after the last of them is each one's)."""
+    if not _NOT_SUBJECT.search(before):
+        return True
+    joined = _COORDINATED_AFTER.search(before)
+    return bool(joined) and not _NOT_SUBJECT.search(before[:joined.start()])
+
+
 def _drug(written: str) -> str:
     """A drug mention as the table names it ("RTX" -> "rituximab")."""
     return ABBREVIATIONS.get(written.lower(), written.lower())
@@ -185,11 +195,7 @@ def misattributed_targets(text: str) -> list[Misattribution]:
     for m in _ANY_DRUG.finditer(text):
         drug = _drug(m.group(0))
         d = _OWNER[drug]
-        # A drug joined to another subject drug is a subject too ("Rituximab and tocilizumab both
-        # target B cells", bench goal 6, 2026-11-30), and the verb after the last of them is each one's.
-        before = text[:m.start()]
-        joined = _COORDINATED_AFTER.search(before)
-        if not d.actions or (_NOT_SUBJECT.search(before) and not (joined and not _NOT_SUBJECT.search(before[:joined.start()]))):
+        if not d.actions or not _is_subject(text[:m.start()]):
             continue
         rest = _COORDINATED_BEFORE.sub("", text[m.end():], count=1)
         stop = min((x.start() for x in (_CLAUSE_BREAK.search(rest), _ANY_DRUG.search(rest)) if x), default=len(rest))
