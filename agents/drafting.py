@@ -142,22 +142,31 @@ def rekey(h: Hypothesis, texts: dict[str, str], goal: str) -> tuple[Hypothesis, 
     return h.model_copy(update={"chain": chain, "citations": list(dict.fromkeys(s.key for s in chain))}), True
 
 
-def stated_as_cause(h: Hypothesis, failures: list[q.Failure],
-                    recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
-    """``h`` with a statement of directed association stated as the cause its chain argues
-    (:func:`~hypoforge.agents.quality.as_cause`: "X is associated with reduced methotrexate efficacy"
-    -> "X reduces methotrexate efficacy"), when the statement fails ``specific``, at least one chain
-    step is a causal step, and fewer checks fail; else ``h`` and ``failures`` as they are. No call:
-    seven of the ten top-3 statements of the 5-goal bench (2026-11-30) still stated an association
-    after the revisions had named it."""
+def restated(h: Hypothesis, failures: list[q.Failure],
+              recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """``h`` with its statement restated without a call, when it fails ``specific`` and a restatement
+    fails fewer checks (the fewest of them; a tie keeps the earlier); else ``h`` and ``failures``:
+
+    * a directed association stated as the cause its chain argues, when a chain step is causal
+      (:func:`~hypoforge.agents.quality.as_cause`: "X is associated with reduced methotrexate
+      efficacy" -> "X reduces methotrexate efficacy"): seven of the ten top-3 statements of the
+      5-goal bench (2026-11-30) still stated an association after the revisions had named it;
+    * the first of several sentences (:func:`~hypoforge.agents.quality.one_claim`), which was the
+      hypothesis where the second added a cause, a hedge or a study's finding; and that first
+      sentence stated as its cause.
+    """
     if not any(f.check == "specific" and f.field == "statement" for f in failures):
         return h, failures
-    stated = q.as_cause(h.statement)
-    if stated is None or all(q.causal_step("", s.claim) for s in h.chain):
-        return h, failures
-    candidate = h.model_copy(update={"statement": stated})
-    still = recheck(candidate)
-    return (candidate, still) if len(still) < len(failures) else (h, failures)
+    first = q.sentences(h.statement)[0] if len(q.sentences(h.statement)) > 1 else None
+    causal = not all(q.causal_step("", s.claim) for s in h.chain)
+    options = [x for x in (q.as_cause(h.statement) if causal else None, first,
+                           q.as_cause(first) if first and causal else None) if x]
+    best = (h, failures)
+    for statement in options:
+        candidate = h.model_copy(update={"statement": statement})
+        if len(still := recheck(candidate)) < len(best[1]):
+            best = (candidate, still)
+    return best
 
 
 HIDDEN = "(to rewrite)"
@@ -406,7 +415,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
                                  "title": q.whole_phrase(h.title, profile.cap(profile.title_words)),
                                  "chain": chain, "mechanism": mechanism_text(chain)})
         h, moved = rekey(h, texts, goal)
-        return (*stated_as_cause(h, checked(h), checked), moved)
+        return (*restated(h, checked(h), checked), moved)
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures, moved = make(draft)

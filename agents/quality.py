@@ -492,6 +492,29 @@ def restates_title(field: str, text: str, titles: Mapping[str, str]) -> list[Fai
     return []
 
 
+# Where one sentence ends and the next begins ("Kato et al. found", "vs. placebo" and "e.g. MTHFR" do not end one).
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<! al\.)(?<!vs\.)(?<!e\.g\.)(?<!i\.e\.)\s+(?=[A-Z0-9(])")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split into its sentences."""
+    return [x.strip() for x in _SENTENCE_END.split(text.strip()) if x.strip()]
+
+
+def one_claim(statement: str) -> list[Failure]:
+    """The statement is one sentence. The form asks for one claim, and a second sentence was a second
+    cause ("... due to genetic variations in the MTHFR gene ... Smoking also plays a role by reducing
+    the effectiveness of methotrexate", the quality_target run, 2026-11-30), a hedge ("However, the
+    mechanism by which this occurs remains unclear", bench goal 5) or a study's finding (goal 7): 13
+    of the 129 distinct statements of the stored bench runs, 7 of them among the loop's top-3; the
+    rule changed the verdict on 5 (the others failed ``specific`` already)."""
+    n = len(sentences(statement))
+    if n > 1:
+        return [Failure(check="specific", field="statement",
+                        detail=f"makes {n} claims in {n} sentences; state one hypothesis, its cause and how it works, in one sentence")]
+    return []
+
+
 def specific(goal: str, statement: str) -> list[Failure]:
     """The statement names a candidate cause the goal does not (a biomedical term or a gene, allele or
     marker symbol beyond the goal's own words and the setting; or a rare word, one not in the
@@ -500,7 +523,8 @@ def specific(goal: str, statement: str) -> list[Failure]:
     reporting a study ("a longitudinal study found that a third do not respond" restates the goal),
     and, when it states an association (:data:`_ASSOCIATION`: associated with, predicts, more
     likely, higher risk, better response), also says how the cause works (:func:`explains`:
-    because, since, as, by, through, via, due to, followed by more than a vague link)."""
+    because, since, as, by, through, via, due to, followed by more than a vague link), all in one
+    sentence (:func:`one_claim`)."""
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
@@ -513,7 +537,7 @@ def specific(goal: str, statement: str) -> list[Failure]:
     if vague_only(statement):
         return [Failure(check="specific", field="statement",
                         detail="says how only with a vague link ('due to altered ...'); name what changes, in which molecule, cell or drug level")]
-    return []
+    return one_claim(statement)
 
 
 def vague_only(text: str) -> bool:
@@ -679,13 +703,32 @@ def undirected_change(claim: str) -> bool:
     return not _CAUSAL_VERB.search(rest) and not _WAY.search(rest)
 
 
+# A definition says what a thing is, not what it changes: "Leflunomide is an immunosuppressive drug
+# used to treat rheumatoid arthritis" (a real leflunomide goal, 2026-11-30) and "DAS28 is a measure of
+# disease activity in RA" (bench goal 6) passed as chain steps on "used" and "is". A class named by
+# its action ("a pan Janus kinase inhibitor", "a biologic that targets CD20") says what the drug acts
+# on and is a step; so is a definition with a causal verb ("... a variant that reduces MTHFR activity").
+_DEFINITION = re.compile(
+    r"^\W*(?:[\w'/*().-]+\s+){1,6}?(?:is|are)\s+(?:an?|the|one of the)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:drugs?|medications?|medicines?|agents?|therap(?:y|ies)|treatments?|DMARDs?|enzymes?|proteins?|cytokines?|genes?|compounds?"
+    r"|molecules?|antibod(?:y|ies)|biologics?|cells?|receptors?|markers?|biomarkers?|measures?|diseases?|conditions?|disorders?|options?"
+    r"|alternatives?|polymorphisms?|variants?|factors?)\b", re.IGNORECASE)
+_ACTION_CLASS = re.compile(r"\b(?:inhibitors?|blockers?|antagonists?|agonists?|targets?|targeting|binds?|binding|depletes?|depleting)\b",
+                           re.IGNORECASE)
+
+
+def defines(claim: str) -> bool:
+    """``claim`` is a definition (:data:`_DEFINITION`) with neither a causal verb nor an action class."""
+    return bool(_DEFINITION.search(claim)) and not _CAUSAL_VERB.search(claim) and not _ACTION_CLASS.search(claim)
+
+
 def causal_step(field: str, claim: str) -> list[Failure]:
     """A chain step says what changes and which way: it compares no groups (:data:`_COMPARISON_TAIL`,
     :data:`_IN_GROUP`: that is a prediction), it names a change at all (:func:`names_a_change`), and
     it is not only an association or a vague link (an association word of :data:`_ASSOCIATION` with
     neither an explanation, :func:`explains`, nor a causal verb, :data:`_CAUSAL_VERB`; or an
     explanation that is only a vague link, :func:`vague_only`), nor a cause of changes that says no
-    way (:func:`undirected_change`)."""
+    way (:func:`undirected_change`), nor a definition (:func:`defines`)."""
     if _COMPARISON_TAIL.search(claim) or _IN_GROUP.search(claim):
         return [Failure(check="specific", field=field,
                         detail="compares groups as a prediction does; say what changes in the body and which way (X raises Y)")]
@@ -698,6 +741,9 @@ def causal_step(field: str, claim: str) -> list[Failure]:
     if undirected_change(claim):
         return [Failure(check="specific", field=field,
                         detail="says it causes changes without saying which way; say what rises or falls, in which molecule, cell or drug level (X raises Y)")]
+    if defines(claim):
+        return [Failure(check="specific", field=field,
+                        detail="defines what something is, not what it changes; say what it does to which molecule, cell or drug level, and which way (X raises Y)")]
     if (_ASSOCIATION.search(claim) and not explains(claim) and not _CAUSAL_VERB.search(_ASSOCIATED.sub(" ", claim))) or vague_only(claim):
         return [Failure(check="specific", field=field,
                         detail="states an association, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
@@ -906,6 +952,7 @@ def known_targets(field: str, text: str) -> list[Failure]:
     since the records name rituximab, B cells and TNF."""
     return [Failure(check="grounded", field=field,
                     detail=(f"says {m.drug} raises {m.said!r}, but {m.drug} depletes them: it acts on {m.target} ({m.source})" if m.raises
+                            else f"puts {m.drug} in a class that acts on {m.said!r}, but {m.drug} acts on {m.target} ({m.source})" if m.member
                             else f"says {m.drug} acts on {m.said!r}, but {m.drug} acts on {m.target} ({m.source})") + "; state what the drug does")
             for m in misattributed_targets(text)]
 

@@ -5,9 +5,10 @@ sees at once: "rituximab targets the B-cell receptor and reduces the production 
 5, 2026-11-30; issue 10 reported the same error). The retrieved records rarely state a drug's
 target, so the term-level ``grounded`` check cannot see it. This table holds each drug's molecular
 target as the Mechanism of Action section of the label named in ``source`` states it (the US
-prescribing information; the EU SmPC for filgotinib), and only drugs whose target is settled;
-methotrexate, hydroxychloroquine and sulfasalazine, whose mechanisms in rheumatoid arthritis are
-debated, are left out. It is a small hand-kept table, not a database: a drug not in it is not judged.
+prescribing information; the EU SmPC for filgotinib). Methotrexate, hydroxychloroquine and
+sulfasalazine, whose mechanisms in rheumatoid arthritis are debated, the glucocorticoids and the
+NSAIDs are judged only on the class a text puts them in ("sulfasalazine is an NSAID"), never on
+what they are said to do. It is a small hand-kept table, not a database: a drug not in it is not judged.
 
 :func:`misattributed_targets` finds a drug said to act on something else's target. It judges only a
 drug that is the subject of an action verb ("rituximab ... blocks / targets / reduces ... TNF") or of
@@ -67,8 +68,30 @@ TABLE: tuple[DrugTarget, ...] = (
     # true), so only the classes they are put in are judged: bench goal 9 (2026-11-30) wrote
     # "Methylprednisolone, an oral small-molecule Janus kinase (JAK) inhibitor".
     DrugTarget(drugs=("prednisone", "prednisolone", "methylprednisolone"), target="the glucocorticoid receptor (they are glucocorticoids)",
-               acts_on=r"glucocorticoid|corticosteroid|\bsteroids?\b|\bNR3C1\b",
+               acts_on=r"glucocorticoid|corticosteroid|\bsteroids?\b(?!-)|\bNR3C1\b",
                source="Medrol (methylprednisolone) US prescribing information, Description: a glucocorticoid, an adrenocortical steroid",
+               actions=False),
+    # The conventional DMARDs whose mechanisms in RA are not settled, and the NSAIDs: only the classes
+    # they are put in are judged. A real leflunomide goal (2026-11-30) wrote "Sulfasalazine is a
+    # non-steroidal anti-inflammatory drug used to treat rheumatoid arthritis", and bench goal 1
+    # "Methotrexate is a p38 MAP kinase inhibitor". "DMARD", "anti-rheumatic" and "immunosuppressive"
+    # are shared by several of them and name no class's target.
+    DrugTarget(drugs=("methotrexate",), target="dihydrofolate reductase (a folate analogue; its mechanism in rheumatoid arthritis is unknown)",
+               acts_on=r"\bfol(?:ate|ic)|antifolate|anti-?metabolite|\bDHFR\b|dihydrofol|\bAICAR\b|\bATIC\b|\badenosine|\bthymidylate",
+               source="Trexall (methotrexate) US prescribing information, Clinical Pharmacology: it inhibits dihydrofolic acid reductase",
+               actions=False),
+    DrugTarget(drugs=("sulfasalazine",), target="no settled target (it is split into sulfapyridine and 5-aminosalicylic acid, whose mode of action is under investigation)",
+               acts_on=r"salicyl|\b5-?ASA\b|sulfapyridine|sulfonamide|\bsulfa\b",
+               source="Azulfidine EN-tabs (sulfasalazine) US prescribing information, Clinical Pharmacology",
+               actions=False),
+    DrugTarget(drugs=("hydroxychloroquine", "chloroquine"), target="no settled target (an antimalarial; its mechanism in rheumatoid arthritis is unknown)",
+               acts_on=r"anti-?malarial|quinolin|lysosom|\btoll-like|\bTLR\d*\b",
+               source="Plaquenil (hydroxychloroquine) US prescribing information, Clinical Pharmacology",
+               actions=False),
+    DrugTarget(drugs=("ibuprofen", "naproxen", "diclofenac", "celecoxib", "indomethacin", "meloxicam"),
+               target="cyclooxygenase (COX-1 and COX-2; they are NSAIDs)",
+               acts_on=r"non-?steroidal anti-?inflammatory|\bNSAIDs?\b|cyclo-?oxygenase|\bCOX-?[12]?\b",
+               source="Motrin, Naprosyn, Voltaren and Celebrex US prescribing information, Mechanism of Action: inhibition of cyclooxygenase",
                actions=False),
 )
 
@@ -93,7 +116,8 @@ _NOT_SUBJECT = re.compile(r"\b(?:after|before|with|to|than|of|versus|vs|from|on|
 #: Abbreviations the records use for table drugs ("RTX and ETN are biologics that target TNF
 #: receptors", bench goal 5, 2026-11-30). ADA is left out: it also names adenosine deaminase and
 #: antidrug antibodies.
-ABBREVIATIONS = {"rtx": "rituximab", "ifx": "infliximab", "etn": "etanercept", "tcz": "tocilizumab"}
+ABBREVIATIONS = {"rtx": "rituximab", "ifx": "infliximab", "etn": "etanercept", "tcz": "tocilizumab", "mtx": "methotrexate",
+                 "ssz": "sulfasalazine", "hcq": "hydroxychloroquine"}
 _DRUGS = "|".join([*(x for d in TABLE for x in d.drugs), *ABBREVIATIONS])  # every name a drug mention may take
 _ANY_DRUG = re.compile(rf"\b(?:{_DRUGS})\b", re.IGNORECASE)
 _OWNER = {drug: d for d in TABLE for drug in d.drugs}
@@ -130,7 +154,8 @@ _INHIBITOR_OF = re.compile(r"(?P<what>(?:[\w/-]+\s+){1,3}?)(?:kinase\s+)?(?:inhi
 _SYMBOL = re.compile(r"\b(?:[A-Z][A-Z0-9]*\d[A-Z0-9]*|[A-Z]{3,}|[a-z]\d{2,})\b")
 _BRACKETED = re.compile(r"\s*\([^()]{1,15}\)")
 # What makes a phrase a drug class rather than a description ("is effective", "is given weekly").
-_CLASS_WORDS = re.compile(r"\banti-|inhibitors?\b|blockers?\b|antagonists?\b|agents?\b|antibod(?:y|ies)\b|modulators?\b|biologics?\b", re.IGNORECASE)
+_CLASS_WORDS = re.compile(r"\banti-|inhibitors?\b|blockers?\b|antagonists?\b|agents?\b|antibod(?:y|ies)\b|modulators?\b|biologics?\b|\bNSAIDs?\b"
+                          r"|\bdrugs?\b", re.IGNORECASE)
 
 
 class Misattribution(BaseModel):
@@ -139,6 +164,7 @@ class Misattribution(BaseModel):
     target: str
     source: str
     raises: bool = False  # the text says the drug raises cells it depletes
+    member: bool = False  # the text puts the drug in a class named by ``said``
 
 
 def _names(pattern: str, text: str) -> str | None:
@@ -191,7 +217,7 @@ def misattributed_targets(text: str) -> list[Misattribution]:
         for drug in (_drug(x.group(0)) for x in _ANY_DRUG.finditer(m.group("subject"))):
             d = _OWNER[drug]
             if not _names(d.acts_on, cls) and (said := _other_target(d, cls) or _foreign_inhibitor(cls)):
-                out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source))
+                out.append(Misattribution(drug=drug, said=said, target=d.target, source=d.source, member=True))
     for m in _ANY_DRUG.finditer(text):
         drug = _drug(m.group(0))
         d = _OWNER[drug]

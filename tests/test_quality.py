@@ -643,6 +643,23 @@ def test_a_statement_of_association_alone_is_not_specific():
     assert "because" in good().statement and q.specific(GOAL, good().statement) == []
 
 
+def test_a_statement_of_two_sentences_makes_two_claims_and_is_not_specific():
+    """The quality_target run (2026-11-30) added a second cause in a second sentence; bench goal 5 a hedge."""
+    two = ("Some patients with rheumatoid arthritis do not respond to methotrexate due to genetic variations in the MTHFR gene, "
+           "which lowers folate in their lymphocytes. Smoking also plays a role by reducing the effectiveness of methotrexate.")
+    (f,) = q.specific(GOAL, two)
+    assert f.check == "specific" and "2 claims in 2 sentences" in f.detail
+    assert q.specific(GOAL, q.sentences(two)[0]) == []
+    hedge = ("Smoking increases citrullination, which raises ACPA titres. However, the mechanism by which this occurs remains unclear.")
+    assert q.one_claim(hedge) and q.sentences(hedge) == ["Smoking increases citrullination, which raises ACPA titres.",
+                                                         "However, the mechanism by which this occurs remains unclear."]
+    # abbreviations that end in a stop end no sentence
+    for one in ("As Kato et al. found, ABCB1 variants pump methotrexate out of lymphocytes.",
+                "Carriers of ATIC 347GG (vs. CC) release less adenosine because AICAR builds up less.",
+                "Folate pathway variants (e.g. MTHFR C677T) lower folate in red cells and so blunt methotrexate."):
+        assert q.one_claim(one) == [] and len(q.sentences(one)) == 1, one
+
+
 def test_a_statement_the_model_ended_without_a_stop_gets_one_but_a_cut_one_does_not():
     assert q.closed("ATIC polymorphisms predict methotrexate response in rheumatoid arthritis", 200) == (
         "ATIC polymorphisms predict methotrexate response in rheumatoid arthritis.")
@@ -914,6 +931,10 @@ CAUSAL_STEPS = [
     "TNF inhibitors reduce disease activity by inhibiting TNF receptor signaling, leading to changes in the body that include reduced inflammation",
     "Changes in methotrexate metabolism lead to increased toxicity in the body",
     "Methylprednisolone inhibits JAK and other kinases involved in inflammation",  # wrong biology, but a causal step
+    # a class named by its action, and a definition with a causal verb, say what the thing does
+    "Tofacitinib is a pan Janus kinase inhibitor",
+    "Rituximab is a biologic that targets the CD20 antigen on B cells",
+    "MTHFR C677T is a variant that reduces the activity of the MTHFR enzyme",
 ]
 NOT_CAUSAL_STEPS = [
     ("Folate levels are lower in patients with the MTHFR C677T polymorphism compared to those without it", "compares groups"),
@@ -936,6 +957,12 @@ NOT_CAUSAL_STEPS = [
     # a cause of "changes" says no way (a top-3 proposal of bench goal 2, 2026-11-30)
     ("MTHFR C677T polymorphism causes changes in methotrexate metabolism", "which way"),
     ("SLC19A1 variants lead to alterations in methotrexate transport", "which way"),
+    # definitions: what a thing is, not what it changes (a real leflunomide goal, 2026-11-30; bench goals 5 and 6)
+    ("Leflunomide is an immunosuppressive drug used to treat rheumatoid arthritis", "defines"),
+    ("DAS28 is a measure of disease activity in RA", "defines"),
+    ("IL-6 is a key cytokine in the pathogenesis of rheumatoid arthritis", "defines"),
+    ("The -308 G/G genotype is a marker of good response to anti-TNF treatment", "defines"),
+    ("Tocilizumab is a newer and safer alternative to etanercept", "defines"),
     # noun phrases with no verb (bench goal 2, 2026-11-30)
     ("Obesity and liver fibrosis", "no change"),
     ("Procollagen III serum procollagen aminopeptide", "no change"),
@@ -1035,6 +1062,13 @@ WRONG_TARGETS = [
     # drugs joined as one subject (bench goal 6, 2026-11-30): the verb is each one's
     ("Rituximab and tocilizumab both target B cells.", {"B cells"}),
     ("Adalimumab, infliximab and rituximab neutralise TNF.", {"TNF"}),
+    # conventional DMARDs are judged on their class only (a real leflunomide goal and bench goal 1, 2026-11-30)
+    ("Sulfasalazine is a non-steroidal anti-inflammatory drug used to treat rheumatoid arthritis", {"non-steroidal anti-inflammatory"}),
+    ("SSZ is an NSAID.", {"NSAID"}),
+    ("Methotrexate is a p38 MAP kinase inhibitor", {"p38 MAP kinase"}),
+    ("MTX is a TNF inhibitor.", {"TNF"}),
+    ("Hydroxychloroquine is a JAK inhibitor.", {"JAK"}),
+    ("Prednisolone is a non-steroidal anti-inflammatory drug.", {"non-steroidal anti-inflammatory"}),
 ]
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
@@ -1046,7 +1080,17 @@ RIGHT_TARGETS = [
     "Anti-drug antibodies against adalimumab reduce its trough levels.",  # the drug is no subject
     "Rituximab reduces disease activity in patients with an inadequate response to TNF inhibitors.",
     "Rituximab lowers IL-6 by depleting B cells.",  # a downstream effect of its own action
-    "Methotrexate inhibits ATIC and raises adenosine.",  # not in the table: its mechanism in RA is debated
+    "Methotrexate inhibits ATIC and raises adenosine.",  # its mechanism in RA is debated: only its class is judged
+    "Methotrexate lowers TNF and IL-6 production by T cells.",
+    "MTX is a folate antagonist.",
+    "Methotrexate is a dihydrofolate reductase inhibitor.",
+    "Methotrexate is an immunosuppressive drug.",  # a class shared by several: no one's target
+    "Leflunomide is a DMARD.",
+    "Sulfasalazine, methotrexate and hydroxychloroquine are conventional synthetic DMARDs.",
+    "Sulfasalazine is an anti-inflammatory drug.",
+    "Hydroxychloroquine is an antimalarial drug.",
+    "Celecoxib is a selective COX-2 inhibitor.",
+    "Tocilizumab is a steroid-sparing agent.",
     "Rituximab raises the risk of infection by depleting B cells.",  # what it raises is the risk, not the cells
     "After rituximab, B cells return and their numbers increase.",  # the drug is no subject
     "Rituximab is a biologic that targets the CD20 antigen on B cells.",
@@ -1077,6 +1121,8 @@ def test_a_drug_said_to_act_on_another_target_fails_grounded(text, said):
     assert fails and {f.check for f in fails} == {"grounded"} and all(f.field == "chain[1]" for f in fails)
     assert {f.detail.split(" '")[1].split("'")[0] for f in fails} == said
     assert "prescribing information" in fails[0].detail
+    if " is " in text or ", an" in text:  # a class claim says so
+        assert "in a class that acts on" in fails[0].detail
 
 
 @pytest.mark.parametrize("text", RIGHT_TARGETS)

@@ -1146,9 +1146,26 @@ def test_an_association_is_not_stated_as_a_cause_when_no_step_of_its_chain_is_ca
                                           m.ChainStep(claim="Folate levels are linked to methotrexate response", key="PMID:1")],
                      predictions=[], citations=["PMID:1"], origin="generator", round=0)
     failures = [q.Failure(check="specific", field="statement", detail="states an association")]
-    assert drafting.stated_as_cause(h, failures, lambda c: []) == (h, failures)
+    assert drafting.restated(h, failures, lambda c: []) == (h, failures)
     sound = h.model_copy(update={"chain": [m.ChainStep(claim="MTHFR C677T lowers folate in red cells", key="PMID:1"), *h.chain[1:]]})
-    stated, still = drafting.stated_as_cause(sound, failures, lambda c: [])
+    stated, still = drafting.restated(sound, failures, lambda c: [])
     assert stated.statement == "The MTHFR C677T polymorphism reduces methotrexate efficacy." and still == []
     # kept only when fewer checks fail
-    assert drafting.stated_as_cause(sound, failures, lambda c: failures) == (sound, failures)
+    assert drafting.restated(sound, failures, lambda c: failures) == (sound, failures)
+
+
+def test_a_statement_of_two_sentences_is_restated_as_its_first_when_fewer_checks_fail():
+    """The first sentence was the hypothesis where the second added a cause (the quality_target run,
+    2026-11-30); it replaces the statement without a call only when fewer checks then fail."""
+    first = "MTHFR C677T carriers respond less to methotrexate because the variant lowers folate in lymphocytes."
+    h = m.Hypothesis(id="H1", title="MTHFR C677T and methotrexate", statement=f"{first} Smoking also plays a role.",
+                     mechanism="", chain=[m.ChainStep(claim="MTHFR C677T lowers folate in red cells", key="PMID:1")],
+                     predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    failures = [q.Failure(check="specific", field="statement", detail="makes 2 claims in 2 sentences")]
+    recheck = lambda c: q.one_claim(c.statement)  # noqa: E731
+    stated, still = drafting.restated(h, failures, recheck)
+    assert stated.statement == first and still == []
+    assert drafting.restated(h, failures, lambda c: failures) == (h, failures)
+    # a statement of one sentence has no first sentence to fall back on
+    one = h.model_copy(update={"statement": first})
+    assert drafting.restated(one, failures, lambda c: []) == (one, failures)
