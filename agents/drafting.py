@@ -152,12 +152,19 @@ def restated(h: Hypothesis, failures: list[q.Failure],
       efficacy" -> "X reduces methotrexate efficacy"): seven of the ten top-3 statements of the
       5-goal bench (2026-11-30) still stated an association after the revisions had named it;
     * the first of several sentences (:func:`~hypoforge.agents.quality.one_claim`), which was the
-      hypothesis where the second added a cause, a hedge or a study's finding; and that first
-      sentence stated as its cause.
+      hypothesis where the second added a cause, a hedge or a study's finding, unless the chain
+      names what only the later sentences name (it argues them); and that first sentence stated as
+      its cause.
     """
     if not any(f.check == "specific" and f.field == "statement" for f in failures):
         return h, failures
-    first = q.sentences(h.statement)[0] if len(q.sentences(h.statement)) > 1 else None
+    parts = q.sentences(h.statement)
+    first = parts[0] if len(parts) > 1 else None
+    # Not when the chain argues what only a later sentence names: the quality_target run (2026-11-30)
+    # stated an MTHFR cause and then "Smoking also plays a role ...", over a chain about smoking.
+    if first and set(q.named_entities(" ".join(parts[1:]))) - set(q.named_entities(first)) & set(
+            q.named_entities(" ".join(s.claim for s in h.chain))):
+        first = None
     causal = not all(q.causal_step("", s.claim) for s in h.chain)
     options = [x for x in (q.as_cause(h.statement) if causal else None, first,
                            q.as_cause(first) if first and causal else None) if x]

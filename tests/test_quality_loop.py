@@ -1166,6 +1166,10 @@ def test_a_statement_of_two_sentences_is_restated_as_its_first_when_fewer_checks
     stated, still = drafting.restated(h, failures, recheck)
     assert stated.statement == first and still == []
     assert drafting.restated(h, failures, lambda c: failures) == (h, failures)
+    # not when the chain argues what only the second sentence names (the quality_target run, 2026-11-30)
+    smoking = h.model_copy(update={"statement": f"{first} Smoking also lowers methotrexate efficacy.",
+                                   "chain": [m.ChainStep(claim="Smoking lowers methotrexate efficacy in RA", key="PMID:1")]})
+    assert drafting.restated(smoking, failures, recheck) == (smoking, failures)
     # a statement of one sentence has no first sentence to fall back on
     one = h.model_copy(update={"statement": first})
     assert drafting.restated(one, failures, lambda c: []) == (one, failures)
