@@ -115,7 +115,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     owners = q.variant_owners(texts.values())
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
                        *((f"predictions[{i}]", p) for i, p in enumerate(h.predictions, start=1))):
-        out += q.variants_belong(name, text, texts, owners=owners) or q.examples_belong(name, text)
+        out += (q.variants_belong(name, text, texts, owners=owners) or q.examples_belong(name, text)
+                or (q.stray_variants(name, text, f"{h.title}. {h.statement}", owners) if name not in ("title", "statement") else []))
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")

@@ -978,20 +978,49 @@ def mentions(record: str) -> set[str]:
     return biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)} | genotypes(record).keys()
 
 
+def symbols_beyond_goal(goal: str, claim: str) -> dict[str, str]:
+    """The gene, allele and marker symbols ``claim`` names (:func:`factors`) that the goal does not,
+    keyed as :func:`mentions` keys them."""
+    known = {norm(f) for f in factors(goal)}
+    return {norm(f): f for f in factors(claim) if norm(f) not in known}
+
+
+def symbols_named(symbols: Mapping[str, str], record: str) -> set[str]:
+    """Which of ``symbols`` (keyed as :func:`symbols_beyond_goal` keys them) ``record`` names, as
+    written or spelled out: ACPA as "anti-citrullinated protein antibodies", IL-6 as "interleukin-6"."""
+    said = mentions(record)
+    out = set()
+    for key, raw in symbols.items():
+        spelled = ABBREVIATIONS.get(raw.lower().removesuffix("s"))
+        interleukin = re.fullmatch(r"IL-?(\d+)[A-Z]?", raw, re.IGNORECASE)
+        if (key in said or (spelled and content_terms(spelled) <= said)
+                or (interleukin and re.search(rf"\binterleukin[- ]?{interleukin[1]}\b", record, re.IGNORECASE))):
+            out.add(key)
+    return out
+
+
 def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
     """A chain step rests on the record it cites: when the step names entities beyond the goal
-    (general biology aside), its record names at least one of them. A step citing a record that
-    mentions none of what it claims ("reduced enzyme activity increases the risk of severe
-    myelosuppression", citing an MTHFR frequency study) misattributes its claim."""
+    (general biology aside), its record names at least one of them, and when it names gene, allele or
+    marker symbols beyond the goal's, at least one of those. A step citing a record that mentions
+    none of what it claims ("reduced enzyme activity increases the risk of severe myelosuppression",
+    citing an MTHFR frequency study) misattributes its claim; so does "The MTHFR C677T polymorphism
+    increases methotrexate toxicity" citing a 1985 liver-biopsy series that names toxicity but no
+    gene (bench goal 2, 2026-11-30, a top-3 proposal passing every check, while the run held the
+    MTHFR meta-analysis that says it)."""
     if record is None:
         return []
     named = beyond_goal(goal, claim)
     if not named:
         return []
-    if named.keys() & mentions(record):
+    symbols = symbols_beyond_goal(goal, claim)
+    symbols_said = symbols_named(symbols, record) if symbols else set()
+    symbols_ok = not symbols or bool(symbols_said)
+    if (named.keys() & mentions(record) or symbols_said) and symbols_ok:
         return []
+    missing = named if symbols_ok else symbols
     return [Failure(check="grounded", field=field,
-                    detail=f"cites {key}, whose record does not mention {', '.join(sorted(named.values())[:3])}; cite the record that says it")]
+                    detail=f"cites {key}, whose record does not mention {', '.join(sorted(missing.values())[:3])}; cite the record that says it")]
 
 
 # A computed result written in words, as its evidence text: "chem.describe v1.0: tofacitinib (C16H20N6O; ...)".
@@ -1012,9 +1041,10 @@ def names_computed_subject(field: str, claim: str, key: str, record: str | None)
 
 def record_naming(claim: str, key: str, records: dict[str, str], goal: str) -> str:
     """The key a chain step should cite: ``key`` when its record names any of the step's entities
-    beyond the goal (or the step names none); else the run record naming the most of them (a tie
-    goes to the earlier record); else ``key``, for :func:`step_rests_on` to fail. A step citing a
-    tool's result keeps it.
+    beyond the goal, and of its symbols beyond the goal's when it names any (or the step names
+    none); else the run record naming the most of its symbols, then of its entities (a tie goes to
+    the earlier record), when that record rests the step so; else ``key``, for :func:`step_rests_on`
+    to fail. A step citing a tool's result keeps it.
 
     Qwen cited the right claim to the wrong record of its own run (a folate-pathway step citing the
     folinic-acid trial, while the folate-pathway study was retrieved too): moving the key to the
@@ -1023,14 +1053,20 @@ def record_naming(claim: str, key: str, records: dict[str, str], goal: str) -> s
     named = beyond_goal(goal, claim)
     if not named or key.startswith("TOOL:"):  # a tool's result is what the step computed: never moved
         return key
+    symbols = symbols_beyond_goal(goal, claim)
 
-    def covered(text: str) -> int:
-        return len(named.keys() & mentions(text))
+    def covered(text: str) -> tuple[int, int]:
+        """Symbols named (when the step names any), then entities named."""
+        return len(symbols_named(symbols, text)), len(named.keys() & mentions(text))
 
-    if key in records and covered(records[key]):
+    def rests(text: str) -> bool:
+        n_symbols, n_named = covered(text)
+        return (n_named > 0 or n_symbols > 0) and (not symbols or n_symbols > 0)
+
+    if key in records and rests(records[key]):
         return key
     best = max(records, key=lambda k: covered(records[k]), default=None)  # max keeps the first of equals
-    return best if best is not None and covered(records[best]) else key
+    return best if best is not None and rests(records[best]) else key
 
 
 # Words that set the scene of most goals in this field rather than ask the question.
@@ -1825,6 +1861,26 @@ def examples_belong(field: str, text: str) -> list[Failure]:
         if named and gene not in named and gene not in _NOT_FACTORS:
             out.append(Failure(check="grounded", field=field,
                                detail=f"calls variants of {', '.join(sorted(named))} {gene} variants; name each variant with its own gene"))
+    return out
+
+
+def stray_variants(field: str, text: str, about: str, owners: Mapping[str, set[str]]) -> list[Failure]:
+    """A variant ``text`` writes without a gene belongs to a gene the hypothesis names (``about``: its
+    title and statement), when the run's records give it a gene at all (:func:`variant_owners`). The
+    demo of 2026-11-30 (fifteenth session) predicted "Methotrexate toxicity in RA is higher in patients
+    with the G80A variant" under an MTHFR statement: G80A is the RFC1 variant of its records."""
+    genes = {g.upper() for g in factors(about)}
+    paired = {variant_key(v) for _, v in variant_pairs(text)}
+    out: list[Failure] = []
+    for token in text.split():
+        key = variant_key(token)
+        held = owners.get(key or "", set())
+        if key is None or key in paired or not held or held & genes:
+            continue
+        out.append(Failure(check="grounded", field=field,
+                           detail=f"names the variant {token.strip(_TOKEN_STRIP)}, which the records give {', '.join(sorted(held)[:2])}, "
+                                  "a gene this hypothesis never names; test the hypothesis's own genes"))
+        paired.add(key)
     return out
 
 

@@ -483,6 +483,45 @@ def test_a_chain_step_must_rest_on_the_record_it_cites():
                            "Why do some patients lose their response to adalimumab?") == []
 
 
+def test_a_step_naming_a_gene_must_cite_a_record_naming_it():
+    """Bench goal 2 (2026-11-30): "The MTHFR C677T polymorphism increases methotrexate toxicity" cited a
+    1985 liver-biopsy series, which names toxicity but no gene, in a top-3 proposal passing every check;
+    the run held the MTHFR meta-analysis that says it. The step is moved there."""
+    goal = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
+    texts = {"PMID:4036984": "Low-dose methotrexate treatment of rheumatoid arthritis. Long-term observations. Liver toxicity assessed "
+                             "in these 21 patients and four others receiving long-term methotrexate therapy revealed acute toxicity.",
+             "PMID:28277784": "Association Between MTHFR C677T Polymorphism and Methotrexate Treatment Outcome. The MTHFR C677T "
+                              "polymorphism was associated with increased toxicity, but not efficacy, of MTX in RA patients."}
+    claim = "The MTHFR C677T polymorphism increases methotrexate toxicity in the body"
+    (f,) = q.step_rests_on("chain[2]", claim, "PMID:4036984", texts["PMID:4036984"], goal)
+    assert f.check == "grounded" and "does not mention C677T, MTHFR" in f.detail
+    assert q.record_naming(claim, "PMID:4036984", texts, goal) == "PMID:28277784"
+    assert q.step_rests_on("chain[2]", claim, "PMID:28277784", texts["PMID:28277784"], goal) == []
+    # a symbol the record spells out counts as named
+    hla_goal = "How does the HLA-DRB1 shared epitope raise the risk of anti-citrullinated protein antibody positive rheumatoid arthritis?"
+    assert q.step_rests_on("chain[1]", "Smoking raises IL-6 in the lung", "PMID:1", "Interleukin-6 rises in smokers' lungs.", hla_goal) == []
+    assert q.step_rests_on("chain[1]", "ACPAs rise before onset", "PMID:1", "Anti-citrullinated protein antibodies rise years before.", GOAL) == []
+    # a gene of the goal's own needs no record naming it again (the general rule still applies)
+    assert q.step_rests_on("chain[1]", "HLA-DRB1 shared epitope alleles raise citrullinated peptide presentation", "PMID:1",
+                           "Citrullinated peptides bind shared epitope molecules with high affinity.", hla_goal) == []
+
+
+def test_a_variant_written_without_its_gene_must_be_one_of_the_hypothesis_genes():
+    """The demo (2026-11-30, fifteenth session) predicted toxicity "in patients with the G80A variant"
+    under an MTHFR statement; its records give G80A to RFC1."""
+    records = ["The G80A variant of reduced folate carrier 1 (RFC1) was associated with needing biologic co-therapy.",
+               "677C>T and 1298A>C MTHFR polymorphisms affect methotrexate treatment outcome."]
+    owners = q.variant_owners(records)
+    about = "MTHFR polymorphisms affect methotrexate response. Some patients do not respond because of variants in the MTHFR gene."
+    (f,) = q.stray_variants("predictions[1]", "Methotrexate toxicity in RA is higher in patients with the G80A variant.", about, owners)
+    assert f.check == "grounded" and "G80A" in f.detail and "RFC1" in f.detail
+    assert q.stray_variants("predictions[1]", "ALT is higher in carriers of the 677T allele than in non-carriers.", about, owners) == []
+    assert q.stray_variants("predictions[1]", "ALT is higher in patients with the RFC1 G80A variant.", about, owners) == [], (
+        "written with its gene: variants_belong judges it")
+    assert q.stray_variants("predictions[1]", "ALT is higher with the 80A allele.", "RFC1 80A carriers take up less methotrexate.", owners) == []
+    assert q.stray_variants("predictions[1]", "ALT is higher with the -308 G/G genotype.", about, owners) == [], "a variant no record gives a gene"
+
+
 def test_demo_rfc1_defects_a_wrong_title_and_a_restated_paper_title():
     # the demo, 2026-11-29 (qwen2.5-coder-1.5b, seed 7): an RFC1 hypothesis titled after MTHFR, whose
     # statement is its record's title with "(RFC1)" added (no 12-word run shared)
