@@ -12,6 +12,7 @@ after every hypothesis that passes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -75,6 +76,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.distinct_predictions(h.predictions)
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.steps_restate(h.statement, [s.claim for s in h.chain])
+    out += q.chain_names_cause(goal, h.statement, [s.claim for s in h.chain])
     out += q.predictions_restate(h.statement, h.predictions)
     out += q.adds_to(h.statement, h.mechanism)
     for o in others:
@@ -116,7 +118,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1)),
                        *((f"predictions[{i}]", p) for i, p in enumerate(h.predictions, start=1))):
         out += (q.variants_belong(name, text, texts, owners=owners) or q.examples_belong(name, text)
-                or (q.stray_variants(name, text, f"{h.title}. {h.statement}", owners) if name not in ("title", "statement") else []))
+                or (q.stray_variants(name, text, f"{goal} {h.title}. {h.statement}", owners) if name not in ("title", "statement") else []))
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")
@@ -382,6 +384,36 @@ def derive_steps(tally: Tally, state: State, draft: Any, failures: Sequence[q.Fa
     return draft.model_copy(update={roles[i - 1]: steps[i - 1] for i in which})
 
 
+_REPEATS_STEP = re.compile(r"^repeats chain\[\d+\]")
+
+
+def shortened(h: Hypothesis, failures: list[q.Failure],
+              recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """``h`` without a chain step that says again what the statement or another step says, when the
+    chain keeps at least two steps and fewer checks then fail (the fewest; a tie keeps the earlier);
+    else ``h`` and ``failures``. No call: the revisions have had their turn.
+
+    * A cause step that still says the statement again: the statement already says it. The
+      quality_target run (2026-11-30) failed on this step, after both revisions had kept it.
+    * A step that repeats another (the later of the two goes): bench goals 4 and 5 (2026-11-30,
+      fifteenth session) ended chains on "Lower ACPA levels correlate with ..." twice and "ACPA
+      antibodies can bind to TNF receptors ..." twice, after the step had been written again.
+    """
+    if len(h.chain) < 3:
+        return h, failures
+    drop = {1} if any(f.check == "distinct" and f.field == "chain[1]" and f.detail.startswith("restates the statement")
+                      for f in failures) else set()
+    drop |= {int(f.field[6:-1]) for f in failures if f.check == "distinct" and f.field.startswith("chain[") and _REPEATS_STEP.match(f.detail)}
+    best = (h, failures)
+    for i in sorted(drop):
+        rest = [s for n, s in enumerate(h.chain, start=1) if n != i]
+        candidate = h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest),
+                                         "citations": list(dict.fromkeys(s.key for s in rest))})
+        if len(still := recheck(candidate)) < len(best[1]):
+            best = (candidate, still)
+    return best
+
+
 def regrouped(draft: Any, profile: Profile) -> Any:
     """The draft with each prediction's group moved from its readout to a comparison that names only
     the setting (:func:`~hypoforge.agents.quality.regroup`), where the comparison still fits its cap."""
@@ -470,16 +502,10 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
         revised, still, _ = make(candidate)
         if len(still) <= len(failures):
             draft, h, failures = candidate, revised, still
-    # A cause step that still says the statement again: the statement already says it, so the chain
-    # keeps the steps that explain it (at least two), if that fails fewer checks. The quality_target
-    # run (2026-11-30) failed on this step, after both revisions had kept it, and on the mechanism.
-    if len(h.chain) >= 3 and any(f.check == "distinct" and f.field == "chain[1]" and f.detail.startswith("restates the statement") for f in failures):
-        rest = h.chain[1:]
-        shorter = h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest), "citations": list(dict.fromkeys(s.key for s in rest))})
-        still = checked(shorter)
-        if len(still) < len(failures):
-            deps.emit("revision", id=id, failures=[str(f) for f in failures])
-            h, failures = shorter, still
+    shorter, still = shortened(h, failures, checked)
+    if shorter is not h:
+        deps.emit("revision", id=id, failures=[str(f) for f in failures])
+        h, failures = shorter, still
     if first:
         h = h.model_copy(update={"revised": first})
     return h.model_copy(update={"flags": [str(f) for f in failures]})

@@ -999,6 +999,23 @@ def symbols_named(symbols: Mapping[str, str], record: str) -> set[str]:
     return out
 
 
+def chain_names_cause(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
+    """The chain argues the cause the statement proposes: when the statement names gene, allele or
+    marker symbols beyond the goal's (:func:`symbols_beyond_goal`), a step names at least one of
+    them, as written (in "ACPA-levels" too). Held-out bench goal 10 (2026-11-30, fifteenth session)
+    passed every other check with "Folate metabolism, particularly the MTHFR gene, plays a crucial
+    role in methotrexate's anti-inflammatory effects by enhancing adenosine A2A receptor signaling"
+    over a chain that never names MTHFR; of the 178 distinct statements and chains stored from the
+    bench runs, 14 had this fault, the other 13 already failing (a TNFRSF1B statement over a
+    tocilizumab chain, a trial's name, genes listed and then dropped)."""
+    symbols = symbols_beyond_goal(goal, statement)
+    chain = " ".join(steps)
+    if not symbols or not steps or any(re.search(rf"(?<![\w-]){re.escape(raw)}", chain, re.IGNORECASE) for raw in symbols.values()):
+        return []
+    return [Failure(check="specific", field="mechanism",
+                    detail=f"never names {', '.join(sorted(symbols.values())[:3])}, the cause the statement proposes; build the chain from that cause")]
+
+
 def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
     """A chain step rests on the record it cites: when the step names entities beyond the goal
     (general biology aside), its record names at least one of them, and when it names gene, allele or
@@ -1865,10 +1882,11 @@ def examples_belong(field: str, text: str) -> list[Failure]:
 
 
 def stray_variants(field: str, text: str, about: str, owners: Mapping[str, set[str]]) -> list[Failure]:
-    """A variant ``text`` writes without a gene belongs to a gene the hypothesis names (``about``: its
-    title and statement), when the run's records give it a gene at all (:func:`variant_owners`). The
-    demo of 2026-11-30 (fifteenth session) predicted "Methotrexate toxicity in RA is higher in patients
-    with the G80A variant" under an MTHFR statement: G80A is the RFC1 variant of its records."""
+    """A variant ``text`` writes without a gene belongs to a gene the hypothesis names (``about``: the
+    goal, its title and its statement, as for :func:`tests_its_cause`), when the run's records give
+    it a gene at all (:func:`variant_owners`). The demo of 2026-11-30 (fifteenth session) predicted
+    "Methotrexate toxicity in RA is higher in patients with the G80A variant" under an MTHFR
+    statement: G80A is the RFC1 variant of its records."""
     genes = {g.upper() for g in factors(about)}
     paired = {variant_key(v) for _, v in variant_pairs(text)}
     out: list[Failure] = []

@@ -506,6 +506,22 @@ def test_a_step_naming_a_gene_must_cite_a_record_naming_it():
                            "Citrullinated peptides bind shared epitope molecules with high affinity.", hla_goal) == []
 
 
+def test_a_chain_must_name_the_cause_its_statement_proposes():
+    """Held-out bench goal 10 (2026-11-30) passed every other check with an MTHFR statement over a chain
+    about adenosine A2A signalling that never names MTHFR."""
+    goal = "Could adenosine A2A receptor signalling be enhanced to restore the anti-inflammatory effect of methotrexate?"
+    statement = ("Folate metabolism, particularly the MTHFR gene, plays a crucial role in methotrexate's anti-inflammatory effects "
+                 "by enhancing adenosine A2A receptor signaling.")
+    steps = ["Enhanced adenosine A2A receptor signaling leads to increased methotrexate's anti-inflammatory effects",
+             "Adenosine A2A receptor signaling is activated by increased levels of adenosine A2A receptors"]
+    (f,) = q.chain_names_cause(goal, statement, steps)
+    assert (f.check, f.field) == ("specific", "mechanism") and "never names MTHFR" in f.detail
+    assert q.chain_names_cause(goal, statement, ["The MTHFR 677T allele lowers adenosine release", *steps]) == []
+    assert q.chain_names_cause(goal, "Methotrexate raises adenosine, which acts on A2A receptors.", steps) == [], "the goal's own symbols"
+    # a symbol joined to a word by a hyphen is named ("ACPA-levels", bench goal 4)
+    assert q.chain_names_cause(GOAL, "HLA-DRB1*13 lowers ACPA titres.", ["HLA-DRB1*13 alleles lower ACPA-levels"]) == []
+
+
 def test_a_variant_written_without_its_gene_must_be_one_of_the_hypothesis_genes():
     """The demo (2026-11-30, fifteenth session) predicted toxicity "in patients with the G80A variant"
     under an MTHFR statement; its records give G80A to RFC1."""

@@ -1028,9 +1028,30 @@ def test_a_denial_about_other_things_in_a_cited_record_does_not_back_the_answer(
     assert q.denies_unreported("answer", answer, records) == []
 
 
+def test_a_step_repeating_another_is_dropped_when_fewer_checks_then_fail():
+    """Bench goals 4 and 5 (2026-11-30, fifteenth session) ended chains on a step said twice, after it
+    had been written again; the later copy goes when at least two steps stay and fewer checks fail."""
+    steps = [m.ChainStep(claim="Smoking raises PAD2 in lung macrophages", key="PMID:1"),
+             m.ChainStep(claim="More PAD2 citrullinates more vimentin", key="PMID:1"),
+             m.ChainStep(claim="More PAD2 citrullinates more vimentin", key="PMID:2")]
+    h = m.Hypothesis(id="H1", title="Smoking and PAD2", statement="Smoking raises ACPA because PAD2 citrullinates vimentin.",
+                     mechanism=" -> ".join(s.claim for s in steps) + ".", chain=steps, predictions=[], citations=["PMID:1", "PMID:2"],
+                     origin="generator", round=0)
+    failures = q.distinct_items("chain", [s.claim for s in steps])
+    assert [f.field for f in failures] == ["chain[3]"]
+    recheck = lambda c: q.distinct_items("chain", [s.claim for s in c.chain])  # noqa: E731
+    shorter, still = drafting.shortened(h, failures, recheck)
+    assert [s.claim for s in shorter.chain] == [s.claim for s in steps[:2]] and still == []
+    assert shorter.citations == ["PMID:1"] and shorter.mechanism == "Smoking raises PAD2 in lung macrophages -> More PAD2 citrullinates more vimentin."
+    assert drafting.shortened(h, failures, lambda c: failures) == (h, failures), "kept only when fewer checks fail"
+    two = h.model_copy(update={"chain": steps[1:]})
+    assert drafting.shortened(two, q.distinct_items("chain", [s.claim for s in two.chain]), recheck)[0] is two, "two steps stay two"
+
+
 def test_a_cause_step_still_restating_the_statement_is_dropped_when_two_steps_explain_it(tmp_path):
     """The quality_target run (2026-11-30) failed because its first step said the statement again, after
-    both revisions. The statement already says it; the chain keeps the two steps that explain it."""
+    both revisions. The statement already says it; the chain keeps the two steps that explain it, when
+    they still name the statement's cause (`chain_names_cause`)."""
     statement = "Carriers of the ABCB1 3435T allele pump methotrexate out of lymphocytes, so they respond less to it."
 
     def script(messages, schema, keys):
@@ -1039,8 +1060,16 @@ def test_a_cause_step_still_restating_the_statement_is_dropped_when_two_steps_ex
             out["statement"] = statement
         if "cause" in out:
             out["cause"] = {"claim": "Carriers of the ABCB1 3435T allele pump methotrexate out of lymphocytes", "key": sorted(keys)[0]}
+            if named and "intermediate" in out:
+                out["intermediate"] = {"claim": "Less methotrexate left by ABCB1 forms fewer polyglutamates in lymphocytes", "key": sorted(keys)[0]}
         return out
 
+    named = False  # no other step names ABCB1: without the cause step the chain would not argue the statement's cause
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path / "a", llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    p = start_run(GOAL, settings, deps, out_dir=tmp_path / "outa", run_id="q1d").report.proposals[0]
+    assert "pump methotrexate out" in p.chain[0].claim and any("restates the statement" in f for f in p.flags)
+    named = True
     llm = ScriptedLLM(responder=script)
     settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
     report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q1c").report
