@@ -1233,7 +1233,7 @@ _READOUT = re.compile(
     r"erosion|progression|incidence|risk|odds|hazard|survival|uptake|efflux|binding|occupancy|density|size|number|amount|"
     r"flux|release|transcript|transcripts|mrna|protein|marker|markers|biomarker|biomarkers|efficacy|improvement|toxicity|"
     r"adverse events?|side effects?|mortality|disability|swelling|inflammation|tenderness|pain|percentage|severity|"
-    r"duration|time to)\b", re.IGNORECASE)
+    r"duration|time to|thickness|volume|width)\b", re.IGNORECASE)
 _DIRECTION = re.compile(
     r"\b(higher|lower|increase[sd]?|decrease[sd]?|reduce[sd]?|reduction|elevated|raised|rises?|falls?|more|less|greater|"
     r"fewer|than|versus|vs|compared|relative|correlates?|predicts?|associated|restores?|abolishe[sd]|blocks?|prevents?|"

@@ -215,6 +215,9 @@ def test_biomedical_terms_heuristic_on_labelled_words():
     ("Synovial inflammation on ultrasound is higher at six months in non-responders.", True),
     ("Percentage of patients responding to methotrexate is lower with folinic acid.", True),
     ("Liver biopsy specimens are higher in C677T carriers.", False),
+    # an imaging measurement (held-out bench goal 11, 2026-11-30: OCT choroidal thickness had failed)
+    ("Choroidal thickness at the temporal choroid 1.5 mm from the fovea is lower in patients on hydroxychloroquine for over five years.", True),
+    ("Retinal thickness is lower in patients on hydroxychloroquine for over five years than in those on it for less.", True),
 ])
 def test_testable(pred, ok):
     assert (q.testable("p", pred) == []) == ok
