@@ -145,6 +145,17 @@ def rekey(h: Hypothesis, texts: dict[str, str], goal: str) -> tuple[Hypothesis, 
     return h.model_copy(update={"chain": chain, "citations": list(dict.fromkeys(s.key for s in chain))}), True
 
 
+def fewest_failures(h: Hypothesis, failures: list[q.Failure], candidates: Sequence[Hypothesis],
+                    recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """The candidate failing the fewest checks, when that is fewer than ``failures`` (a tie keeps the
+    earlier); else ``h`` and ``failures``."""
+    best = (h, failures)
+    for candidate in candidates:
+        if len(still := recheck(candidate)) < len(best[1]):
+            best = (candidate, still)
+    return best
+
+
 def restated(h: Hypothesis, failures: list[q.Failure],
               recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
     """``h`` with its statement restated without a call, when it fails ``specific`` and a restatement
@@ -171,12 +182,7 @@ def restated(h: Hypothesis, failures: list[q.Failure],
     causal = not all(q.causal_step("", s.claim) for s in h.chain)
     options = [x for x in (q.as_cause(h.statement) if causal else None, first,
                            q.as_cause(first) if first and causal else None) if x]
-    best = (h, failures)
-    for statement in options:
-        candidate = h.model_copy(update={"statement": statement})
-        if len(still := recheck(candidate)) < len(best[1]):
-            best = (candidate, still)
-    return best
+    return fewest_failures(h, failures, [h.model_copy(update={"statement": x}) for x in options], recheck)
 
 
 HIDDEN = "(to rewrite)"
@@ -401,17 +407,18 @@ def shortened(h: Hypothesis, failures: list[q.Failure],
     """
     if len(h.chain) < 3:
         return h, failures
-    drop = {1} if any(f.check == "distinct" and f.field == "chain[1]" and f.detail.startswith("restates the statement")
-                      for f in failures) else set()
-    drop |= {int(f.field[6:-1]) for f in failures if f.check == "distinct" and f.field.startswith("chain[") and _REPEATS_STEP.match(f.detail)}
-    best = (h, failures)
+    drop: set[int] = set()
+    for f in failures:
+        name, i = field_index(f.field)
+        if f.check == "distinct" and name == "chain" and i is not None and (
+                _REPEATS_STEP.match(f.detail) or (i == 1 and f.detail.startswith("restates the statement"))):
+            drop.add(i)
+    candidates = []
     for i in sorted(drop):
         rest = [s for n, s in enumerate(h.chain, start=1) if n != i]
-        candidate = h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest),
-                                         "citations": list(dict.fromkeys(s.key for s in rest))})
-        if len(still := recheck(candidate)) < len(best[1]):
-            best = (candidate, still)
-    return best
+        candidates.append(h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest),
+                                               "citations": list(dict.fromkeys(s.key for s in rest))}))
+    return fewest_failures(h, failures, candidates, recheck)
 
 
 def regrouped(draft: Any, profile: Profile) -> Any:

@@ -985,10 +985,11 @@ def symbols_beyond_goal(goal: str, claim: str) -> dict[str, str]:
     return {norm(f): f for f in factors(claim) if norm(f) not in known}
 
 
-def symbols_named(symbols: Mapping[str, str], record: str) -> set[str]:
+def symbols_named(symbols: Mapping[str, str], record: str, said: set[str] | None = None) -> set[str]:
     """Which of ``symbols`` (keyed as :func:`symbols_beyond_goal` keys them) ``record`` names, as
-    written or spelled out: ACPA as "anti-citrullinated protein antibodies", IL-6 as "interleukin-6"."""
-    said = mentions(record)
+    written or spelled out: ACPA as "anti-citrullinated protein antibodies", IL-6 as "interleukin-6".
+    ``said`` is :func:`mentions` of ``record``, when the caller has it."""
+    said = mentions(record) if said is None else said
     out = set()
     for key, raw in symbols.items():
         spelled = ABBREVIATIONS.get(raw.lower().removesuffix("s"))
@@ -1030,10 +1031,11 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
     named = beyond_goal(goal, claim)
     if not named:
         return []
+    said = mentions(record)
     symbols = symbols_beyond_goal(goal, claim)
-    symbols_said = symbols_named(symbols, record) if symbols else set()
+    symbols_said = symbols_named(symbols, record, said) if symbols else set()
     symbols_ok = not symbols or bool(symbols_said)
-    if (named.keys() & mentions(record) or symbols_said) and symbols_ok:
+    if (named.keys() & said or symbols_said) and symbols_ok:
         return []
     missing = named if symbols_ok else symbols
     return [Failure(check="grounded", field=field,
@@ -1074,7 +1076,8 @@ def record_naming(claim: str, key: str, records: dict[str, str], goal: str) -> s
 
     def covered(text: str) -> tuple[int, int]:
         """Symbols named (when the step names any), then entities named."""
-        return len(symbols_named(symbols, text)), len(named.keys() & mentions(text))
+        said = mentions(text)
+        return len(symbols_named(symbols, text, said)), len(named.keys() & said)
 
     def rests(text: str) -> bool:
         n_symbols, n_named = covered(text)
