@@ -77,6 +77,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.distinct_items("chain", [s.claim for s in h.chain])
     out += q.steps_restate(h.statement, [s.claim for s in h.chain])
     out += q.chain_names_cause(goal, h.statement, [s.claim for s in h.chain])
+    out += q.chain_names_drug(goal, [s.claim for s in h.chain])
     out += q.predictions_restate(h.statement, h.predictions)
     out += q.adds_to(h.statement, h.mechanism)
     for o in others:
@@ -230,7 +231,8 @@ REVISIONS = 2
 
 #: Checks whose failure means the idea itself is wrong (off the goal, a twin of another): rewrite it
 #: all. A chain step ending on the other question (:func:`~hypoforge.agents.quality.ends_off_question`)
-#: is that step's failure only.
+#: is that step's failure only, and a chain never naming the goal's drug
+#: (:func:`~hypoforge.agents.quality.chain_names_drug`) the chain's.
 WHOLE_DRAFT_CHECKS = frozenset({"on_goal"})
 
 
@@ -247,7 +249,7 @@ def fields_to_rewrite(failures: Sequence[q.Failure], fields: Sequence[str]) -> t
     for f in failures:
         name, n = field_index(f.field)
         i = n - 1 if n is not None else None
-        if (f.check in WHOLE_DRAFT_CHECKS and name != "chain") or (f.check == "distinct" and name == "statement"):
+        if (f.check in WHOLE_DRAFT_CHECKS and name not in ("chain", "mechanism")) or (f.check == "distinct" and name == "statement"):
             return tuple(fields)
         if name in ("title", "statement"):
             wanted.add(name)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
-from hypoforge.knowledge.drug_targets import misattributed_targets
+from hypoforge.knowledge.drug_targets import misattributed_targets, names_drug
 from pydantic import BaseModel
 
 CHECKS = ("complete", "specific", "distinct", "read", "on_goal", "grounded", "not_copied", "testable", "keys_in_text")
@@ -1015,6 +1015,21 @@ def chain_names_cause(goal: str, statement: str, steps: Sequence[str]) -> list[F
         return []
     return [Failure(check="specific", field="mechanism",
                     detail=f"never names {', '.join(sorted(symbols.values())[:3])}, the cause the statement proposes; build the chain from that cause")]
+
+
+def chain_names_drug(goal: str, steps: Sequence[str]) -> list[Failure]:
+    """When the goal asks about a drug (:func:`treatments`), a chain step names it, or its target,
+    class or active metabolites (:func:`~hypoforge.knowledge.drug_targets.names_drug`): a chain that
+    never does explains the outcome without the drug. A real leflunomide goal (2026-11-30,
+    fifteenth session) answered with "Elevated homocysteine levels ...", a chain resting on a
+    methotrexate record that never named leflunomide, and passed every check but a repeated step.
+    9 of the 190 distinct stored bench chains fail it, none of them passing before (2026-12-01)."""
+    asked = treatments(goal)
+    chain = " ".join(steps)
+    if not asked or not steps or any(names_drug(d, chain) for d in asked):
+        return []
+    return [Failure(check="on_goal", field="mechanism",
+                    detail=f"never names {' or '.join(sorted(asked))}, what it acts on or what it becomes; build the chain on what the goal's drug does")]
 
 
 def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:

@@ -88,6 +88,12 @@ TABLE: tuple[DrugTarget, ...] = (
                acts_on=r"anti-?malarial|quinolin|lysosom|\btoll-like|\bTLR\d*\b",
                source="Plaquenil (hydroxychloroquine) US prescribing information, Clinical Pharmacology",
                actions=False),
+    # A prodrug: judged only on its class, and named in a chain by its thiopurine metabolites
+    # (:func:`names_drug`): "Reduced TPMT activity leads to increased thiopurine levels" (bench goal 3).
+    DrugTarget(drugs=("azathioprine",), target="no settled target (a thiopurine prodrug: a purine antimetabolite through 6-mercaptopurine and the thioguanine nucleotides)",
+               acts_on=r"thiopurine|mercaptopurine|\b6-?MP\b|thioguanin|\b6-?TGNs?\b|\bTGNs?\b|\bpurine",
+               source="Imuran (azathioprine) US prescribing information, Clinical Pharmacology: an imidazolyl derivative of 6-mercaptopurine",
+               actions=False),
     DrugTarget(drugs=("ibuprofen", "naproxen", "diclofenac", "celecoxib", "indomethacin", "meloxicam"),
                target="cyclooxygenase (COX-1 and COX-2; they are NSAIDs)",
                acts_on=r"non-?steroidal anti-?inflammatory|\bNSAIDs?\b|cyclo-?oxygenase|\bCOX-?[12]?\b",
@@ -258,3 +264,17 @@ def target_facts(text: str) -> list[str]:
     inhibitors) never say (bench goal 5, 2026-11-30)."""
     named = {_drug(m.group(0)) for m in _ANY_DRUG.finditer(text)}
     return [f"{drug} acts on {d.target} ({d.source})." for d in TABLE for drug in d.drugs if drug in named]
+
+
+def names_drug(drug: str, text: str) -> bool:
+    """``text`` names ``drug``: by its name or an abbreviation the records use (:data:`ABBREVIATIONS`),
+    or, for a drug in the table, by a drug of its row (teriflunomide, leflunomide's active
+    metabolite) or what the row says it acts on (its target, its class, its active metabolites:
+    DHODH for leflunomide, thiopurines for azathioprine, folate for methotrexate).
+    A chain that names none of these does not explain what the drug does: a real leflunomide goal
+    (2026-11-30) wrote a homocysteine chain from a methotrexate record that never named leflunomide."""
+    written = {_drug(m.group(0)) for m in _ANY_DRUG.finditer(text)}
+    if drug in written or re.search(rf"\b{re.escape(drug)}\b", text, re.IGNORECASE):
+        return True
+    d = _OWNER.get(drug)
+    return bool(d and (written & set(d.drugs) or re.search(d.acts_on, text, re.IGNORECASE)))

@@ -525,6 +525,32 @@ def test_a_chain_must_name_the_cause_its_statement_proposes():
     assert q.chain_names_cause(GOAL, "HLA-DRB1*13 lowers ACPA titres.", ["HLA-DRB1*13 alleles lower ACPA-levels"]) == []
 
 
+def test_a_chain_on_a_drug_goal_names_the_drug_or_what_it_acts_on_or_becomes():
+    """A real leflunomide goal (2026-11-30, fifteenth session) answered with a homocysteine chain from
+    a methotrexate record that never named leflunomide; it passed every check but a repeated step."""
+    goal = "Why does leflunomide fail in some patients with rheumatoid arthritis?"
+    homocysteine = ["Elevated homocysteine levels impair endothelial function", "Impaired endothelial function sustains synovial inflammation"]
+    (f,) = q.chain_names_drug(goal, homocysteine)
+    assert (f.check, f.field) == ("on_goal", "mechanism") and "never names leflunomide" in f.detail
+    assert q.chain_names_drug(goal, ["Leflunomide lowers T-cell proliferation", *homocysteine[1:]]) == []
+    assert q.chain_names_drug(goal, ["Low DHODH inhibition leaves pyrimidine synthesis in T cells intact", *homocysteine[1:]]) == [], "its target"
+    assert q.chain_names_drug(goal, ["Teriflunomide exposure is lower in fast metabolisers", *homocysteine[1:]]) == [], "its active metabolite"
+    tpmt = "Could TPMT or NUDT15 genotype explain why some patients cannot tolerate azathioprine?"
+    assert q.chain_names_drug(tpmt, ["Reduced TPMT activity raises thiopurine levels in blood", "High thioguanine nucleotides suppress the marrow"]) == []
+    assert q.chain_names_drug(tpmt, ["TPMT A1298C reduces folate-dependent enzymes", "Less enzyme activity slows methotrexate metabolism"])
+    assert q.chain_names_drug(GOAL, ["MTX polyglutamates are lower in non-responders", "Less AICAR builds up"]) == [], "an abbreviation"
+    assert q.chain_names_drug("How does smoking promote citrullination?", homocysteine) == [], "no drug asked about"
+    assert q.chain_names_drug(goal, []) == []
+
+
+def test_a_chain_never_naming_the_goals_drug_is_rewritten_without_the_rest_of_the_draft():
+    from hypoforge.agents.drafting import fields_to_rewrite
+    from hypoforge.agents.models import hypothesis_draft
+
+    failure = q.Failure(check="on_goal", field="mechanism", detail="never names leflunomide")
+    assert fields_to_rewrite([failure], list(hypothesis_draft("compact").model_fields)) == ("cause", "intermediate", "effect")
+
+
 def test_a_variant_written_without_its_gene_must_be_one_of_the_hypothesis_genes():
     """The demo (2026-11-30, fifteenth session) predicted toxicity "in patients with the G80A variant"
     under an MTHFR statement; its records give G80A to RFC1."""
@@ -1103,6 +1129,7 @@ def test_a_title_at_its_cap_keeps_its_whole_leading_phrase():
 WRONG_TARGETS = [
     ("Rituximab targets the B-cell receptor and reduces the production of TNF.", {"the B-cell receptor", "TNF"}),
     ("Rituximab works by cutting TNF production.", {"TNF"}),
+    ("Azathioprine is a TPMT inhibitor.", {"TPMT"}),  # TPMT inactivates its metabolites; the drug does not block it
     ("Tocilizumab blocks TNF signalling in the synovium.", {"TNF"}),
     ("Adalimumab inhibits JAK1 in synovial fibroblasts.", {"JAK1"}),
     # a depleting drug said to raise the cells it removes (bench goal 5, 2026-11-30)
@@ -1131,6 +1158,7 @@ WRONG_TARGETS = [
 RIGHT_TARGETS = [
     "Rituximab depletes CD20-positive B cells, which lowers autoantibody production.",
     "Rituximab targets CD20 on B cells.",
+    "Azathioprine is a thiopurine prodrug.",
     "Patients who failed TNF inhibitors respond to rituximab because it depletes B cells.",
     "Adalimumab neutralizes TNF and lowers IL-6.",  # a downstream effect after the drug's own action
     "Tofacitinib inhibits JAK1 and JAK3, reducing IL-6 signalling.",
