@@ -95,9 +95,10 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
     out += q.grounded(h.mechanism, grounding_sources(h, texts, goal))
-    # A drug said to act on another's target: records rarely state a drug's target, so the terms pass.
+    # A drug said to act on another's target (records rarely state a drug's target, so the terms pass),
+    # an antibody said to bind a gene, an inherited variant said to be raised or lowered.
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
-        out += q.known_targets(name, text) or q.antibody_binds_gene(name, text)
+        out += q.known_targets(name, text) or q.antibody_binds_gene(name, text) or q.changes_genotype(name, text)
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal) or q.names_computed_subject(
             f"chain[{i}]", s.claim, s.key, texts.get(s.key))

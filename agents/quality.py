@@ -973,6 +973,31 @@ def antibody_binds_gene(field: str, text: str) -> list[Failure]:
                     detail=f"says antibodies bind the {m.group('gene')} gene, but antibodies bind proteins; name the protein they bind")]
 
 
+# Something said to raise or lower an inherited variant itself ("Methotrexate treatment increases
+# blood levels of the MTHFR C677T allele", bench goal 2, 2026-12-01): the object of the verb, within
+# three words, is an allele, polymorphism, genotype or SNP, not what it changes ("the variant's
+# activity"). Somatic mutations can be induced, so "mutation" is not among them.
+_CHANGES_GENOTYPE = re.compile(
+    r"\b(?:increas|rais|elevat|decreas|lower|reduc|induc|alter|chang|upregulat|downregulat)(?:es|ed|e|s|ing)?\s+"
+    r"(?:the\s+)?(?:(?:blood|serum|plasma|circulating|cellular)\s+)?(?:(?:levels?|amounts?|numbers?|frequency|concentrations?)\s+of\s+)?"
+    r"(?:the\s+)?(?:(?!(?:in|among|of|for|with|by|from|and|or|to|than|who|which|that|carriers?|patients?)\b)[\w*:/-]+\s+){0,3}?"
+    r"(?P<variant>alleles?|polymorphisms?|genotypes?|SNPs?)\b(?![-'’]|\s+(?:carriers?|patients?|groups?|holders?))",
+    re.IGNORECASE)
+
+
+def changes_genotype(field: str, text: str) -> list[Failure]:
+    """No drug, exposure or step is said to raise or lower an inherited variant: a genotype is what a
+    patient is born with, and what changes is what the variant does (enzyme activity, drug levels).
+    Bench goal 2 (2026-12-01, seventeenth session) wrote "Methotrexate treatment increases blood levels
+    of the MTHFR C677T allele" in a top-3 chain."""
+    m = _CHANGES_GENOTYPE.search(text)
+    if m is None:
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"says an inherited variant is raised or lowered ('{m.group(0)}'), but a patient's "
+                           f"{m.group('variant').lower().rstrip('s')} does not change; say what the variant changes (enzyme activity, drug or metabolite levels)")]
+
+
 def mentions(record: str) -> set[str]:
     """Everything a record's text can be found to name, normalised as :func:`named_entities` keys it."""
     return biomedical_terms(record) | content_terms(record) | {norm(f) for f in factors(record)} | genotypes(record).keys()
@@ -1420,14 +1445,14 @@ def tests_its_cause(field: str, prediction: str, claim: str, goal: str) -> list[
 # Which way a statement says its cause moves the outcome: worse (less response, more harm) or better.
 _WORSE = re.compile(
     r"less likely to respond|less responsive|less (?:frequent )?remission|lower (?:rates? of )?(?:remission|response)|(?:not|fail to|never) respond|respond(?:s|ed)? (?:poorly|less|worse)|non-?respon|(?:poor(?:er)?|worse) (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:reduce[sd]?|lower[s]?|decrease[sd]?|diminishe[sd]|impair(?:s|ed)?|blunt(?:s|ed)?|limit(?:s|ed)?)"
-    r" (?:the )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical )?(?:respon|efficac|benefit)|resistan|\bfail|inadequate respon"
+    r" (?:the |its |their )?(?:chance|likelihood|probability|odds)? ?(?:of )?(?:a )?(?:clinical |methotrexate |drug |treatment |therapeutic )?(?:respon|efficac|effective|benefit)|resistan|\bfail|inadequate respon"
     r"|risk factor|(?:increase[sd]?|raise[sd]?|higher|greater) (?:the )?risk|predispos|susceptib|more (?:likely|prone) to (?:develop|suffer)"
     r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:lower|reduced|decreased|less frequent)"
     r"|\b(?:lower|reduced|poorer) (?:methotrexate |drug |treatment |clinical )(?:response|remission)"
     r"|(?<!non-)(?<!non)\b(?:response|remission)(?: rates?)? (?:decreases|falls|drops|declines) with",
     re.IGNORECASE)
 _BETTER = re.compile(
-    r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the )?(?:clinical )?(?:respon|efficac|benefit)"
+    r"more likely to respond|more responsive|more (?:frequent )?remission|(?:higher|greater) (?:rates? of )?(?:remission|response)|respond better|better (?:clinical |treatment |therapeutic |methotrexate |drug )?respon|(?:improve[sd]?|enhance[sd]?|increase[sd]?|raise[sd]?) (?:the |its |their )?(?:clinical |methotrexate |drug |treatment |therapeutic )?(?:respon|efficac|effective|benefit)"
     r"|protect|(?:lower(?:s|ed)?|reduce[sd]?|decrease[sd]?) (?:the )?risk|less likely to (?:develop|suffer)"
     r"|(?<!non-)(?<!non)\b(?:remission|response)(?: rates?)? (?:is |are |was |were )?(?:higher|increased|greater|more frequent)"
     r"|\b(?:higher|greater|better) (?:methotrexate |drug |treatment |clinical )(?:response|remission)"
@@ -1543,9 +1568,20 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
         return []
     else:
         group = with_first or without_first
-        if not set(named_entities(group.group("what"))) & proposed_causes(goal, statement):
-            return []
+        what = group.group("what")
         cause_first = bool(with_first)
+        if not set(named_entities(what)) & proposed_causes(goal, statement):
+            # A level of a factor the goal itself names, against those without it ("in patients with
+            # reduced TPMT compared to those without", bench goal 3, 2026-12-01, under "Patients with
+            # reduced TPMT activity are more susceptible to severe myelosuppression"): the cause is that
+            # level, and its direction what the statement or chain says the level does.
+            level = re.match(rf"\s*(?:an? |the )?(?P<a>{_LOW_LEVEL}|{_HIGH_LEVEL})\b(?P<rest>.+)", what, re.IGNORECASE)
+            symbols = factors(level.group("rest")) if level else set()
+            if not symbols:
+                return []
+            low = low_level_direction(symbols, [statement, *steps])
+            said = low if re.fullmatch(_LOW_LEVEL, level.group("a"), re.IGNORECASE) else -low
+            source, cause = "chain", f"{level.group('a').lower()} {', '.join(sorted(symbols))}"
     if not said:
         return []
     higher = m.group("way") == "higher"  # not a "higher" in the groups ("those with higher TPMT activity")

@@ -1392,6 +1392,59 @@ def test_an_antibody_binds_a_protein_not_a_gene(text, gene):
 
 
 @pytest.mark.parametrize("text,wrong", [
+    # bench goal 2 (2026-12-01, seventeenth session), a top-3 chain step
+    ("Methotrexate treatment increases blood levels of the MTHFR C677T allele", True),
+    ("Methotrexate lowers the frequency of the HLA-DRB1 shared epitope allele", True),
+    ("Smoking raises the HLA-DRB1*04:01 allele", True),
+    # what a variant changes, or who carries it, is not the variant changing
+    ("The MTHFR C677T polymorphism reduces enzyme activity", False),
+    ("Smoking lowers the MTHFR allele's expression", False),
+    ("Folate lowers homocysteine in 677TT genotype carriers", False),
+    ("The variant changes the genotype-dependent response", False),
+    ("It raises the risk in carriers of the allele", False),
+    ("Smoking induces mutations in TP53", False),  # somatic mutations can be induced
+])
+def test_an_inherited_variant_is_never_raised_or_lowered(text, wrong):
+    fails = q.changes_genotype("chain[1]", text)
+    assert bool(fails) is wrong, fails
+    if wrong:
+        assert fails[0].check == "grounded" and "an inherited variant is raised or lowered" in fails[0].detail
+
+
+def test_a_raised_variant_fails_the_hypothesis_check():
+    h = good().model_copy(update={"chain": [good().chain[0], good().chain[1].model_copy(
+        update={"claim": "Methotrexate treatment increases blood levels of the ABCB1 allele"})]})
+    fails = check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL))
+    assert "chain[2]" in [f.field for f in fails if "inherited variant" in f.detail]
+
+
+def test_a_prediction_against_a_low_level_of_the_goals_own_factor_follows_the_statement():
+    """Bench goal 3 (2026-12-01): under "Patients with reduced TPMT activity are more susceptible to
+    severe myelosuppression", a prediction gave those with reduced TPMT a lower risk of azathioprine
+    failure. TPMT is the goal's own candidate, so it is no cause the statement proposes beyond the
+    goal; the level ("reduced TPMT") is the cause."""
+    statement = "Patients with reduced TPMT activity are more susceptible to severe myelosuppression when treated with azathioprine."
+    wrong = "Risk of azathioprine failure is lower in patients with reduced TPMT compared to those without."
+    (f,) = q.direction_agrees("predictions[2]", TPMT_GOAL, statement, wrong)
+    assert f.check == "testable" and "reduced TPMT worsens" in f.detail
+    assert q.direction_agrees("predictions[2]", TPMT_GOAL, statement, wrong.replace("lower", "higher")) == []
+    assert q.direction_agrees("predictions[2]", TPMT_GOAL, statement, wrong.replace("reduced", "normal").replace("lower", "higher"))
+    assert q.direction_agrees("predictions[2]", TPMT_GOAL, "TPMT genotype shapes azathioprine tolerance.", wrong) == [], "no direction said"
+
+
+@pytest.mark.parametrize("text,way", [
+    # bench goal 1 (2026-12-01): neither was read as a direction, so a prediction of more response with
+    # C677T under "associated with reduced methotrexate efficacy" passed
+    ("The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy.", -1),
+    ("The MTHFR C677T polymorphism affects methotrexate metabolism and reduces its effectiveness.", -1),
+    ("Folic acid improves the clinical response.", 1),
+    ("Adenosine release increases its therapeutic efficacy.", 1),
+])
+def test_efficacy_and_effectiveness_are_directions(text, way):
+    assert q.direction(text) == way
+
+
+@pytest.mark.parametrize("text,wrong", [
     # the demo (2026-11-30), twelfth and thirteenth sessions: MTHFR and SHMT1 variants called ATIC's
     ("Patients with ATIC polymorphisms (specifically, MTHFR 677TT and SHMT1 1420CC) are less likely to respond to methotrexate.",
      "MTHFR, SHMT1"),
