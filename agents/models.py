@@ -218,7 +218,12 @@ def render_prediction(pred: Any) -> str:
     comparison = str(pred.comparison).strip().rstrip(".")
     # Small models often write the group alone ("patients with ATIC 347GG than those without"):
     # it reads as a sentence once the missing "in" is added.
-    if comparison.split(" ", 1)[0].lower() not in COMPARISON_OPENERS:
+    # A comparison written as "to those not receiving it" (a real leflunomide goal, 2026-12-01) had
+    # read "is higher in to those not receiving it": it is what "compared" introduces.
+    opener = comparison.split(" ", 1)[0].lower()
+    if opener == "to":
+        comparison = f"compared {comparison}"
+    elif opener not in COMPARISON_OPENERS:
         comparison = f"in {comparison}"
     first, _, rest = readout.partition(" ")
     opening = first.upper() if first.lower() in LAB_ABBREVIATIONS else first[:1].upper() + first[1:]

@@ -390,7 +390,7 @@ _STUDY_REPORT = re.compile(
     r"|^\W*(?:the|this|a|an)\s+(?:\S+\s+){0,3}?(?:model|study|trial|analysis|meta-analysis|review|guidelines?|data|evidence)\b(?:\s+\S+){0,6}?\s+(?:suggests?|indicates?|implies|proposes?|recommends?|advises?)\b"
     r"|\b(?:has|have|had) been (?:shown|found|reported|demonstrated|proven)\b"
     r"|\b(?:was|were) (?:proposed|suggested|shown|found|reported) (?:as|to)\b"
-    r"|^\W*(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b",
+    r"|^\W*(?:in\s+)?(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b",
     re.IGNORECASE)
 
 
@@ -426,10 +426,19 @@ def beyond_goal(goal: str, text: str) -> dict[str, str]:
     return {stem: raw for stem, raw in named_entities(text).items() if stem not in known and raw.lower() not in GENERAL_BIOLOGY}
 
 
+# Words of a study's design, which are rare words (not in the MiniLM vocabulary) but never a cause:
+# "In the case-control study of RA patients, those receiving leflunomide had significantly higher
+# liver enzymes" (a real leflunomide goal, 2026-12-01) named "case-control" as its only cause.
+_STUDY_DESIGN = re.compile(
+    r"^(?:case-?controls?|cross-?sectional|double-?blind(?:ed)?|single-?blind(?:ed)?|placebo-?controlled|randomi[sz]ed|open-?label"
+    r"|prospective|retrospective|longitudinal|observational|multicent(?:er|re|ric)|post-?hoc|follow-?up|cohort)$", re.IGNORECASE)
+
+
 def proposed_causes(goal: str, statement: str) -> set[str]:
-    """What the statement names beyond the goal (:func:`beyond_goal`), outcome words aside
-    (remission, toxicity, response are what the goal asks about, not a cause)."""
-    return {stem for stem, raw in beyond_goal(goal, statement).items() if not question_kinds(raw)}
+    """What the statement names beyond the goal (:func:`beyond_goal`), outcome words and a study's
+    design words aside (remission, toxicity, response are what the goal asks about, and
+    case-control or double-blind say how it was studied: neither is a cause)."""
+    return {stem for stem, raw in beyond_goal(goal, statement).items() if not question_kinds(raw) and not _STUDY_DESIGN.match(raw)}
 
 
 def specific_consequence(goal: str, statement: str) -> set[str]:

@@ -99,6 +99,9 @@ def test_a_bare_group_comparison_is_rendered_with_in():
     assert render_prediction(P()) == "Transaminase levels are higher than in non-carriers."
     P.readout = "Grade of liver fibrosis"
     assert render_prediction(P()).startswith("Grade of liver fibrosis is higher")
+    P.comparison = "to those not receiving it"  # a real leflunomide goal, 2026-12-01: had read "higher in to those"
+    assert render_prediction(P()) == "Grade of liver fibrosis is higher compared to those not receiving it."
+    P.comparison = "than in non-carriers"
     P.readout = "esr"  # Qwen's, 2026-11-29: rendered "Esr is lower ..."
     assert render_prediction(P()).startswith("ESR is higher")
     P.readout = "serum crp level"
@@ -353,6 +356,22 @@ SPECIFIC = [
 def test_specific_needs_a_proposed_cause_beyond_the_goal(goal, statement, ok):
     fails = q.specific(goal, statement)
     assert (fails == []) == ok, fails
+
+
+def test_a_study_design_is_no_cause_and_in_the_study_of_is_a_report():
+    """A real leflunomide goal (2026-12-01, seventeenth session) ranked first "In the case-control study
+    of RA patients, those receiving leflunomide had significantly higher liver enzymes compared to
+    those not": the goal's premise as a study's finding, whose only "cause" was the rare word
+    case-control."""
+    goal = "Why do some rheumatoid arthritis patients develop raised liver enzymes on leflunomide?"
+    statement = ("In the case-control study of RA patients, those receiving leflunomide had significantly higher liver enzymes "
+                 "compared to those not.")
+    assert q.proposed_causes(goal, statement) == set()
+    fails = q.specific(goal, statement)
+    assert fails and "reports what a study found" in fails[0].detail
+    causes = q.proposed_causes(goal, "In double-blind trials, teriflunomide accumulates in slow CYP1A2 metabolisers.")
+    assert causes and not any("double" in c for c in causes), "the design word is dropped, the real causes stay"
+    assert q.specific(goal, "In the liver, leflunomide's metabolite teriflunomide inhibits DHODH and so raises ALT.") == []
 
 
 def test_a_study_report_is_named_as_such():
