@@ -170,7 +170,11 @@ def restated(h: Hypothesis, failures: list[q.Failure],
     * the first of several sentences (:func:`~hypoforge.agents.quality.one_claim`), which was the
       hypothesis where the second added a cause, a hedge or a study's finding, unless the chain
       names what only the later sentences name (it argues them); and that first sentence stated as
-      its cause.
+      its cause;
+    * a study's reported finding as the hypothesis's own claim, without the report's frame
+      (:func:`~hypoforge.agents.quality.unreported`: "A study found that X is associated with
+      reduced efficacy" -> "X is associated with reduced efficacy"), and that stated as its cause:
+      two of the four top-3 statements of bench goal 1 at e82acc5 (2026-12-01) reported a study.
     """
     if not any(f.check == "specific" and f.field == "statement" for f in failures):
         return h, failures
@@ -182,8 +186,10 @@ def restated(h: Hypothesis, failures: list[q.Failure],
             q.named_entities(" ".join(s.claim for s in h.chain))):
         first = None
     causal = not all(q.causal_step("", s.claim) for s in h.chain)
+    own = q.unreported(first or h.statement)
     options = [x for x in (q.as_cause(h.statement) if causal else None, first,
-                           q.as_cause(first) if first and causal else None) if x]
+                           q.as_cause(first) if first and causal else None,
+                           own, q.as_cause(own) if own and causal else None) if x]
     return fewest_failures(h, failures, [h.model_copy(update={"statement": x}) for x in options], recheck)
 
 

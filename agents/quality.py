@@ -390,7 +390,10 @@ _STUDY_REPORT = re.compile(
     r"|^\W*(?:the|this|a|an)\s+(?:\S+\s+){0,3}?(?:model|study|trial|analysis|meta-analysis|review|guidelines?|data|evidence)\b(?:\s+\S+){0,6}?\s+(?:suggests?|indicates?|implies|proposes?|recommends?|advises?)\b"
     r"|\b(?:has|have|had) been (?:shown|found|reported|demonstrated|proven)\b"
     r"|\b(?:was|were) (?:proposed|suggested|shown|found|reported) (?:as|to)\b"
-    r"|^\W*(?:in\s+)?(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b",
+    r"|^\W*(?:in\s+)?(?:a|an|the|this|our)\s+(?:\S+\s+){0,6}?(?:study|trial|analysis|meta-analysis|cohort|review)\s+(?:of|on|in|from|with|comparing)\b"
+    # A trial's acronym reporting (bench goal 5 at e82acc5, 2026-12-01, a top-3 statement: "RADIATE
+    # suggests that different doses of infliximab can improve TNF inhibition"): a gene suggests nothing.
+    r"|^\W*(?-i:[A-Z][A-Z0-9-]{2,})(?:\s+(?:study|trial))?\s+(?:suggests?|indicates?|implies|found|finds|reported|reports|concluded|demonstrated)\b",
     re.IGNORECASE)
 
 
@@ -696,6 +699,25 @@ def as_cause(statement: str) -> str | None:
     return f"{statement[:m.start()]}{verb} {article}{m['next']}{statement[m.end():]}"
 
 
+# A report's frame before the claim it reports: "A study found that ...", "RADIATE suggests that ...".
+_REPORT_FRAME = re.compile(r"^\W*(?P<frame>[^,;.]{0,100}?)\b(?:suggest(?:s|ed)?|indicat(?:es|ed)|impl(?:ies|ied)|found|finds|show(?:s|ed)|shown"
+                           r"|demonstrat(?:es|ed)|reports?|reported|conclude[sd]|revealed)\s+that\s+(?P<claim>\S.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def unreported(statement: str) -> str | None:
+    """A statement that reports a study's finding (:data:`_STUDY_REPORT`) as the claim it reports,
+    made the hypothesis's own ("A study found that the MTHFR C677T polymorphism is associated with
+    reduced methotrexate efficacy" -> "The MTHFR C677T polymorphism is associated with ...", two
+    top-3 statements of bench goal 1 at e82acc5, 2026-12-01); None when it reports nothing, has no
+    "... that" frame, or the claim is a report too."""
+    m = _REPORT_FRAME.match(statement)
+    if m is None or not _STUDY_REPORT.search(statement):
+        return None
+    claim = m["claim"].strip()
+    claim = claim[0].upper() + claim[1:]
+    return claim if content_terms(claim) and not _STUDY_REPORT.search(claim) else None
+
+
 # A cause of "changes" says no way: "MTHFR C677T polymorphism causes changes in methotrexate
 # metabolism" (bench goal 2, 2026-11-30) passed on "causes" in a top-3 proposal.
 _UNDIRECTED_CHANGE = re.compile(
@@ -840,9 +862,11 @@ def distinct_predictions(predictions: Sequence[str]) -> list[Failure]:
 
 
 # Where a readout names the people it is measured in ("Azathioprine clearance in patients with TPMT
-# or NUDT15 genotypes"): everything from there on is the group, not the measurement.
+# or NUDT15 genotypes", "ACPA levels in anti-citrullinated protein antibody positive RA patients"):
+# everything from there on is the group, not the measurement. The up to five words before the people
+# cross no other preposition: "Severity of myelosuppression in patients ..." measures severity of myelosuppression.
 _GROUP_TAIL = re.compile(
-    r"\s+(?:in|of|among|from|within|for)\s+(?:the\s+|these\s+|all\s+)?(?:[\w-]+\s+){0,2}?"
+    r"\s+(?:in|of|among|from|within|for)\s+(?:the\s+|these\s+|all\s+)?(?:(?!(?:in|of|among|from|within|for)\s)[\w*/+-]+\s+){0,5}?"
     r"(?:patients?|people|persons?|subjects?|individuals?|carriers?|non-?carriers?|participants?|those|women|men|children|adults|cohorts?|responders?|non-?responders?)\b.*$",
     re.IGNORECASE | re.DOTALL)
 
@@ -856,23 +880,23 @@ def measured(readout: str) -> str:
     return head if content_terms(head) else readout
 
 
-# A group at the end of a readout, named in up to four words ("in HLA-DRB1 shared epitope patients").
-_READOUT_GROUP = re.compile(_GROUP_TAIL.pattern.replace("{0,2}", "{0,4}"), re.IGNORECASE | re.DOTALL)
-
-
 def regroup(readout: str, comparison: str) -> tuple[str, str]:
     """A prediction whose group sits in its readout while its comparison names only the setting, with
     the group moved to the comparison: Qwen wrote readout "ACPA levels in HLA-DRB1 shared epitope
     patients" and comparison "in RA compared to those without it" (bench goal 4, 2026-11-30), which
     renders as "... are higher in RA compared to those without it" and compares no one. It becomes
-    "ACPA levels" and "in HLA-DRB1 shared epitope patients compared to those without it". Anything
-    else is returned as it was."""
-    tail = _READOUT_GROUP.search(readout)
-    if tail is None or compared_groups(comparison) or not compared_groups(tail.group(0)):
+    "ACPA levels" and "in HLA-DRB1 shared epitope patients compared to those without it". A readout
+    group that the comparison names too (:func:`readout_group`) is dropped from the readout: the demo
+    goal at 58d7b8f (2026-12-01) rendered "Methotrexate response rate among G80A variant carriers are
+    higher among G80A variant carriers compared to those without". Anything else is returned as it was."""
+    tail = _GROUP_TAIL.search(readout)
+    if tail is None or not compared_groups(tail.group(0)):
         return readout, comparison
     head = readout[:tail.start()].strip()
     if not content_terms(head):
         return readout, comparison
+    if compared_groups(comparison):
+        return (head, comparison) if readout_group(readout, comparison) else (readout, comparison)
     against = _COMPARISON_TAIL.search(comparison)
     group = tail.group(0).strip()
     return head, f"{group} {against.group(0).strip()}" if against and not _COMPARISON_TAIL.search(group) else group
@@ -1318,6 +1342,13 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if rendered and not compared_groups(rendered.group("comparison")):
         return [Failure(check="testable", field=field,
                         detail=f"compares no groups ('{rendered.group('comparison')}' names only the setting); say in whom it is higher or lower than in whom")]
+    if rendered and (m := _EMPTY_GROUP.search(rendered.group("comparison"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"names no group after '{m.group(1)}' ('{m.group(0)}'); say what the patients compared have")]
+    if rendered and (group := readout_group(rendered.group("readout"), rendered.group("comparison"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"names its group in the readout ('{group}') as well as in the comparison; say only what is "
+                               "measured there, and leave the groups to the comparison")]
     if rendered and circular(rendered.group("readout"), rendered.group("comparison")):
         return [Failure(check="testable", field=field,
                         detail=f"defines its groups by what it measures ('{rendered.group('readout')}'); compare groups your cause sets apart")]
@@ -1354,6 +1385,23 @@ _VAGUE_GROUP = re.compile(r"\bwith\s+(?:(?:specific|certain|particular|some|diff
                           r"(?:genotypes?|variants?|polymorphisms?|alleles?|mutations?)\b(?!\s+(?:in|of|within|at|on)\b)", re.IGNORECASE)
 # Either, levelled or not, as a group a derived prediction can name: the gene's carriers of variants.
 _GENOTYPE_GROUP = re.compile(rf"\bwith\s+(?:the\s+|a\s+|an\s+)?(?:{_LEVEL}\s+)?{_GENES}\s+genotypes?\b")
+
+
+# A group word with nothing after it: bench goal 4 at e82acc5 (2026-12-01) compared "those with
+# compared to those without ACPA", a top-3 prediction.
+_EMPTY_GROUP = re.compile(r"\b(with|without|carrying|having)\s+(?:than|compared|versus|vs\.?|relative to)\b", re.IGNORECASE)
+
+
+def readout_group(readout: str, comparison: str) -> str:
+    """The group a readout names that its comparison names again ("Methotrexate response rate among
+    G80A variant carriers" over "among G80A variant carriers compared to those without", the demo goal
+    at 58d7b8f, 2026-12-01, rendered as "... carriers are higher among G80A variant carriers"), or "".
+    Where a readout is measured ("TPMT activity in red cells") and the setting ("DAS28 in patients
+    with RA") are no group."""
+    tail = _GROUP_TAIL.search(readout)
+    if tail is None or not compared_groups(tail.group(0)) & compared_groups(comparison):
+        return ""
+    return tail.group(0).strip()
 
 
 def circular(readout: str, comparison: str) -> bool:
@@ -1402,7 +1450,7 @@ def cause_group(comparison: str, goal: str) -> tuple[str, str] | None:
     if g := _GENOTYPE_GROUP.search(comparison):
         # Every patient has a genotype: the group is its carriers of variants, even of the goal's own gene.
         return f"carriers of {g.group('genes')} variants", "non-carriers"
-    if m := _WITH_FIRST.match(comparison.strip()) or _WITH_GROUP.search(comparison):
+    if m := with_first(comparison) or _WITH_GROUP.search(comparison):
         what = " ".join(m.group("what").split())
         pair = (f"patients with {what}", "those without")
     elif m := _ADJECTIVE_GROUP.search(comparison):
@@ -1475,11 +1523,25 @@ _HARM_READOUT = re.compile(
 _BENEFIT_READOUT = re.compile(r"(?<!non-)(?<!non)\brespon|remission|improvement|efficacy|acr ?(?:20|50|70)|eular|benefit", re.IGNORECASE)
 # A comparison of the patients who have the cause against those who do not ("in patients with X
 # compared to those without it"), or the other way round.
-_WITH_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:with|carrying|who carry|having|receiving|taking|given|treated with)\b(?P<what>.+?)"
+_WITH_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:with|carrying|who carry|carriers of|having|receiving|taking|given|treated with)\b(?P<what>.+?)"
                          r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:without|non-?carriers|lacking|not (?:receiving|taking|given)"
                          r"|untreated|placebo)\b", re.IGNORECASE)
-_WITHOUT_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:without|lacking)\b(?P<what>.+?)"
+_WITHOUT_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}(?:without|lacking|non-?carriers of)\b(?P<what>.+?)"
                             r"\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:with|carriers|carrying)\b", re.IGNORECASE)
+# The cause's carriers named before the word: "among G80A variant carriers compared to those without"
+# (the demo goal at 58d7b8f, 2026-12-01, under a statement of RFC1 G80A "resistance", predicted more
+# response in them and no rule read the groups).
+_CARRIERS_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?!non)(?P<what>(?:[\w*/+-]+ ){1,4}?)carriers\b"
+                             r".*?\b(?:than|compared (?:to|with)|versus|vs\.?|relative to)\b.*\b(?:without|non-?carriers|lacking)\b",
+                             re.IGNORECASE)
+
+
+def with_first(comparison: str) -> re.Match[str] | None:
+    """The comparison sets the patients with the cause (its ``what`` group) against those without:
+    "in patients with X compared to those without", "in carriers of X than in non-carriers", "among
+    X carriers compared to those without"."""
+    comparison = comparison.strip()
+    return _WITH_FIRST.match(comparison) or _CARRIERS_FIRST.match(comparison)
 
 
 #: A claim about the patients who lack the cause, whose direction reads the other way round.
@@ -1539,6 +1601,18 @@ def low_level_direction(symbols: set[str], texts: Sequence[str]) -> int:
     return next(iter(ways)) if len(ways) == 1 else 0
 
 
+def level_direction(level: str, what: str, texts: Sequence[str]) -> tuple[int, str]:
+    """Which way the ``texts`` say a ``level`` ("reduced", "normal") of the factors ``what`` names
+    moves the outcome (:func:`low_level_direction`, read the other way round for a high level), and
+    that cause as a failure names it ("reduced TPMT"); (0, "") when it names no factor."""
+    symbols = factors(what)
+    if not symbols:
+        return 0, ""
+    low = low_level_direction(symbols, texts)
+    said = low if re.fullmatch(_LOW_LEVEL, level, re.IGNORECASE) else -low
+    return said, f"{level.lower()} {', '.join(sorted(symbols))}"
+
+
 def direction_agrees(field: str, goal: str, statement: str, prediction: str, steps: Sequence[str] = ()) -> list[Failure]:
     """A prediction that compares patients with the statement's cause against those without it, on a
     readout whose good direction is plain (disease activity, harm, response), must point the way the
@@ -1562,35 +1636,29 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
     readout = m.group("readout")
     harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
     comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
-    with_first, without_first = _WITH_FIRST.match(comparison), _WITHOUT_FIRST.match(comparison)
-    if harm != benefit and not with_first and not without_first and (levels := _LEVEL_GROUPS.match(comparison)):
+    first, without_first = with_first(comparison), _WITHOUT_FIRST.match(comparison)
+    if harm != benefit and not first and not without_first and (levels := _LEVEL_GROUPS.match(comparison)):
         # Low against high levels of a factor ("those with reduced TPMT activity compared to those with
-        # normal activity"): the cause is the low level, and its direction is what the statement or
-        # chain says the low (or, reversed, the high) level does.
-        cause_first = bool(re.fullmatch(_LOW_LEVEL, levels.group("a"), re.IGNORECASE))
-        if cause_first == bool(re.fullmatch(_LOW_LEVEL, levels.group("b"), re.IGNORECASE)):
+        # normal activity"): the cause is the first group's level.
+        if bool(re.fullmatch(_LOW_LEVEL, levels.group("a"), re.IGNORECASE)) == bool(re.fullmatch(_LOW_LEVEL, levels.group("b"), re.IGNORECASE)):
             return []
-        symbols = factors(levels.group("what"))
-        said, source = low_level_direction(symbols, [statement, *steps]), "chain"
-        cause = f"a low level of {', '.join(sorted(symbols))}"
-    elif not said or harm == benefit or bool(with_first) == bool(without_first):
+        said, cause = level_direction(levels.group("a"), levels.group("what"), [statement, *steps])
+        source, cause_first = "chain", True
+    elif not said or harm == benefit or bool(first) == bool(without_first):
         return []
     else:
-        group = with_first or without_first
+        group = first or without_first
         what = group.group("what")
-        cause_first = bool(with_first)
+        cause_first = bool(first)
         if not set(named_entities(what)) & proposed_causes(goal, statement):
             # A level of a factor the goal itself names, against those without it ("in patients with
             # reduced TPMT compared to those without", bench goal 3, 2026-12-01, under "Patients with
-            # reduced TPMT activity are more susceptible to severe myelosuppression"): the cause is that
-            # level, and its direction what the statement or chain says the level does.
+            # reduced TPMT activity are more susceptible to severe myelosuppression"): the cause is that level.
             level = re.match(rf"\s*(?:an? |the )?(?P<a>{_LOW_LEVEL}|{_HIGH_LEVEL})\b(?P<rest>.+)", what, re.IGNORECASE)
-            symbols = factors(level.group("rest")) if level else set()
-            if not symbols:
+            if not level:
                 return []
-            low = low_level_direction(symbols, [statement, *steps])
-            said = low if re.fullmatch(_LOW_LEVEL, level.group("a"), re.IGNORECASE) else -low
-            source, cause = "chain", f"{level.group('a').lower()} {', '.join(sorted(symbols))}"
+            said, cause = level_direction(level.group("a"), level.group("rest"), [statement, *steps])
+            source = "chain"
     if not said:
         return []
     higher = m.group("way") == "higher"  # not a "higher" in the groups ("those with higher TPMT activity")

@@ -7,6 +7,8 @@ does not exist, a key misattributed in the overview).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hypoforge.agents import quality as q
@@ -372,6 +374,31 @@ def test_a_study_design_is_no_cause_and_in_the_study_of_is_a_report():
     causes = q.proposed_causes(goal, "In double-blind trials, teriflunomide accumulates in slow CYP1A2 metabolisers.")
     assert causes and not any("double" in c for c in causes), "the design word is dropped, the real causes stay"
     assert q.specific(goal, "In the liver, leflunomide's metabolite teriflunomide inhibits DHODH and so raises ALT.") == []
+
+
+def test_a_trial_acronym_reporting_is_a_study_report():
+    # bench goal 5 at e82acc5 (2026-12-01), a top-3 statement whose only "cause" was the trial's name
+    goal = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+    fails = q.specific(goal, "RADIATE suggests that different doses of infliximab can improve TNF inhibition in patients with "
+                             "rheumatoid arthritis, while some patients lose response over time.")
+    assert fails and "reports what a study found" in fails[0].detail
+    assert q.specific(goal, "Antidrug antibodies bind infliximab and speed its clearance, so TNF is no longer neutralised.") == []
+    assert not q._STUDY_REPORT.search("Radiate suggests nothing"), "only an acronym in capitals"
+
+
+@pytest.mark.parametrize("statement,claim", [
+    # bench goal 1 at e82acc5 (2026-12-01), a top-3 statement
+    ("A study found that the MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in patients with RA.",
+     "The MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in patients with RA."),
+    ("The CPIC guideline for thiopurines suggests that patients with reduced TPMT activity develop myelosuppression.",
+     "Patients with reduced TPMT activity develop myelosuppression."),
+    # no report, a report with no "that" frame, a frame after a claim
+    ("MTHFR C677T lowers enzyme activity, which suggests that folate is limiting.", None),
+    ("In the case-control study of RA patients, those receiving leflunomide had higher liver enzymes.", None),
+    ("A study found that a meta-analysis showed that MTHFR matters.", None),
+])
+def test_a_reported_finding_becomes_the_claim_it_reports(statement, claim):
+    assert q.unreported(statement) == claim
 
 
 def test_a_study_report_is_named_as_such():
@@ -1262,7 +1289,10 @@ def test_a_drugs_curated_target_grounds_its_terms():
     ("ACPA levels in HLA-DRB1 shared epitope patients", "in RA compared to those without it",
      ("ACPA levels", "in HLA-DRB1 shared epitope patients compared to those without it")),
     ("Transaminase levels in patients taking methotrexate", "in patients with RA", ("Transaminase levels", "in patients taking methotrexate")),
-    # left alone: a comparison that names groups, a readout group that is only the setting
+    # the demo goal at 58d7b8f (2026-12-01): the comparison names the readout's group again, which is dropped from the readout
+    ("Methotrexate response rate among G80A variant carriers", "among G80A variant carriers compared to those without",
+     ("Methotrexate response rate", "among G80A variant carriers compared to those without")),
+    # left alone: a comparison that names other groups, a readout group that is only the setting
     ("Erythrocyte methotrexate polyglutamate concentration in patients", "in non-responders than in responders",
      ("Erythrocyte methotrexate polyglutamate concentration in patients", "in non-responders than in responders")),
     ("Methotrexate plasma levels in patients", "in RA compared to those without", ("Methotrexate plasma levels in patients", "in RA compared to those without")),
@@ -1356,9 +1386,57 @@ def test_a_prediction_comparing_low_and_high_levels_follows_what_the_chain_says_
     fails = q.direction_agrees("predictions[2]", TPMT_GOAL, TPMT_STATEMENT, prediction, TPMT_STEPS)
     assert bool(fails) is wrong, fails
     if wrong:
-        assert "a low level of TPMT worsens" in fails[0].detail
+        assert re.search(r"(?:reduced TPMT worsens|normal TPMT improves) the outcome", fails[0].detail), fails[0].detail
     # a "higher" in the groups is not the prediction's direction
     assert q.direction_agrees("p", TPMT_GOAL, TPMT_STATEMENT, prediction, [TPMT_STEPS[0]]) == [], "no direction said: no verdict"
+
+
+RFC1_RESISTANCE = ("The G80A variant of reduced folate carrier 1 (RFC1) is associated with methotrexate resistance in Japanese RA patients, "
+                   "suggesting that this genetic variation plays a role in determining the efficacy of methotrexate treatment.")
+
+
+@pytest.mark.parametrize("prediction,wrong", [
+    # the demo goal at 58d7b8f (2026-12-01): more response in the carriers of a "resistance" variant, unread
+    ("Methotrexate response rate is higher among G80A variant carriers compared to those without.", True),
+    ("Methotrexate response rate is lower among G80A variant carriers compared to those without.", False),
+    # the form cause_group itself writes
+    ("Methotrexate response rate is higher in carriers of the G80A variant than in non-carriers.", True),
+    ("DAS28 score is higher in carriers of the G80A variant than in non-carriers.", False),
+    ("Methotrexate response rate is higher in non-carriers of the G80A variant than in carriers.", False),
+    ("Methotrexate response rate is lower in non-carriers of the G80A variant than in carriers.", True),
+])
+def test_carriers_named_before_or_with_of_are_the_group_with_the_cause(prediction, wrong):
+    fails = q.direction_agrees("predictions[2]", RESPONSE_GOAL, RFC1_RESISTANCE, prediction)
+    assert bool(fails) is wrong, fails
+    assert q.cause_group("among G80A variant carriers compared to those without", RESPONSE_GOAL) == ("patients with G80A variant", "those without")
+
+
+@pytest.mark.parametrize("prediction,group", [
+    # the demo goal at 58d7b8f (2026-12-01), rendered with its group twice
+    ("Methotrexate response rate among G80A variant carriers are higher among G80A variant carriers compared to those without.",
+     "among G80A variant carriers"),
+    # bench goal 3 at e82acc5 (2026-12-01), a top-3 prediction
+    ("Severity of myelosuppression in patients with reduced TPMT who receive azathioprine is higher in patients with reduced TPMT "
+     "compared to those without.", "in patients with reduced TPMT who receive azathioprine"),
+    # bench goal 4 at e82acc5 (2026-12-01), a top-3 prediction: a group of six words
+    ("ACPA levels in anti-citrullinated protein antibody positive RA patients are higher in patients with ACPA compared to those "
+     "without ACPA.", "in anti-citrullinated protein antibody positive RA patients"),
+    # where it is measured and the setting are no group
+    ("TPMT activity in red cells is lower in carriers of TPMT variants than in non-carriers.", None),
+    ("DAS28 in patients with RA is lower in carriers of TPMT variants than in non-carriers.", None),
+    ("MTHFR genotype frequency in Japanese RA patients is lower in patients with the G80A variant compared to those without.", None),
+])
+def test_a_readout_does_not_name_the_group_its_comparison_names(prediction, group):
+    fails = [f for f in q.testable("predictions[1]", prediction) if "in the readout" in f.detail]
+    assert (fails[0].detail.split("('")[1].split("')")[0] if fails else None) == group, fails
+
+
+def test_a_group_word_needs_a_group_after_it():
+    # bench goal 4 at e82acc5 (2026-12-01), a top-3 prediction
+    fails = q.testable("predictions[1]", "ACPA levels are higher in those with compared to those without ACPA.")
+    assert fails and "names no group after 'with'" in fails[0].detail
+    assert q.testable("predictions[1]", "ACPA levels are higher in those with HLA-DRB1*04 compared to those without.") == []
+    assert q.testable("predictions[1]", "ACPA levels are higher in carriers of HLA-DRB1*04 compared to those without it.") == []
 
 
 def test_the_low_level_direction_reads_a_high_level_the_other_way_round():

@@ -1183,6 +1183,20 @@ def test_an_association_is_not_stated_as_a_cause_when_no_step_of_its_chain_is_ca
     assert drafting.restated(sound, failures, lambda c: failures) == (sound, failures)
 
 
+def test_a_reported_finding_is_restated_as_the_hypothesis_own_claim_when_fewer_checks_fail():
+    """Two of the four top-3 statements of bench goal 1 at e82acc5 (2026-12-01) opened "A study found
+    that ...": without a call, the frame goes and the claim is stated as the cause its chain argues."""
+    h = m.Hypothesis(id="H1", title="MTHFR C677T and methotrexate",
+                     statement="A study found that the MTHFR C677T polymorphism is associated with reduced methotrexate efficacy in patients with RA.",
+                     mechanism="", chain=[m.ChainStep(claim="MTHFR C677T lowers folate in red cells", key="PMID:1")],
+                     predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    failures = [q.Failure(check="specific", field="statement", detail="reports what a study found")]
+    recheck = lambda c: q.specific(GOAL, c.statement)  # noqa: E731
+    stated, still = drafting.restated(h, failures, recheck)
+    assert stated.statement == "The MTHFR C677T polymorphism reduces methotrexate efficacy in patients with RA." and still == []
+    assert drafting.restated(h, failures, lambda c: failures) == (h, failures), "kept only when fewer checks fail"
+
+
 def test_a_statement_of_two_sentences_is_restated_as_its_first_when_fewer_checks_fail():
     """The first sentence was the hypothesis where the second added a cause (the quality_target run,
     2026-11-30); it replaces the statement without a call only when fewer checks then fail."""
