@@ -94,14 +94,16 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.ends_off_question(goal, claims)
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
-    out += q.grounded(h.mechanism, grounding_sources(h, texts, goal))
+    sources = grounding_sources(h, texts, goal)
+    out += q.grounded(h.mechanism, sources)
     # A drug said to act on another's target (records rarely state a drug's target, so the terms pass),
-    # an antibody said to bind a gene, an inherited variant said to be raised or lowered.
+    # an antibody said to bind a gene, an inherited variant said to be raised or lowered, a dose no record gives.
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
-        out += q.known_targets(name, text) or q.antibody_binds_gene(name, text) or q.changes_genotype(name, text)
+        out += (q.known_targets(name, text) or q.antibody_binds_gene(name, text) or q.changes_genotype(name, text)
+                or q.invented_amounts(name, text, sources))
     for i, s in enumerate(h.chain, start=1):
         out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal) or q.names_computed_subject(
-            f"chain[{i}]", s.claim, s.key, texts.get(s.key))
+            f"chain[{i}]", s.claim, s.key, texts.get(s.key)) or q.covariates_named(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
     # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing
     # the meta-analysis that found none.
     out += q.contradicts_record("statement", h.statement, cited, goal)

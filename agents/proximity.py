@@ -89,9 +89,13 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
                 keep, drop = better_of(hs[ids[x]], hs[ids[y]])
                 gone.add(drop.id)
                 changed[drop.id] = dump(drop.model_copy(update={"merged_into": keep.id}))
-                # The kept one's flag for being the other's twin is moot once the other is merged into it.
-                if any(twin_flag(f, drop) for f in keep.flags):
-                    hs[keep.id] = keep.model_copy(update={"flags": [f for f in keep.flags if not twin_flag(f, drop)]})
+                # The kept one's flag for being the other's twin is moot once the other is merged into it,
+                # unless a third one still ranked has that title too: a real folic-acid goal (2026-12-01)
+                # ranked two proposals under one title, the flag for it gone with the merge of a third.
+                still = [o for o in hs.values() if o.id not in gone and o.id not in (keep.id, drop.id)]
+                moot = [f for f in keep.flags if twin_flag(f, drop) and not any(twin_flag(f, o) for o in still)]
+                if moot:
+                    hs[keep.id] = keep.model_copy(update={"flags": [f for f in keep.flags if f not in moot]})
                     changed[keep.id] = dump(hs[keep.id])
                 deps.emit("merge", kept=keep.id, merged=drop.id, similarity=s)
                 # A reader who asked for three hypotheses and got two must see why (real goal, 2026-11-30).

@@ -1115,6 +1115,50 @@ def step_rests_on(field: str, claim: str, key: str, record: str | None, goal: st
                     detail=f"cites {key}, whose record does not mention {', '.join(sorted(missing.values())[:3])}; cite the record that says it")]
 
 
+# An amount with its unit, or a range of them: "5-10 mg/day", "27.5 mg", "30%", "7.5 to 15 mg weekly".
+_NUMBER = r"\d+(?:[.,]\d+)?"
+# An allele written as a position and bases ("-308 G/G") is no amount: grams are lowercase.
+_AMOUNT = re.compile(rf"(?<![\w.*:-])(?P<a>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<b>{_NUMBER}))?\s*-?\s*(?P<unit>%|(?i:mg|µg|mcg|ug|ml|mmol|µmol|nmol|iu"
+                     r"|units?|fold)(?!\w)|g(?![\w/]))")
+
+
+def invented_amounts(field: str, text: str, sources: Sequence[str]) -> list[Failure]:
+    """Every amount written with its unit (a dose, a share, a fold change) is a number the sources
+    (the cited records, the goal) write: a real folic-acid goal (2026-12-01) wrote "Folic acid
+    increases blood folate levels by 5-10 mg/day", citing a trial of 5 or 27.5 mg weekly. A dose the
+    records do not give is an invented one, which the project never writes."""
+    said = {n.replace(",", ".") for src in sources for n in re.findall(_NUMBER, src)}
+    made_up = [m.group(0) for m in _AMOUNT.finditer(text)
+               if any(n and n.replace(",", ".") not in said for n in (m["a"], m["b"]))]
+    if not made_up:
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"gives {', '.join(made_up)}, which its cited records do not; give only amounts a record states, or none")]
+
+
+# A quantity said to change with something: "TPMT activity decreases with age and increases with disease severity".
+_VARIES_WITH = re.compile(
+    r"\b(?:increas|decreas|rises|rose|falls|fell|declin|drops|dropped|varies|varied)\w*\s+with\s+"
+    r"(?:the\s+|a\s+|an\s+|increasing\s+|advancing\s+|rising\s+|higher\s+|greater\s+|lower\s+|older\s+|longer\s+)?"
+    r"(?P<what>[a-z][\w-]*(?:\s+(?!and\b|or\b|but\b|in\b|of\b|leading\b|which\b|while\b)[a-z][\w-]*)?)", re.IGNORECASE)
+
+
+def covariates_named(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
+    """What a step says a quantity changes with is named by the record it cites (or the goal): bench
+    goal 3 at e82acc5 (2026-12-01) wrote "TPMT activity decreases with age and increases with disease
+    severity", citing the CPIC thiopurine guideline, which names TPMT and disease but neither age nor
+    severity; :func:`step_rests_on` passed it on TPMT. No verdict without the record."""
+    if record is None:
+        return []
+    said = mentions(record) | content_terms(goal)
+    missing = [m["what"] for m in _VARIES_WITH.finditer(claim) if content_terms(m["what"]) - said]
+    if not missing:
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"says a quantity changes with {' and '.join(missing)}, which {key}'s record does not mention; "
+                           "claim only the change its record reports")]
+
+
 # A computed result written in words, as its evidence text: "chem.describe v1.0: tofacitinib (C16H20N6O; ...)".
 _COMPUTED_SUBJECT = re.compile(r"^[\w.-]+ v[\w.]+: (?P<subject>[^\s(:]+) \(")
 

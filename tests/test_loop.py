@@ -181,6 +181,33 @@ def test_proximity_keeps_the_twin_failing_fewer_checks(tmp_path):
     assert proximity(state, SimpleNamespace(context=deps))["hypotheses"]["H2"]["merged_into"] == "H1"
 
 
+def test_a_twin_title_flag_stays_while_another_proposal_has_that_title(tmp_path):
+    """A real folic-acid goal (2026-12-01): H2 was flagged for H1's title; H3, with the same title and
+    H2's claim, merged into H2, and the flag went with it, leaving two ranked proposals under one title."""
+    from types import SimpleNamespace
+
+    from hypoforge.agents.models import Hypothesis
+    from hypoforge.agents.proximity import proximity
+
+    title = "Folic acid supplementation reduces methotrexate side effects"
+    flag = f"distinct (title): is the title of the existing hypothesis {title!r}; name what this one proposes"
+    h1 = Hypothesis(id="H1", title=title, statement="Low red cell folate marks patients with serious methotrexate toxicity.",
+                    mechanism="m", predictions=[], citations=[], round=0, origin="generated")
+    h2 = h1.model_copy(update={"id": "H2", "statement": "MTHFR 1298AA carriers clear methotrexate faster and so have fewer side effects.",
+                               "flags": [flag]})
+    h3 = h2.model_copy(update={"id": "H3", "round": 1, "flags": [flag, "specific (chain[1]): states an association"]})
+    _, deps = make(tmp_path)
+    state = {"goal": GOAL, "run_id": "p3", "round": 1, "hypotheses": {h.id: h.model_dump(mode="json") for h in (h1, h2, h3)}}
+    out = proximity(state, SimpleNamespace(context=deps))
+    assert out["hypotheses"]["H3"]["merged_into"] == "H2"
+    assert out["hypotheses"].get("H2", h2.model_dump(mode="json"))["flags"] == [flag], "H1 still has the title"
+    # with no third one, the flag is moot
+    state["hypotheses"]["H1"]["statement"] = state["hypotheses"]["H1"]["title"] = "Unrelated"
+    state["hypotheses"]["H1"]["merged_into"] = "H9"
+    gone = proximity(state, SimpleNamespace(context=deps))
+    assert gone["hypotheses"]["H2"]["flags"] == []
+
+
 def test_a_refinement_may_keep_its_parents_claim(tmp_path):
     """A refinement fixes how its parent's claim is argued; told its statement was its parent's, it had
     been rewritten whole as a new idea (bench goal 2, 2026-11-30). It is not asked to move away from

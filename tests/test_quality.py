@@ -1462,6 +1462,50 @@ def test_a_symbol_in_the_plural_or_another_case_is_the_symbol():
     assert q.title_names_its_hypothesis("ACPA and loss of response", "Antidrug antibodies clear adalimumab")
 
 
+@pytest.mark.parametrize("text,invented", [
+    # a real folic-acid goal (2026-12-01): a trial of 5 or 27.5 mg weekly, cited for a dose it never gave
+    ("Folic acid increases blood folate levels by 5-10 mg/day", "5-10 mg"),
+    ("Folic acid at 7.5 to 15 mg weekly lowers toxicity", "7.5 to 15 mg"),
+    ("A 30% fall in toxicity scores", "30%"),
+    ("MTHFR 677TT raises homocysteine 2-fold", "2-fold"),
+    # amounts the record gives, and alleles, star alleles and positions, which are no amounts
+    ("Folic acid at 27.5 mg weekly lowers toxicity scores", None),
+    ("Patients on 5 mg folic acid had fewer side effects", None),
+    ("The -308 G/G genotype marks good response to anti-TNF treatment", None),
+    ("HLA-DRB1*04:01 carriers make more ACPA", None),
+])
+def test_an_amount_is_one_a_cited_record_gives(text, invented):
+    record = "In a double-blind trial, 79 RA patients on low-dose methotrexate received placebo or folic acid at 5 mg or 27.5 mg weekly."
+    fails = q.invented_amounts("chain[2]", text, [record, GOAL])
+    assert (fails[0].detail.split("gives ")[1].split(", which")[0] if fails else None) == invented, fails
+    if fails:
+        assert fails[0].check == "grounded"
+
+
+def test_an_invented_dose_fails_the_hypothesis_check():
+    h = good()
+    step = h.chain[1].model_copy(update={"claim": f"{h.chain[1].claim.rstrip('.')} at 12.5 mg daily"})
+    fails = check(h.model_copy(update={"chain": [h.chain[0], step, *h.chain[2:]]}), goal=GOAL, ev=EVIDENCE, others=[], profile=P,
+                  focus=q.focus_terms(GOAL))
+    assert [f.field for f in fails if "12.5 mg" in f.detail] == ["chain[2]"]
+    assert not [f for f in check(h, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL)) if "which its cited records do not" in f.detail]
+
+
+def test_what_a_step_says_a_quantity_changes_with_is_in_its_record():
+    # bench goal 3 at e82acc5 (2026-12-01), a top-3 step citing the CPIC thiopurine guideline (its card, abridged)
+    record = ("Clinical Pharmacogenetics Implementation Consortium (CPIC) guideline for thiopurine dosing based on TPMT and NUDT15 "
+              "genotypes: 2018 update. For people poor in either enzyme with non-malignant conditions such as rheumatic disease, "
+              "the recommendations suggest considering a non-thiopurine immunosuppressant; intermediate metabolizers start on reduced "
+              "doses and are adjusted by degree of myelosuppression.")
+    step = "TPMT activity decreases with age and increases with disease severity"
+    assert q.step_rests_on("chain[2]", step, "PMID:30447069", record, TPMT_GOAL) == [], "TPMT is named: the old rule passed it"
+    fails = q.covariates_named("chain[2]", step, "PMID:30447069", record, TPMT_GOAL)
+    assert fails and fails[0].check == "grounded" and "changes with age and disease severity" in fails[0].detail
+    assert q.covariates_named("chain[2]", "Myelosuppression risk rises with the degree of TPMT deficiency", "PMID:30447069",
+                              record + " Risk rises with the degree of deficiency.", TPMT_GOAL) == []
+    assert q.covariates_named("chain[2]", step, "PMID:30447069", None, TPMT_GOAL) == [], "no record: no verdict"
+
+
 def test_a_step_citing_a_computed_profile_names_its_molecule():
     # bench goal 9 (2026-11-30): tofacitinib's values given to pamapimod
     record = ("chem.describe v1.0: tofacitinib (C16H20N6O; RDKit, computed from its structure). tofacitinib (C16H20N6O; RDKit, "
