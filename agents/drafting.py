@@ -102,8 +102,9 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         out += (q.known_targets(name, text) or q.antibody_binds_gene(name, text) or q.changes_genotype(name, text)
                 or q.invented_amounts(name, text, sources))
     for i, s in enumerate(h.chain, start=1):
-        out += q.step_rests_on(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal) or q.names_computed_subject(
-            f"chain[{i}]", s.claim, s.key, texts.get(s.key)) or q.covariates_named(f"chain[{i}]", s.claim, s.key, texts.get(s.key), goal)
+        field, record = f"chain[{i}]", texts.get(s.key)
+        out += (q.step_rests_on(field, s.claim, s.key, record, goal) or q.names_computed_subject(field, s.claim, s.key, record)
+                or q.covariates_named(field, s.claim, s.key, record, goal) or q.levels_named(field, s.claim, s.key, record, goal))
     # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing
     # the meta-analysis that found none.
     out += q.contradicts_record("statement", h.statement, cited, goal)

@@ -1159,6 +1159,34 @@ def covariates_named(field: str, claim: str, key: str, record: str | None, goal:
                            "claim only the change its record reports")]
 
 
+# A measured amount of a substance in the body: its clearance, uptake, exposure, or level in blood.
+_BODY_LEVEL = re.compile(r"\b(?:clearance|absorption|uptake|bioavailability|half-life|exposure|efflux|polyglutamat\w*"
+                         r"|(?:plasma|blood|serum|intracellular|red[- ]cell|erythrocyte)\s+(?:\w+\s+){0,2}?(?:levels?|concentrations?|amounts?))\b",
+                         re.IGNORECASE)
+
+
+# What a record that measured such an amount says, read leniently: "Low blood folate ..." measured a level.
+_MEASURED_AMOUNT = re.compile(rf"{_BODY_LEVEL.pattern}|\b(?:plasma|blood|serum|erythrocyte|red[- ]cell)\s+(?!cells?\b|counts?\b|pressure\b|transfusion)\w+"
+                              r"|\b(?:concentrations?|pharmacokinetic\w*)\b", re.IGNORECASE)
+
+
+def levels_named(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
+    """A step that says how much of a substance the body has or clears (plasma levels, clearance,
+    uptake, exposure) cites a record that measures such an amount (or the goal asks about one). These
+    words are general biology, so :func:`grounded_share` does not count them, and the symbols around
+    them pass :func:`step_rests_on`: the real folic-acid goal (2026-12-01) wrote "MTHFR 1298AA carriers
+    have higher methotrexate clearance and lower plasma methotrexate levels", citing a genotype study
+    that measured neither; bench runs wrote "The MTHFR C677T allele increases blood levels of
+    methotrexate" and "Patients with ACPA have higher serum levels of specific IgG4 antibodies against
+    TNF inhibitors" over records measuring no level. No verdict without the record."""
+    m = _BODY_LEVEL.search(claim)
+    if record is None or m is None or _MEASURED_AMOUNT.search(f"{record} {goal}"):
+        return []
+    return [Failure(check="grounded", field=field,
+                    detail=f"names {m.group(0)}, which {key}'s record does not measure; claim only what its record measured, "
+                           "or cite the record that measured it")]
+
+
 # A computed result written in words, as its evidence text: "chem.describe v1.0: tofacitinib (C16H20N6O; ...)".
 _COMPUTED_SUBJECT = re.compile(r"^[\w.-]+ v[\w.]+: (?P<subject>[^\s(:]+) \(")
 

@@ -1462,6 +1462,28 @@ def test_a_symbol_in_the_plural_or_another_case_is_the_symbol():
     assert q.title_names_its_hypothesis("ACPA and loss of response", "Antidrug antibodies clear adalimumab")
 
 
+@pytest.mark.parametrize("step,record,fails", [
+    # the real folic-acid goal (2026-12-01): a genotype study cited for pharmacokinetics it never measured
+    ("MTHFR 1298AA carriers have higher methotrexate clearance and lower plasma methotrexate levels",
+     "In 205 early RA patients starting methotrexate with folic acid, folate pathway SNPs were genotyped. MTHFR 1298AA carriers "
+     "improved more than 1298C carriers, whereas 1298C carriers had more adverse drug events.", True),
+    # bench goal 5 at e82acc5 (2026-12-01), a top-3 step
+    ("Patients with ACPA have higher serum levels of specific IgG4 antibodies against TNF inhibitors",
+     "ACPA status did not affect the response to TNF blockade in -308 G/G patients.", True),
+    # a record that measured an amount, and a step that names none
+    ("Folic acid raises blood folate levels in patients on methotrexate",
+     "Low blood folate and raised red cell volume accompanied serious methotrexate toxicity.", False),
+    ("MTHFR 1298C carriers have more adverse drug events on methotrexate",
+     "MTHFR 1298AA carriers improved more than 1298C carriers, whereas 1298C carriers had more adverse drug events.", False),
+])
+def test_a_step_giving_a_body_level_cites_a_record_that_measured_one(step, record, fails):
+    out = q.levels_named("chain[2]", step, "PMID:1", record, GOAL)
+    assert bool(out) is fails, out
+    if fails:
+        assert out[0].check == "grounded" and "which PMID:1's record does not measure" in out[0].detail
+    assert q.levels_named("chain[2]", step, "PMID:1", None, GOAL) == [], "no record: no verdict"
+
+
 @pytest.mark.parametrize("text,invented", [
     # a real folic-acid goal (2026-12-01): a trial of 5 or 27.5 mg weekly, cited for a dose it never gave
     ("Folic acid increases blood folate levels by 5-10 mg/day", "5-10 mg"),
