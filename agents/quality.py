@@ -1161,7 +1161,8 @@ def covariates_named(field: str, claim: str, key: str, record: str | None, goal:
 
 # A measured amount of a substance in the body: its clearance, uptake, exposure, or level in blood.
 _BODY_LEVEL = re.compile(r"\b(?:clearance|absorption|uptake|bioavailability|half-life|exposure|efflux|polyglutamat\w*"
-                         r"|(?:plasma|blood|serum|intracellular|red[- ]cell|erythrocyte)\s+(?:\w+\s+){0,2}?(?:levels?|concentrations?|amounts?))\b",
+                         r"|(?:plasma|blood|serum|intracellular|red[- ]cell|erythrocyte)\s+(?:\w+\s+){0,2}?(?:levels?|concentrations?|amounts?)"
+                         r"|(?:levels?|concentrations?|amounts?)\s+of\s+(?:\w+\s+){1,3}?in\s+(?:the\s+)?(?:plasma|blood|serum|red cells|erythrocytes))\b",
                          re.IGNORECASE)
 
 
@@ -1741,6 +1742,41 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
     return [Failure(check="testable", field=field,
                     detail=f"points the wrong way: the {source} says {cause} {_MOVES[said]} the outcome, but this predicts the opposite "
                            "in patients with it; flip the direction")]
+
+
+# A quantity a step says is lower or higher: "associated with lower ACPA levels and decreased citrullinated epitope recognition".
+_STEP_WAY = re.compile(r"\b(?P<way>lower|reduced|decreased|less|fewer|higher|increased|elevated|raised|greater|more)\s+"
+                       r"(?P<what>(?:(?!(?:and|or|but|than|in|with)\b)[\w*/+-]+\s+){0,3}(?!(?:and|or|but|than|in|with)\b)[\w*/+-]+)", re.IGNORECASE)
+_STAR_ALLELE = re.compile(r"\b[A-Z][A-Z0-9-]*\*\d+(?::\d+)?")
+_DOWN = frozenset("lower reduced decreased less fewer".split())
+
+
+def follows_chain(field: str, prediction: str, steps: Sequence[str]) -> list[Failure]:
+    """A prediction comparing the patients with a factor against those without it does not move its
+    readout the other way from a chain step naming that factor and that quantity: bench goal 4 at
+    d514c3e (2026-12-01) stepped "HLA-DRB1*13 haplotypes are associated with lower ACPA levels" and
+    predicted "ACPA levels ... are higher in patients with HLA-DRB1*13 alleles compared to those
+    without". The step's quantity is what follows its "lower" or "higher" (up to four words) and
+    must hold every content term of what the prediction measures; no verdict on any other form."""
+    m = _RENDERED.match(prediction.strip())
+    group = with_first(m.group("comparison")) if m else None
+    if group is None:
+        return []
+    what = content_terms(measured(m.group("readout"))) - measure_forms()
+    factor = {k for k in named_entities(group.group("what")) if k not in GENERAL_BIOLOGY}
+    if not what or not factor:
+        return []
+    higher = m.group("way") == "higher"
+    stars = set(_STAR_ALLELE.findall(group.group("what")))  # HLA-DRB1*13 is not HLA-DRB1*04
+    for i, step in enumerate(steps, start=1):
+        if not factor & set(named_entities(step)) or (stars and not stars & set(_STAR_ALLELE.findall(step))) or about_lacking(step):
+            continue
+        for w in _STEP_WAY.finditer(step):
+            if what <= content_terms(w.group("what")) and (w.group("way").lower() not in _DOWN) != higher:
+                return [Failure(check="testable", field=field,
+                                detail=f"points against chain[{i}], which says {w.group(0)} with {group.group('what').strip()}; "
+                                       "predict what the chain says")]
+    return []
 
 
 def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:

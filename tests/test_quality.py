@@ -1439,6 +1439,28 @@ def test_a_group_word_needs_a_group_after_it():
     assert q.testable("predictions[1]", "ACPA levels are higher in carriers of HLA-DRB1*04 compared to those without it.") == []
 
 
+HLA13_STEPS = ["HLA-DRB1*13 alleles are protective against ACPA-positive RA",
+               "HLA-DRB1*13 haplotypes are associated with lower ACPA levels and decreased citrullinated epitope recognition"]
+
+
+@pytest.mark.parametrize("prediction,against", [
+    # bench goal 4 at d514c3e (2026-12-01), its only top-3 proposal
+    ("ACPA levels in ACPA-positive patients are higher in patients with HLA-DRB1*13 alleles compared to those without.", 2),
+    ("ACPA levels are lower in patients with HLA-DRB1*13 alleles compared to those without.", None),
+    ("Citrullinated epitope recognition score is higher in carriers of HLA-DRB1*13 than in non-carriers.", 2),
+    # another factor, another quantity, those without it first: no verdict
+    ("ACPA levels are higher in patients with HLA-DRB1*04 alleles compared to those without.", None),
+    ("DAS28 score is higher in patients with HLA-DRB1*13 alleles compared to those without.", None),
+    ("ACPA levels are lower in patients without HLA-DRB1*13 than in carriers.", None),
+])
+def test_a_prediction_does_not_move_its_readout_against_the_chain(prediction, against):
+    fails = q.follows_chain("predictions[1]", prediction, HLA13_STEPS)
+    assert (int(fails[0].detail.split("chain[")[1][0]) if fails else None) == against, fails
+    if fails:
+        assert fails[0].check == "testable" and "points against chain[2], which says lower ACPA levels" in fails[0].detail or \
+            "decreased citrullinated epitope recognition" in fails[0].detail
+
+
 def test_the_low_level_direction_reads_a_high_level_the_other_way_round():
     assert q.low_level_direction({"TPMT"}, ["Normal TPMT activity lowers the risk of myelosuppression"]) == -1
     assert q.low_level_direction({"TPMT"}, TPMT_STEPS) == -1
@@ -1470,6 +1492,10 @@ def test_a_symbol_in_the_plural_or_another_case_is_the_symbol():
     # bench goal 5 at e82acc5 (2026-12-01), a top-3 step
     ("Patients with ACPA have higher serum levels of specific IgG4 antibodies against TNF inhibitors",
      "ACPA status did not affect the response to TNF blockade in -308 G/G patients.", True),
+    # bench goal 3 at d514c3e (2026-12-01), the top proposal's second step: the level named after what it measures
+    ("Increased myelosuppression from thiopurines leads to reduced levels of thiamine in the blood",
+     "The 2013 update of the CPIC guideline for thiopurine dosing according to TPMT genotype ties each TPMT phenotype to a "
+     "starting-dose strategy.", True),
     # a record that measured an amount, and a step that names none
     ("Folic acid raises blood folate levels in patients on methotrexate",
      "Low blood folate and raised red cell volume accompanied serious methotrexate toxicity.", False),
