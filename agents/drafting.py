@@ -130,6 +130,10 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.not_copied("statement", h.statement, sources) or q.restates_title(
         "statement", h.statement, {k: e.title for k, e in ev.items()})
     out += q.not_copied("mechanism", h.mechanism, sources)
+    # A step that is its record's title is no step: bench goal 5 at d514c3e (2026-12-01) passed every
+    # check with the chain "Dose optimization trial of infliximab in RA patients -> ...".
+    for i, s in enumerate(h.chain, start=1):
+        out += q.restates_title(f"chain[{i}]", s.claim, {k: e.title for k, e in ev.items()})
     for i, p in enumerate(h.predictions, start=1):
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
     for i, p in enumerate(h.predictions, start=1):

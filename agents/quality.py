@@ -1480,9 +1480,19 @@ def readout_group(readout: str, comparison: str) -> str:
 def circular(readout: str, comparison: str) -> bool:
     """The comparison's groups are defined by the readout itself: every content term of what is
     measured is in the comparison. The quality_target run (2026-11-30) predicted "MTHFR genotype
-    frequency is higher in patients with MTHFR genotype frequency < 2%", which no study can test."""
+    frequency is higher in patients with MTHFR genotype frequency < 2%", which no study can test.
+    Response measured in groups defined by response is circular too, whatever qualifies it: bench
+    goal 5 at d514c3e (2026-12-01) passed every check with "Long-term response rate is higher among
+    patients who respond well to higher doses than those who respond poorly"."""
     what = content_terms(measured(readout)) - measure_forms()
+    if _BENEFIT_READOUT.search(measured(readout)) and _RESPONSE_GROUP.search(comparison):
+        return True
     return bool(what) and what <= content_terms(comparison)
+
+
+# Groups defined by how they respond: "responders", "those who respond poorly".
+_RESPONSE_GROUP = re.compile(r"\b(?:non-?)?responders?\b|\b(?:who|that)\s+(?:\w+\s+)?(?:respond|responded|achieve[sd]? (?:a )?(?:response|remission))\b",
+                             re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

@@ -1461,6 +1461,28 @@ def test_a_prediction_does_not_move_its_readout_against_the_chain(prediction, ag
             "decreased citrullinated epitope recognition" in fails[0].detail
 
 
+def test_response_measured_in_groups_defined_by_response_is_circular():
+    # bench goal 5 at d514c3e (2026-12-01), in the one top-3 proposal passing every check
+    fails = q.testable("predictions[2]", "Long-term response rate is higher among patients who respond well to higher doses than "
+                                         "those who respond poorly.")
+    assert fails and "defines its groups by what it measures" in fails[0].detail
+    assert q.testable("p", "Remission rate is higher in responders than in non-responders.")
+    # a readout that is no response may be compared between responders
+    assert q.testable("p", "ESR levels are lower in responders than in non-responders.") == []
+
+
+def test_a_chain_step_that_is_its_records_title_is_copied():
+    # bench goal 5 at d514c3e (2026-12-01): the passing proposal's first step
+    h = good()
+    title = EVIDENCE[h.chain[0].key].title
+    step = h.chain[0].model_copy(update={"claim": title})
+    fails = check(h.model_copy(update={"chain": [step, *h.chain[1:]]}), goal=GOAL, ev=EVIDENCE, others=[], profile=P,
+                  focus=q.focus_terms(GOAL))
+    assert [f.check for f in fails if f.field == "chain[1]" and "restates the title" in f.detail] == ["not_copied"]
+    assert q.restates_title("chain[1]", "Dose optimization trial of infliximab in RA patients",
+                            {"PMID:24472261": "Dose optimization of infliximab in patients with rheumatoid arthritis"})
+
+
 def test_the_low_level_direction_reads_a_high_level_the_other_way_round():
     assert q.low_level_direction({"TPMT"}, ["Normal TPMT activity lowers the risk of myelosuppression"]) == -1
     assert q.low_level_direction({"TPMT"}, TPMT_STEPS) == -1
