@@ -315,7 +315,19 @@ def fragment(field: str, text: str) -> list[Failure]:
     if first[:1].islower() and first.isalpha() and not biomedical_terms(first) and not treatments(first):
         return [Failure(check="complete", field=field,
                         detail=f"is a fragment with no subject ('{' '.join(tokens[:5])} ...'); write the step as a whole claim")]
+    if m := _POINTS_BACK.match(text):
+        return [Failure(check="complete", field=field,
+                        detail=f"opens with '{m.group(0).strip()}', which points back to another step; name what acts (the molecule, cell or drug)")]
     return []
+
+
+# A step whose subject is a pronoun, which a step read alone (against its own record) cannot resolve:
+# "This reduces their response to methotrexate" (bench goal 1 at d514c3e, 2026-12-01), "This may
+# interfere with the activation of TNF receptors" (goal 5), both in top-3 chains.
+_POINTS_BACK = re.compile(
+    r"^\W*(?:(?:it|they)\s+\w+|(?:this|these|that|those)\s+(?:may|can|could|might|will|would|should|then|in turn|leads?|results?|causes?"
+    r"|reduces?|increases?|decreases?|raises?|lowers?|impairs?|blocks?|inhibits?|promotes?|drives?|triggers?|induces?|interferes?|affects?"
+    r"|alters?|activates?|suppresses?|enhances?|limits?|prevents?|makes?)\b)", re.IGNORECASE)
 
 
 def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bool = True, keep: float = 0.4) -> str:

@@ -1461,6 +1461,23 @@ def test_a_prediction_does_not_move_its_readout_against_the_chain(prediction, ag
             "decreased citrullinated epitope recognition" in fails[0].detail
 
 
+@pytest.mark.parametrize("step,points_back", [
+    # top-3 chains of the d514c3e bench (2026-12-01), goals 1 and 5
+    ("This reduces their response to methotrexate, leading to a higher proportion not responding", True),
+    ("This may interfere with the activation of TNF receptors and downstream signaling pathways", True),
+    ("It lowers folate in red cells", True),
+    # a demonstrative that names its noun
+    ("These polymorphisms lower MTHFR activity in lymphocytes", False),
+    ("This variant lowers MTHFR activity", False),
+    ("Reduced TPMT activity raises thioguanine nucleotides in marrow", False),
+])
+def test_a_step_whose_subject_points_back_is_a_fragment(step, points_back):
+    fails = q.fragment("chain[2]", step)
+    assert bool(fails) is points_back, fails
+    if fails:
+        assert fails[0].check == "complete" and "points back to another step" in fails[0].detail
+
+
 def test_response_measured_in_groups_defined_by_response_is_circular():
     # bench goal 5 at d514c3e (2026-12-01), in the one top-3 proposal passing every check
     fails = q.testable("predictions[2]", "Long-term response rate is higher among patients who respond well to higher doses than "
