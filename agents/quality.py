@@ -561,7 +561,21 @@ def specific(goal: str, statement: str) -> list[Failure]:
     if vague_only(statement):
         return [Failure(check="specific", field="statement",
                         detail="says how only with a vague link ('due to altered ...'); name what changes, in which molecule, cell or drug level")]
+    if compares_only(statement):
+        return [Failure(check="specific", field="statement",
+                        detail="states a difference between groups, which is what a prediction tests; say what causes it and how ('because ...')")]
     return one_claim(statement)
+
+
+def compares_only(statement: str) -> bool:
+    """``statement``'s subject is patients (:data:`_PEOPLE_SUBJECT`) whom it compares with others (as
+    :func:`causal_step` reads a step), with neither an explanation (:func:`explains`) nor a causal
+    verb: "RA patients on methotrexate with low blood folate levels
+    experience more severe side effects compared to those with normal folate levels" ranked first on a
+    real folic-acid goal (2026-12-01), and "Patients who failed one anti-TNF treatment, switching to RTX
+    instead, had better overall results compared to mAb and ETA" was a top-3 statement of bench goal 5."""
+    return bool(_PEOPLE_SUBJECT.search(statement)) and bool(_COMPARISON_TAIL.search(statement) or _IN_GROUP.search(statement)) \
+        and not explains(statement) and not _CAUSAL_VERB.search(statement)
 
 
 def vague_only(text: str) -> bool:

@@ -401,6 +401,22 @@ def test_a_reported_finding_becomes_the_claim_it_reports(statement, claim):
     assert q.unreported(statement) == claim
 
 
+@pytest.mark.parametrize("statement,compares", [
+    # ranked first on a real folic-acid goal (2026-12-01), and a top-3 statement of bench goal 5
+    ("RA patients on methotrexate with low blood folate levels experience more severe side effects compared to those with normal "
+     "folate levels.", True),
+    ("Patients who failed one anti-TNF treatment, switching to RTX instead, had better overall results compared to mAb and ETA.", True),
+    # a comparison that says what causes it
+    ("Patients with low red-cell folate have more mucosal side effects than those with normal folate because methotrexate then "
+     "depletes folate in dividing gut cells.", False),
+    ("Folic acid restores folate in dividing mucosal cells, so methotrexate ulcers are rarer than without it.", False),
+])
+def test_a_statement_that_only_compares_groups_is_a_prediction(statement, compares):
+    goal = "Why does folic acid supplementation lower the side effects of methotrexate in rheumatoid arthritis?"
+    fails = [f for f in q.specific(goal, statement) if "difference between groups" in f.detail]
+    assert bool(fails) is compares, q.specific(goal, statement)
+
+
 def test_a_study_report_is_named_as_such():
     fails = q.specific(GOAL, SPECIFIC[0][1])
     assert fails and "reports what a study found" in fails[0].detail
