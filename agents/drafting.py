@@ -127,13 +127,13 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     # Any record of the run, cited or not: the demo's statement copied a retrieved record it never cited.
     sources = {f"record {k}": texts[k] for k in texts}
     sources["the prompt's example"] = prompts.source("example")
-    out += q.not_copied("statement", h.statement, sources) or q.restates_title(
-        "statement", h.statement, {k: e.title for k, e in ev.items()})
+    titles = {k: e.title for k, e in ev.items()}
+    out += q.not_copied("statement", h.statement, sources) or q.restates_title("statement", h.statement, titles)
     out += q.not_copied("mechanism", h.mechanism, sources)
     # A step that is its record's title is no step: bench goal 5 at d514c3e (2026-12-01) passed every
     # check with the chain "Dose optimization trial of infliximab in RA patients -> ...".
     for i, s in enumerate(h.chain, start=1):
-        out += q.restates_title(f"chain[{i}]", s.claim, {k: e.title for k, e in ev.items()})
+        out += q.restates_title(f"chain[{i}]", s.claim, titles)
     for i, p in enumerate(h.predictions, start=1):
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
     for i, p in enumerate(h.predictions, start=1):

@@ -1799,7 +1799,7 @@ def follows_chain(field: str, prediction: str, steps: Sequence[str]) -> list[Fai
     if group is None:
         return []
     what = content_terms(measured(m.group("readout"))) - measure_forms()
-    factor = {k for k in named_entities(group.group("what")) if k not in GENERAL_BIOLOGY}
+    factor = {k for k, raw in named_entities(group.group("what")).items() if raw.lower() not in GENERAL_BIOLOGY}
     if not what or not factor:
         return []
     higher = m.group("way") == "higher"

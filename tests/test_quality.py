@@ -1468,6 +1468,8 @@ HLA13_STEPS = ["HLA-DRB1*13 alleles are protective against ACPA-positive RA",
     ("ACPA levels are higher in patients with HLA-DRB1*04 alleles compared to those without.", None),
     ("DAS28 score is higher in patients with HLA-DRB1*13 alleles compared to those without.", None),
     ("ACPA levels are lower in patients without HLA-DRB1*13 than in carriers.", None),
+    # a group sharing only a general word ("alleles") with the step names another factor
+    ("ACPA levels are higher in patients with PTPN22 alleles compared to those without.", None),
 ])
 def test_a_prediction_does_not_move_its_readout_against_the_chain(prediction, against):
     fails = q.follows_chain("predictions[1]", prediction, HLA13_STEPS)
