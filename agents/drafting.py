@@ -94,13 +94,13 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.ends_off_question(goal, claims)
     texts = record_texts(ev)
     cited = {k: texts[k] for k in h.citations if k in texts}
-    sources = grounding_sources(h, texts, goal)
-    out += q.grounded(h.mechanism, sources)
+    grounding = grounding_sources(h, texts, goal)
+    out += q.grounded(h.mechanism, grounding)
     # A drug said to act on another's target (records rarely state a drug's target, so the terms pass),
     # an antibody said to bind a gene, an inherited variant said to be raised or lowered, a dose no record gives.
     for name, text in (("title", h.title), ("statement", h.statement), *((f"chain[{i}]", s.claim) for i, s in enumerate(h.chain, start=1))):
         out += (q.known_targets(name, text) or q.antibody_binds_gene(name, text) or q.changes_genotype(name, text)
-                or q.invented_amounts(name, text, sources))
+                or q.invented_amounts(name, text, grounding))
     for i, s in enumerate(h.chain, start=1):
         field, record = f"chain[{i}]", texts.get(s.key)
         out += (q.step_rests_on(field, s.claim, s.key, record, goal) or q.names_computed_subject(field, s.claim, s.key, record)

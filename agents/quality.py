@@ -1153,9 +1153,11 @@ def invented_amounts(field: str, text: str, sources: Sequence[str]) -> list[Fail
     (the cited records, the goal) write: a real folic-acid goal (2026-12-01) wrote "Folic acid
     increases blood folate levels by 5-10 mg/day", citing a trial of 5 or 27.5 mg weekly. A dose the
     records do not give is an invented one, which the project never writes."""
+    amounts = list(_AMOUNT.finditer(text))
+    if not amounts:
+        return []
     said = {n.replace(",", ".") for src in sources for n in re.findall(_NUMBER, src)}
-    made_up = [m.group(0) for m in _AMOUNT.finditer(text)
-               if any(n and n.replace(",", ".") not in said for n in (m["a"], m["b"]))]
+    made_up = [m.group(0) for m in amounts if any(n and n.replace(",", ".") not in said for n in (m["a"], m["b"]))]
     if not made_up:
         return []
     return [Failure(check="grounded", field=field,
@@ -1174,10 +1176,11 @@ def covariates_named(field: str, claim: str, key: str, record: str | None, goal:
     goal 3 at e82acc5 (2026-12-01) wrote "TPMT activity decreases with age and increases with disease
     severity", citing the CPIC thiopurine guideline, which names TPMT and disease but neither age nor
     severity; :func:`step_rests_on` passed it on TPMT. No verdict without the record."""
-    if record is None:
+    varies = list(_VARIES_WITH.finditer(claim))
+    if record is None or not varies:
         return []
     said = mentions(record) | content_terms(goal)
-    missing = [m["what"] for m in _VARIES_WITH.finditer(claim) if content_terms(m["what"]) - said]
+    missing = [m["what"] for m in varies if content_terms(m["what"]) - said]
     if not missing:
         return []
     return [Failure(check="grounded", field=field,
