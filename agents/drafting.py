@@ -201,6 +201,26 @@ def restated(h: Hypothesis, failures: list[q.Failure],
     return fewest_failures(h, failures, [h.model_copy(update={"statement": x}) for x in options], recheck)
 
 
+def turned(h: Hypothesis, failures: list[q.Failure],
+           recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """``h`` with each prediction that points against its statement or its chain
+    (:data:`~hypoforge.agents.quality.WRONG_WAY`) turned the other way, without a call, when fewer
+    checks then fail; else ``h`` and ``failures``.
+
+    The direction is the one part of a prediction the hypothesis decides: the readout and the groups
+    are the model's, and which way the readout moves follows from what the statement or the chain
+    says the cause does. Six of the 74 distinct predictions of the stored runs (sixteenth to
+    eighteenth sessions) pointed the wrong way and kept it through both revisions, among them
+    "Methotrexate response rate is higher in patients with the C677T polymorphism" under a statement
+    that the polymorphism reduces efficacy (bench goal 1 at d514c3e, 2026-12-01)."""
+    which = {i for f in failures if f.check == "testable" and f.detail.startswith(q.WRONG_WAY)
+             for name, i in [field_index(f.field)] if name == "predictions" and i is not None}
+    predictions = [(q.turned(p) or p) if i in which else p for i, p in enumerate(h.predictions, start=1)]
+    if predictions == h.predictions:
+        return h, failures
+    return fewest_failures(h, failures, [h.model_copy(update={"predictions": predictions})], recheck)
+
+
 HIDDEN = "(to rewrite)"
 
 
@@ -479,7 +499,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
                                  "title": q.whole_phrase(h.title, profile.cap(profile.title_words)),
                                  "chain": chain, "mechanism": mechanism_text(chain)})
         h, moved = rekey(h, texts, goal)
-        return (*restated(h, checked(h), checked), moved)
+        return (*turned(*restated(h, checked(h), checked), checked), moved)
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures, moved = make(draft)

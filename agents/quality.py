@@ -1783,6 +1783,21 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
                            "in patients with it; flip the direction")]
 
 
+#: How the failures of :func:`direction_agrees` and :func:`follows_chain` begin: a prediction pointing
+#: against its statement or its chain, which :func:`turned` repairs.
+WRONG_WAY = ("points the wrong way", "points against chain")
+
+
+def turned(prediction: str) -> str | None:
+    """``prediction`` ("<readout> is|are higher|lower <comparison>.") with its direction the other way,
+    or None when it is not in that form."""
+    text = prediction.strip()
+    m = _RENDERED.match(text)
+    if m is None:
+        return None
+    return text[:m.start("way")] + ("lower" if m.group("way") == "higher" else "higher") + text[m.end("way"):]
+
+
 # A quantity a step says is lower or higher: "associated with lower ACPA levels and decreased citrullinated epitope recognition".
 _STEP_WAY = re.compile(r"\b(?P<way>lower|reduced|decreased|less|fewer|higher|increased|elevated|raised|greater|more)\s+"
                        r"(?P<what>(?:(?!(?:and|or|but|than|in|with)\b)[\w*/+-]+\s+){0,3}(?!(?:and|or|but|than|in|with)\b)[\w*/+-]+)", re.IGNORECASE)

@@ -1216,3 +1216,57 @@ def test_a_statement_of_two_sentences_is_restated_as_its_first_when_fewer_checks
     # a statement of one sentence has no first sentence to fall back on
     one = h.model_copy(update={"statement": first})
     assert drafting.restated(one, failures, lambda c: []) == (one, failures)
+
+
+def test_a_prediction_pointing_against_its_statement_is_turned_without_a_call():
+    """Bench goal 1 at d514c3e (2026-12-01) ranked first a proposal whose statement has the MTHFR
+    C677T polymorphism reduce methotrexate efficacy and whose prediction has response higher with it,
+    through both revisions. The direction is what the hypothesis decides: it is turned, no call."""
+    goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
+    wrong = "Methotrexate response rate is higher in patients with the C677T polymorphism compared to those without it."
+    other = "Plasma levels of methotrexate are lower in patients with the C677T polymorphism compared to those without it."
+    h = m.Hypothesis(id="H1", title="MTHFR C677T and methotrexate response",
+                     statement="The MTHFR C677T polymorphism reduces methotrexate efficacy in patients with RA.", mechanism="",
+                     chain=[m.ChainStep(claim="The MTHFR C677T polymorphism lowers folate in red cells", key="PMID:1")],
+                     predictions=[other, wrong], citations=["PMID:1"], origin="generator", round=0)
+    steps = [s.claim for s in h.chain]
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        return [f for i, p in enumerate(c.predictions, start=1) for f in q.direction_agrees(f"predictions[{i}]", goal, c.statement, p, steps)]
+
+    failures = recheck(h)
+    assert [f.field for f in failures] == ["predictions[2]"] and failures[0].detail.startswith(q.WRONG_WAY)
+    fixed, still = drafting.turned(h, failures, recheck)
+    assert fixed.predictions == [other, wrong.replace("is higher", "is lower")] and still == []
+    assert drafting.turned(h, failures, lambda c: failures) == (h, failures), "kept only when fewer checks fail"
+    assert drafting.turned(h, [q.Failure(check="testable", field="predictions[2]", detail="names no readout")], recheck)[0] is h
+
+
+def test_a_prediction_pointing_against_its_chain_is_turned():
+    """Bench goal 4 (2026-12-01): a step with lower ACPA levels in HLA-DRB1*13 carriers, a prediction
+    of higher levels in them. Only the direction word between readout and comparison turns."""
+    steps = ["HLA-DRB1*13 haplotypes are associated with lower ACPA levels and decreased citrullinated epitope recognition"]
+    p = "ACPA levels in ACPA-positive patients are higher in patients with HLA-DRB1*13 alleles compared to those without."
+    assert q.follows_chain("predictions[1]", p, steps)
+    assert q.turned(p) == p.replace("are higher", "are lower") and not q.follows_chain("predictions[1]", q.turned(p), steps)
+    assert q.turned("Folate is lower in carriers than in others. Test: measure it in blood.") == \
+        "Folate is higher in carriers than in others. Test: measure it in blood."
+    assert q.turned("Carriers respond less.") is None
+
+
+def test_the_loop_stores_a_prediction_turned_the_way_its_statement_says(tmp_path):
+    """In the loop: a draft whose statement has its variant reduce response and whose first
+    prediction has response higher in the variant's carriers is stored with that prediction turned."""
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        if schema.__name__ == "HypothesisDraft":
+            out["statement"] = "The MTHFR C677T polymorphism reduces methotrexate response in rheumatoid arthritis patients."
+            out["prediction1"] = {"readout": "methotrexate response rate", "direction": "higher",
+                                  "comparison": "in carriers of MTHFR C677T than in non-carriers"}
+        return out
+
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path, llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    p = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="qt").report.proposals[0]
+    assert p.predictions[0] == "Methotrexate response rate is lower in carriers of MTHFR C677T than in non-carriers."
+    assert not [f for f in p.flags if "wrong way" in f]
