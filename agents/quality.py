@@ -1406,7 +1406,7 @@ def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]
 
 _READOUT = re.compile(
     r"\b(level|levels|concentration|concentrations|expression|activity|score|scores|rate|rates|ratio|titre|titer|count|counts|"
-    r"das28|cdai|sdai|acr20|acr50|acr70|haq|crp|esr|response|remission|frequency|proportion|abundance|signature|load|"
+    r"das28|cdai|sdai|acr20|acr50|acr70|haq|crp|esr|response|remission|frequency|prevalence|positivity|seropositivity|proportion|abundance|signature|load|"
     r"accumulation|exposure|auc|clearance|half-life|phosphorylation|methylation|production|secretion|infiltration|"
     r"erosion|progression|incidence|risk|odds|hazard|survival|uptake|efflux|binding|occupancy|density|size|number|amount|"
     r"flux|release|transcript|transcripts|mrna|protein|marker|markers|biomarker|biomarkers|efficacy|improvement|toxicity|"
@@ -1512,13 +1512,21 @@ def circular(readout: str, comparison: str) -> bool:
     frequency is higher in patients with MTHFR genotype frequency < 2%", which no study can test.
     Response measured in groups defined by response is circular too, whatever qualifies it: bench
     goal 5 at d514c3e (2026-12-01) passed every check with "Long-term response rate is higher among
-    patients who respond well to higher doses than those who respond poorly"."""
-    what = content_terms(measured(readout)) - measure_forms()
-    if _BENEFIT_READOUT.search(measured(readout)) and _RESPONSE_GROUP.search(comparison):
+    patients who respond well to higher doses than those who respond poorly". So is a readout
+    measured in a group of its own that the thing measured defines: "ACPA prevalence in
+    ACPA-positive RA patients" (bench goal 4, sixteenth to eighteenth sessions) is all of them. Only
+    an occurrence is (:data:`_OCCURRENCE`): "ACPA levels in ACPA-positive patients" measures titres
+    that differ among them."""
+    head = measured(readout)
+    what = content_terms(head) - measure_forms()
+    if _BENEFIT_READOUT.search(head) and _RESPONSE_GROUP.search(comparison):
         return True
-    return bool(what) and what <= content_terms(comparison)
+    own_group = readout.strip()[len(head):] if head != readout and _OCCURRENCE.search(head) else ""
+    return bool(what) and (what <= content_terms(comparison) or what <= content_terms(own_group))
 
 
+#: Measures of how often a thing occurs, which a group defined by that thing fixes at all or none.
+_OCCURRENCE = re.compile(r"\b(?:prevalence|presence|positivity|seropositivity|frequency|proportion|percentage|incidence)\b", re.IGNORECASE)
 # Groups defined by how they respond: "responders", "those who respond poorly".
 _RESPONSE_GROUP = re.compile(r"\b(?:non-?)?responders?\b|\b(?:who|that)\s+(?:\w+\s+)?(?:respond|responded|achieve[sd]? (?:a )?(?:response|remission))\b",
                              re.IGNORECASE)

@@ -1506,6 +1506,20 @@ def test_response_measured_in_groups_defined_by_response_is_circular():
     assert q.testable("p", "ESR levels are lower in responders than in non-responders.") == []
 
 
+def test_prevalence_is_a_readout_but_not_in_the_group_it_defines():
+    # bench goal 4's single call (sixteenth to eighteenth sessions): prevalence of ACPA among the
+    # ACPA-positive is all of them; it had failed as "no measurable readout", which it is not
+    circular = "ACPA prevalence in ACPA-positive RA patients is higher in patients with HLA-DRB1*13 alleles compared to those without."
+    fails = q.testable("predictions[1]", circular)
+    assert fails and "defines its groups by what it measures" in fails[0].detail
+    assert "defines its groups" in q.testable("p", circular.replace("ACPA-positive", "ACPA-negative"))[0].detail
+    assert q.testable("p", "ACPA prevalence is higher in smokers than in non-smokers.") == []
+    assert q.testable("p", "Rheumatoid factor positivity is higher in carriers of PTPN22 R620W than in non-carriers.") == []
+    # a level among the positive differs between them: not circular
+    assert q.testable("p", "ACPA levels in ACPA-positive patients are higher in patients with HLA-DRB1*13 alleles compared to those without.") == []
+    assert "no measurable readout" in q.testable("p", "ACPA presence is higher in patients with HLA-DRB1*04 than in others.")[0].detail
+
+
 def test_a_chain_step_that_is_its_records_title_is_copied():
     # bench goal 5 at d514c3e (2026-12-01): the passing proposal's first step
     h = good()
