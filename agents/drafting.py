@@ -112,6 +112,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         if s.key in texts and q.question_kinds(s.claim) & q.question_kinds(goal):
             out += q.contradicts_record(f"chain[{i}]", s.claim, {s.key: texts[s.key]}, goal)
     out += q.steps_agree(goal, h.statement, claims) or q.steps_contradict(goal, h.statement, claims)
+    out += q.steps_reverse(claims)
     # A direction its record does not report: the quality_target run's step gave the MTHFR 677T
     # allele poorer response, citing the study that found it gave more remission.
     for i, s in enumerate(h.chain, start=1):

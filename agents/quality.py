@@ -1886,6 +1886,64 @@ def steps_contradict(goal: str, statement: str, steps: Sequence[str]) -> list[Fa
     return []
 
 
+# A step lowering or raising a quantity it names as its object: "Leflunomide inhibits the enzyme cytochrome P450 3A2, ...".
+_QUANTITY = r"(?:the |its |their )?(?P<what>(?:(?!(?:and|or|but|than|in|with|which|that|by|through|via|to|of|from|for|leading|resulting)\b)[\w*/+'-]+\s*){1,5})"
+_LOWERS_OBJECT = re.compile(rf"\b(?:inhibit|block|reduc|lower|decreas|suppress|deplet|diminish|impair)\w*\s+{_QUANTITY}", re.IGNORECASE)
+_RAISES_OBJECT = re.compile(rf"\b(?:increas|rais|elevat|enhanc|induc|upregulat|boost)\w*\s+{_QUANTITY}", re.IGNORECASE)
+# A step going on from a raised or lowered quantity, which it opens with: "Increased cytochrome P450
+# 3A2 levels lead to ...", "Cytochrome P450 3A2 levels increase in leflunomide-treated patients".
+_OPENS = {
+    True: (re.compile(rf"^\W*(?:increased|higher|elevated|raised)\s+{_QUANTITY}", re.IGNORECASE),
+           re.compile(rf"^\W*{_QUANTITY}\s+(?:(?:is|are)\s+)?(?:increase[sd]?|rises?|rose|elevated)\b", re.IGNORECASE)),
+    False: (re.compile(rf"^\W*(?:decreased|reduced|lower|diminished|depleted)\s+{_QUANTITY}", re.IGNORECASE),
+            re.compile(rf"^\W*{_QUANTITY}\s+(?:(?:is|are)\s+)?(?:decrease[sd]?|reduced|falls?|fell|drops?|declines?)\b", re.IGNORECASE)),
+}
+_ENZYME_WORDS = frozenset(map(norm, "enzyme enzymes the its their".split()))
+
+
+def _opening(step: str) -> tuple[bool, set[str], str] | None:
+    """Whether ``step`` opens with a quantity raised (True) or lowered (False), what it names, and the words saying so."""
+    for up, patterns in _OPENS.items():
+        for rx in patterns:
+            if (m := rx.match(step)) and (what := _quantity(m.group("what"))):
+                return up, what, m.group(0).strip()
+    return None
+
+
+# How a quantity is measured or made, which ends what it names: "adenosine levels weaken ...", "adenosine release".
+_QUANTITY_END = re.compile(r"\b(?:levels?|activity|activities|expression|concentrations?|release|production|secretion|synthesis|uptake)\b.*$",
+                           re.IGNORECASE)
+
+
+def _quantity(what: str) -> set[str]:
+    """What a quantity phrase names, up to how it is measured or made ("levels", "release") and
+    without a class word ("the enzyme")."""
+    return content_terms(_QUANTITY_END.sub("", what)) - _ENZYME_WORDS
+
+
+def steps_reverse(steps: Sequence[str]) -> list[Failure]:
+    """No step goes on from a quantity raised that an earlier step lowered, or lowered that an earlier
+    step raised. A real leflunomide goal (2026-12-01) chained "Leflunomide inhibits the enzyme
+    cytochrome P450 3A2" -> "Cytochrome P450 3A2 levels increase in leflunomide-treated patients" ->
+    "Increased cytochrome P450 3A2 levels lead to increased liver enzyme production": a chain moves
+    each quantity one way. Only a step that opens with the quantity moved (its subject) is read, so
+    a later step in which another agent acts on it ("folic acid raises folate levels") is no reversal."""
+    moved: list[tuple[int, bool, set[str]]] = []  # (step, raised, quantity)
+    for i, step in enumerate(steps, start=1):
+        if opening := _opening(step):
+            up, what, said = opening
+            for j, was_up, earlier in moved:
+                if was_up != up and (what <= earlier or earlier <= what):
+                    return [Failure(check="grounded", field=f"chain[{i}]",
+                                    detail=f"goes on from {said!r}, but chain[{j}] moves it the other way; "
+                                           "make each step follow from the step before it")]
+        for up, rx in ((True, _RAISES_OBJECT), (False, _LOWERS_OBJECT)):
+            for m in rx.finditer(step):
+                if what := _quantity(m.group("what")):
+                    moved.append((i, up, what))
+    return []
+
+
 # Which allele a text speaks of: the variant base of "C677T", "677C>T", "677T", "677TT"; the base of
 # "CC genotype", "G-allele", "A/A"; a star allele ("*13"). Directions of two different alleles of a
 # gene may differ ("CC had higher response than TT"; HLA-DRB1*13 protects where *04 raises risk).

@@ -1520,6 +1520,22 @@ def test_prevalence_is_a_readout_but_not_in_the_group_it_defines():
     assert "no measurable readout" in q.testable("p", "ACPA presence is higher in patients with HLA-DRB1*04 than in others.")[0].detail
 
 
+def test_a_step_going_on_from_a_quantity_moved_the_other_way_fails():
+    # a real leflunomide goal (2026-12-01): inhibited, then raised, then going on from raised
+    steps = ["Leflunomide inhibits the enzyme cytochrome P450 3A2, which is involved in the metabolism of many drugs and other substances",
+             "Cytochrome P450 3A2 levels increase in leflunomide-treated patients",
+             "Increased cytochrome P450 3A2 levels lead to increased liver enzyme production"]
+    fails = q.steps_reverse(steps)
+    assert [f.field for f in fails] == ["chain[2]"] and fails[0].check == "grounded" and "chain[1]" in fails[0].detail
+    assert q.steps_reverse([steps[0], steps[2]])[0].field == "chain[2]"
+    assert q.steps_reverse(["Methotrexate raises adenosine release", "Reduced adenosine levels weaken its effect"])
+    # a chain moving each quantity one way passes; so does another agent acting on a quantity
+    assert q.steps_reverse(["Reduced TPMT activity raises thioguanine nucleotide levels",
+                            "Increased thioguanine nucleotide levels suppress the bone marrow"]) == []
+    assert q.steps_reverse(["Methotrexate lowers folate levels in red cells", "Folic acid raises folate levels, which reduces toxicity"]) == []
+    assert q.steps_reverse(["Methotrexate inhibits ATIC", "AICAR accumulates and raises adenosine release"]) == []
+
+
 def test_a_chain_step_that_is_its_records_title_is_copied():
     # bench goal 5 at d514c3e (2026-12-01): the passing proposal's first step
     h = good()
