@@ -1370,6 +1370,30 @@ def about_another_drug(goal: str, text: str) -> bool:
     return bool(asked and named and not named & asked)
 
 
+# An inherited genotype as what is measured: "MTHFR genotype frequency", "HLA-DRB1*04 allele carriage".
+_GENOTYPE_READOUT = re.compile(r"\b(?:genotypes?|alleles?|polymorphisms?|snps?|haplotypes?|variants?)\b", re.IGNORECASE)
+# Groups set apart by what cannot change a genotype: another variant, or a treatment.
+_NOT_OUTCOME_GROUP = re.compile(r"\b(?:variants?|polymorphisms?|snps?|genotypes?|alleles?|carriers?|haplotypes?|treated|untreated"
+                                r"|receiving|taking|on (?:methotrexate|treatment|therapy))\b|\*\d", re.IGNORECASE)
+
+
+def measures_genotype(field: str, prediction: str) -> list[Failure]:
+    """A prediction does not measure an inherited genotype in groups set apart by another variant or
+    by a treatment: neither changes what a patient inherited. The demo at 8a04927 and f8e4623
+    (2026-12-01) predicted "MTHFR genotype frequency in Japanese RA patients is lower in patients
+    with G80A variant compared to those without" for an RFC1 hypothesis. A genotype compared between
+    groups set apart by the outcome ("677T allele frequency is higher in non-responders than in
+    responders") is a case-control test and passes."""
+    m = _RENDERED.match(prediction.strip())
+    if m is None or not _GENOTYPE_READOUT.search(measured(m.group("readout"))):
+        return []
+    if not _NOT_OUTCOME_GROUP.search(m.group("comparison")):
+        return []
+    return [Failure(check="testable", field=field,
+                    detail=f"measures an inherited genotype ('{measured(m.group('readout'))}') in groups set apart by a variant or a "
+                           "treatment, which cannot change it; measure what the variant changes (an enzyme activity, a drug level, response)")]
+
+
 def measures_another_drug(field: str, prediction: str, goal: str) -> list[Failure]:
     """A prediction on a goal about one treatment measures that treatment, not another
     (:func:`about_another_drug`; a ``testable`` failure, so that only the prediction is written

@@ -1536,6 +1536,21 @@ def test_a_step_going_on_from_a_quantity_moved_the_other_way_fails():
     assert q.steps_reverse(["Methotrexate inhibits ATIC", "AICAR accumulates and raises adenosine release"]) == []
 
 
+def test_a_genotype_measured_in_groups_a_variant_or_treatment_sets_apart_fails():
+    # the demo at 8a04927 and f8e4623 (2026-12-01), under an RFC1 G80A hypothesis
+    p = "MTHFR genotype frequency in Japanese RA patients is lower in patients with G80A variant compared to those without."
+    fails = q.measures_genotype("predictions[1]", p)
+    assert fails and fails[0].check == "testable" and "'MTHFR genotype frequency'" in fails[0].detail
+    # bench goal 2's cached draft: an allele compared between treated and placebo patients
+    assert q.measures_genotype("p", "MTHFR C677T allele frequency is higher in patients taking methotrexate compared to those on placebo.")
+    # a case-control test: groups set apart by the outcome
+    assert q.measures_genotype("p", "MTHFR 677T allele frequency is higher in non-responders than in responders.") == []
+    assert q.measures_genotype("p", "TPMT and NUDT15 genotypes in RA patients are higher in those who cannot tolerate azathioprine "
+                                    "compared to those who can.") == []
+    # what a variant changes, in its carriers, is what a prediction measures
+    assert q.measures_genotype("p", "Red-cell methotrexate polyglutamate levels are lower in carriers of RFC1 80A than in non-carriers.") == []
+
+
 def test_a_chain_step_that_is_its_records_title_is_copied():
     # bench goal 5 at d514c3e (2026-12-01): the passing proposal's first step
     h = good()
