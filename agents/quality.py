@@ -2154,6 +2154,8 @@ _NULL_FINDING = re.compile(
     r"|fail(?:s|ed)?\s+to\s+(?:predict|affect|influence|show|find|detect|confirm|replicate))",
     re.IGNORECASE)
 _CLAUSE = re.compile(r";|,?\s+(?:but|whereas|while|although)\s+|,\s+and\s+")
+#: A clause after "but" that denies by ellipsis: "associated with increased toxicity, but not efficacy".
+_ELIDED_NULL = re.compile(r"^\W*not\s+(?!only\b)", re.IGNORECASE)
 #: A clause naming no gene speaks of its sentence's or record's genes only through these words.
 _GENETIC = re.compile(r"\b(?:variants?|polymorphisms?|snps?|genotypes?|alleles?|mutations?|carriers?)\b", re.IGNORECASE)
 
@@ -2165,7 +2167,10 @@ def null_causes(record: str, goal: str) -> set[str]:
     its sentence or else of the record ("Sex did not influence outcome" is about no gene).
 
     The demo's MTHFR records say "associated with more toxicity but not with altered efficacy"
-    and "Neither variant affected response"; Qwen built "MTHFR 677TT patients are less likely to
+    and "Neither variant affected response"; the meta-analysis's abstract says it elided,
+    "associated with increased toxicity, but not efficacy, of MTX" (:data:`_ELIDED_NULL`), and
+    bench goal 1 at f8e4623 (2026-12-01) ranked first "The MTHFR C677T polymorphism reduces
+    methotrexate efficacy", citing it; Qwen built "MTHFR 677TT patients are less likely to
     respond" on them (2026-11-29). For a toxicity goal the first is no null finding: the clause on
     toxicity reports an effect.
     """
@@ -2175,7 +2180,7 @@ def null_causes(record: str, goal: str) -> set[str]:
     out: set[str] = set()
     for sentence in _SENTENCE.split(record):
         for clause in _CLAUSE.split(sentence):
-            if asked & question_kinds(clause) and _NULL_FINDING.search(clause):
+            if asked & question_kinds(clause) and (_NULL_FINDING.search(clause) or _ELIDED_NULL.match(clause)):
                 if factors(clause):  # "A1298C was not associated with response" clears that variant, not MTHFR
                     out |= genes(clause)
                 elif _GENETIC.search(sentence):

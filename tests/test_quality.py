@@ -748,6 +748,21 @@ def test_a_record_finding_no_effect_of_a_gene_on_the_question_is_read_as_such():
         "non-response is the outcome, not a null finding"
 
 
+def test_a_null_finding_written_by_ellipsis_is_read_as_such():
+    # the meta-analysis's own abstract (ACR RA abstracts), which bench goal 1 at f8e4623 (2026-12-01)
+    # cited under "The MTHFR C677T polymorphism reduces methotrexate efficacy in patients with RA."
+    abstract = ("The pooled data analysis indicated that the MTHFR C677T polymorphism was associated with increased toxicity, "
+                "but not efficacy, of MTX in RA patients.")
+    response = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
+    assert q.null_causes(abstract, response) == {"MTHFR"}
+    assert q.null_causes(abstract, "Why do some rheumatoid arthritis patients get liver injury on methotrexate?") == set()
+    f = q.contradicts_record("statement", "The MTHFR C677T polymorphism reduces methotrexate efficacy in patients with RA.",
+                             {"PMID:28277784": abstract}, response)
+    assert f and "MTHFR" in f[0].detail
+    # "not only ... but also" denies nothing
+    assert q.null_causes("MTHFR C677T was tied to toxicity, but not only efficacy: response also fell.", response) == set()
+
+
 def test_a_statement_blaming_a_gene_its_record_cleared_fails_grounded():
     goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
     bad = "Patients with MTHFR 677TT genotypes are less likely to respond to methotrexate, as this variant reduces its uptake."
