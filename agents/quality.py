@@ -1385,7 +1385,14 @@ def measures_genotype(field: str, prediction: str) -> list[Failure]:
     groups set apart by the outcome ("677T allele frequency is higher in non-responders than in
     responders") is a case-control test and passes."""
     m = _RENDERED.match(prediction.strip())
-    if m is None or not _GENOTYPE_READOUT.search(measured(m.group("readout"))):
+    what = measured(m.group("readout")) if m else ""
+    genotype = _GENOTYPE_READOUT.search(what)
+    if genotype is None:
+        return []
+    # A measurement named before the genotype is what is measured ("Methotrexate efficacy score based
+    # on genetic polymorphisms", bench goal 1 at 8ac1864), unless it is of the genotype ("levels of the allele").
+    if any(r.start() < genotype.start() and not what[r.end():].lstrip().lower().startswith("of ") and not _OCCURRENCE.fullmatch(r.group(0))
+           for r in _READOUT.finditer(what)):
         return []
     if not _NOT_OUTCOME_GROUP.search(m.group("comparison")):
         return []

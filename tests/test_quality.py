@@ -1562,6 +1562,10 @@ def test_a_genotype_measured_in_groups_a_variant_or_treatment_sets_apart_fails()
     assert q.measures_genotype("p", "MTHFR 677T allele frequency is higher in non-responders than in responders.") == []
     assert q.measures_genotype("p", "TPMT and NUDT15 genotypes in RA patients are higher in those who cannot tolerate azathioprine "
                                     "compared to those who can.") == []
+    # a score named before the genotype is what is measured (bench goal 1 at 8ac1864)
+    assert q.measures_genotype("p", "Methotrexate efficacy score based on genetic polymorphisms is higher in patients who carry the "
+                                    "risk alleles of GGH compared to those without them.") == []
+    assert q.measures_genotype("p", "Levels of the MTHFR C677T allele in liver are higher in patients taking methotrexate than in others.")
     # what a variant changes, in its carriers, is what a prediction measures
     assert q.measures_genotype("p", "Red-cell methotrexate polyglutamate levels are lower in carriers of RFC1 80A than in non-carriers.") == []
 
