@@ -456,6 +456,28 @@ def proposed_causes(goal: str, statement: str) -> set[str]:
     return {stem for stem, raw in beyond_goal(goal, statement).items() if not question_kinds(raw) and not _STUDY_DESIGN.match(raw)}
 
 
+# A statement's subject and its first verb of causing: "The lack of methotrexate response in rheumatoid arthritis reduces ...".
+_SUBJECT_ACTS = re.compile(r"^(?P<subject>[^,;:]{3,120}?)\s+(?:may\s+|can\s+)?(?:reduces?|lowers?|raises?|increases?|decreases?|leads? to|causes?|induces?"
+                           r"|suppress(?:es)?|drives?|triggers?|alters?|impairs?|promotes?|inhibits?|blocks?|activates?)\b", re.IGNORECASE)
+
+
+def outcome_as_cause(goal: str, statement: str) -> list[Failure]:
+    """The statement's subject is not the outcome the goal asks about, acting on something else, with
+    no cause of its own: bench goal 1 at 8ac1864 (2026-12-01) stated "The lack of methotrexate
+    response in rheumatoid arthritis reduces expression of genes involved in folate metabolism",
+    which explains what non-response does, not why it happens (1 of 479 distinct stored and cached
+    statements and steps opens so)."""
+    m = _SUBJECT_ACTS.match(statement.strip())
+    if m is None:
+        return []
+    subject = m.group("subject")
+    if not (question_kinds(subject) & question_kinds(goal)) or proposed_causes(goal, subject):
+        return []
+    return [Failure(check="specific", field="statement",
+                    detail=f"makes the outcome the goal asks about ('{subject.strip()}') the cause of something else; "
+                           "say what causes that outcome, not what it causes")]
+
+
 def specific_consequence(goal: str, statement: str) -> set[str]:
     """When the goal names its candidate cause ("Could TPMT or NUDT15 genotype explain ..."), the
     specific consequences or mechanisms the statement adds beyond the goal's words: those that are
@@ -552,6 +574,8 @@ def specific(goal: str, statement: str) -> list[Failure]:
     if _STUDY_REPORT.search(statement):
         return [Failure(check="specific", field="statement",
                         detail="reports what a study found instead of proposing an explanation; state your own claim")]
+    if reversed_cause := outcome_as_cause(goal, statement):
+        return reversed_cause
     if not proposed_causes(goal, statement) and not specific_consequence(goal, statement):
         return [Failure(check="specific", field="statement",
                         detail="names no cause beyond the goal's own words; name the gene, cell, molecule or exposure you propose")]

@@ -1570,6 +1570,22 @@ def test_a_genotype_measured_in_groups_a_variant_or_treatment_sets_apart_fails()
     assert q.measures_genotype("p", "Red-cell methotrexate polyglutamate levels are lower in carriers of RFC1 80A than in non-carriers.") == []
 
 
+def test_a_statement_making_the_goals_outcome_a_cause_fails_specific():
+    # bench goal 1 at 8ac1864 (2026-12-01): drafted as an association, stated as a cause by as_cause
+    goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
+    drafted = ("The lack of methotrexate response in rheumatoid arthritis is associated with reduced expression of genes "
+               "involved in folate metabolism.")
+    stated = q.as_cause(drafted)
+    assert stated == "The lack of methotrexate response in rheumatoid arthritis reduces expression of genes involved in folate metabolism."
+    fails = q.specific(goal, stated)
+    assert fails and "the outcome the goal asks about" in fails[0].detail
+    # so the restatement fails as many checks as the draft, and the draft's wording is kept
+    assert len(q.specific(goal, drafted)) == len(fails)
+    # a cause as the subject passes; so does the outcome of another question
+    assert q.outcome_as_cause(goal, "The MTHFR C677T polymorphism reduces methotrexate efficacy in patients with RA.") == []
+    assert q.outcome_as_cause(goal, "Methotrexate-induced liver injury lowers adherence, so patients stop the drug.") == []
+
+
 def test_a_chain_step_that_is_its_records_title_is_copied():
     # bench goal 5 at d514c3e (2026-12-01): the passing proposal's first step
     h = good()
