@@ -141,7 +141,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         field = f"predictions[{i}]"
         out += (q.testable(field, p) or q.measures_genotype(field, p) or q.measures_another_drug(field, p, goal) or q.tests_its_cause(field, p, f"{h.title}. {h.statement}", goal)
                 or q.direction_agrees(field, goal, h.statement, p, [s.claim for s in h.chain])
-                or q.follows_chain(field, p, [s.claim for s in h.chain]))
+                or q.follows_chain(field, p, [s.claim for s in h.chain]) or q.untreated_against_chain(field, p, [s.claim for s in h.chain]))
     for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
         out += q.keys_in_text(name, text, texts)
     return out

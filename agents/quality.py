@@ -1896,6 +1896,38 @@ def follows_chain(field: str, prediction: str, steps: Sequence[str]) -> list[Fai
     return []
 
 
+# Patients without the drug, named first: "in untreated patients", "among treatment-naive patients".
+_UNTREATED_GROUP = re.compile(r"^(?:in |among )?(?:the )?(?:untreated|non-?treated|treatment-?naive|drug-?naive)\b", re.IGNORECASE)
+
+
+def untreated_against_chain(field: str, prediction: str, steps: Sequence[str]) -> list[Failure]:
+    """A prediction about untreated patients does not move its readout the way a chain step says the
+    drug moves it in treated ones: bench goal 2 (2026-12-01, at d514c3e and f8e4623) stepped
+    "Transaminase levels increase in the liver of methotrexate-treated patients" and predicted
+    "Transaminase levels are higher in untreated patients." Only a step naming a drug that moves the
+    quantity the prediction measures (as it opens, :func:`_opening`, or a "higher"/"lower" before
+    it) is read; the failure begins like :func:`follows_chain`'s, so the direction is turned without a call."""
+    m = _RENDERED.match(prediction.strip())
+    if m is None or not _UNTREATED_GROUP.match(m.group("comparison")):
+        return []
+    what = content_terms(measured(m.group("readout"))) - measure_forms()
+    if not what:
+        return []
+    higher = m.group("way") == "higher"
+    for i, step in enumerate(steps, start=1):
+        if not treatments(step) or about_lacking(step):
+            continue
+        opening = _opening(step)
+        moves = [opening] if opening else []
+        moves += [(w.group("way").lower() not in _DOWN, content_terms(w.group("what")), w.group(0)) for w in _STEP_WAY.finditer(step)]
+        for up, quantity, said in moves:
+            if what <= quantity and up == higher:
+                return [Failure(check="testable", field=field,
+                                detail=f"points against chain[{i}], which says {said!r} with the drug; in untreated patients "
+                                       "predict the other way")]
+    return []
+
+
 def steps_agree(goal: str, statement: str, steps: Sequence[str]) -> list[Failure]:
     """No chain step says the statement's cause moves the outcome the other way: the quality_target
     run (2026-11-29) stated "Patients with the MTHFR 677T allele are less responsive to methotrexate"

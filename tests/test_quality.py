@@ -1586,6 +1586,22 @@ def test_a_statement_making_the_goals_outcome_a_cause_fails_specific():
     assert q.outcome_as_cause(goal, "Methotrexate-induced liver injury lowers adherence, so patients stop the drug.") == []
 
 
+def test_a_prediction_about_untreated_patients_follows_what_the_chain_says_the_drug_does():
+    # bench goal 2 at d514c3e and f8e4623 (2026-12-01), a top-3 proposal with one other failure
+    steps = ["Methotrexate reduces synovitis in rheumatoid arthritis patients over time",
+             "Fibrosis develops in the liver of methotrexate-treated patients",
+             "Transaminase levels increase in the liver of methotrexate-treated patients"]
+    wrong = "Transaminase levels are higher in untreated patients."
+    fails = q.untreated_against_chain("predictions[1]", wrong, steps)
+    assert fails and fails[0].field == "predictions[1]" and "chain[3]" in fails[0].detail
+    assert fails[0].detail.startswith(q.WRONG_WAY), "turned without a call, as a prediction against its chain is"
+    assert q.untreated_against_chain("p", q.turned(wrong), steps) == []
+    # treated against untreated, and a quantity no step moves, get no verdict here
+    assert q.untreated_against_chain("p", "Transaminase levels are higher in methotrexate-treated patients compared to untreated "
+                                          "patients.", steps) == []
+    assert q.untreated_against_chain("p", "Liver stiffness is higher in untreated patients.", steps) == []
+
+
 def test_a_chain_step_that_is_its_records_title_is_copied():
     # bench goal 5 at d514c3e (2026-12-01): the passing proposal's first step
     h = good()
