@@ -139,9 +139,9 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         out += q.not_copied(f"predictions[{i}]", p, {"the prompt's example": prompts.source("example")}, limit=q.EXAMPLE_RUN)
     for i, p in enumerate(h.predictions, start=1):
         field = f"predictions[{i}]"
-        out += (q.testable(field, p) or q.measures_genotype(field, p) or q.measures_another_drug(field, p, goal) or q.tests_its_cause(field, p, f"{h.title}. {h.statement}", goal)
-                or q.direction_agrees(field, goal, h.statement, p, [s.claim for s in h.chain])
-                or q.follows_chain(field, p, [s.claim for s in h.chain]) or q.untreated_against_chain(field, p, [s.claim for s in h.chain]))
+        out += (q.testable(field, p) or q.measures_genotype(field, p) or q.measures_another_drug(field, p, goal)
+                or q.tests_its_cause(field, p, f"{h.title}. {h.statement}", goal) or q.direction_agrees(field, goal, h.statement, p, claims)
+                or q.follows_chain(field, p, claims) or q.untreated_against_chain(field, p, claims))
     for name, text in (("title", h.title), ("statement", h.statement), ("mechanism", h.mechanism)):
         out += q.keys_in_text(name, text, texts)
     return out

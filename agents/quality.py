@@ -456,28 +456,6 @@ def proposed_causes(goal: str, statement: str) -> set[str]:
     return {stem for stem, raw in beyond_goal(goal, statement).items() if not question_kinds(raw) and not _STUDY_DESIGN.match(raw)}
 
 
-# A statement's subject and its first verb of causing: "The lack of methotrexate response in rheumatoid arthritis reduces ...".
-_SUBJECT_ACTS = re.compile(r"^(?P<subject>[^,;:]{3,120}?)\s+(?:may\s+|can\s+)?(?:reduces?|lowers?|raises?|increases?|decreases?|leads? to|causes?|induces?"
-                           r"|suppress(?:es)?|drives?|triggers?|alters?|impairs?|promotes?|inhibits?|blocks?|activates?)\b", re.IGNORECASE)
-
-
-def outcome_as_cause(goal: str, statement: str) -> list[Failure]:
-    """The statement's subject is not the outcome the goal asks about, acting on something else, with
-    no cause of its own: bench goal 1 at 8ac1864 (2026-12-01) stated "The lack of methotrexate
-    response in rheumatoid arthritis reduces expression of genes involved in folate metabolism",
-    which explains what non-response does, not why it happens (1 of 479 distinct stored and cached
-    statements and steps opens so)."""
-    m = _SUBJECT_ACTS.match(statement.strip())
-    if m is None:
-        return []
-    subject = m.group("subject")
-    if not (question_kinds(subject) & question_kinds(goal)) or proposed_causes(goal, subject):
-        return []
-    return [Failure(check="specific", field="statement",
-                    detail=f"makes the outcome the goal asks about ('{subject.strip()}') the cause of something else; "
-                           "say what causes that outcome, not what it causes")]
-
-
 def specific_consequence(goal: str, statement: str) -> set[str]:
     """When the goal names its candidate cause ("Could TPMT or NUDT15 genotype explain ..."), the
     specific consequences or mechanisms the statement adds beyond the goal's words: those that are
@@ -681,6 +659,28 @@ _IN_GROUP = re.compile(
     r"\b(?:higher|lower|more common|less common|more frequent|less frequent|elevated|reduced|increased|decreased) (?:in|among) "
     r"(?:\w+ ){0,3}?(?:patients|those|carriers|people|subjects|individuals)\b", re.IGNORECASE)
 _CAUSAL_VERB = re.compile(rf"{_CONNECTIVES}|\b(?:{_CAUSAL_STEMS})(?:s|d|es)?\b", re.IGNORECASE)
+
+
+# A statement's subject and its first verb of causing: "The lack of methotrexate response in rheumatoid arthritis reduces ...".
+# The verb is a causal one (:data:`_CAUSAL_STEMS`, :data:`_CONNECTIVES`) in a finite form: "reduced expression" is no verb.
+_SUBJECT_ACTS = re.compile(rf"^(?P<subject>[^,;:]{{3,120}}?)\s+(?:(?:may|can)\s+)?(?:(?:{_CAUSAL_STEMS})(?:s|es)?\b|{_CONNECTIVES})", re.IGNORECASE)
+
+
+def outcome_as_cause(goal: str, statement: str) -> list[Failure]:
+    """The statement's subject is not the outcome the goal asks about, acting on something else, with
+    no cause of its own: bench goal 1 at 8ac1864 (2026-12-01) stated "The lack of methotrexate
+    response in rheumatoid arthritis reduces expression of genes involved in folate metabolism",
+    which explains what non-response does, not why it happens (1 of 479 distinct stored and cached
+    statements and steps opens so)."""
+    m = _SUBJECT_ACTS.match(statement.strip())
+    if m is None:
+        return []
+    subject = m.group("subject")
+    if not (question_kinds(subject) & question_kinds(goal)) or proposed_causes(goal, subject):
+        return []
+    return [Failure(check="specific", field="statement",
+                    detail=f"makes the outcome the goal asks about ('{subject.strip()}') the cause of something else; "
+                           "say what causes that outcome, not what it causes")]
 
 
 # A verb of any kind: a step with none is a noun phrase that claims nothing ("Obesity and liver
@@ -1409,9 +1409,10 @@ def measures_genotype(field: str, prediction: str) -> list[Failure]:
     groups set apart by the outcome ("677T allele frequency is higher in non-responders than in
     responders") is a case-control test and passes."""
     m = _RENDERED.match(prediction.strip())
-    what = measured(m.group("readout")) if m else ""
-    genotype = _GENOTYPE_READOUT.search(what)
-    if genotype is None:
+    if m is None:
+        return []
+    what = measured(m.group("readout"))
+    if (genotype := _GENOTYPE_READOUT.search(what)) is None:
         return []
     # A measurement named before the genotype is what is measured ("Methotrexate efficacy score based
     # on genetic polymorphisms", bench goal 1 at 8ac1864), unless it is of the genotype ("levels of the allele").
@@ -1788,6 +1789,12 @@ def level_direction(level: str, what: str, texts: Sequence[str]) -> tuple[int, s
     return said, f"{level.lower()} {', '.join(sorted(symbols))}"
 
 
+#: How the failures of :func:`direction_agrees`, :func:`follows_chain` and :func:`untreated_against_chain`
+#: begin: a prediction pointing against its statement or its chain, which :func:`turned` repairs.
+_AGAINST_STATEMENT, _AGAINST_CHAIN = "points the wrong way", "points against chain"
+WRONG_WAY = (_AGAINST_STATEMENT, _AGAINST_CHAIN)
+
+
 def direction_agrees(field: str, goal: str, statement: str, prediction: str, steps: Sequence[str] = ()) -> list[Failure]:
     """A prediction that compares patients with the statement's cause against those without it, on a
     readout whose good direction is plain (disease activity, harm, response), must point the way the
@@ -1842,13 +1849,10 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
     if worse_with == -said:
         return []
     return [Failure(check="testable", field=field,
-                    detail=f"points the wrong way: the {source} says {cause} {_MOVES[said]} the outcome, but this predicts the opposite "
+                    detail=f"{_AGAINST_STATEMENT}: the {source} says {cause} {_MOVES[said]} the outcome, but this predicts the opposite "
                            "in patients with it; flip the direction")]
 
 
-#: How the failures of :func:`direction_agrees` and :func:`follows_chain` begin: a prediction pointing
-#: against its statement or its chain, which :func:`turned` repairs.
-WRONG_WAY = ("points the wrong way", "points against chain")
 
 
 def turned(prediction: str) -> str | None:
@@ -1891,7 +1895,7 @@ def follows_chain(field: str, prediction: str, steps: Sequence[str]) -> list[Fai
         for w in _STEP_WAY.finditer(step):
             if what <= content_terms(w.group("what")) and (w.group("way").lower() not in _DOWN) != higher:
                 return [Failure(check="testable", field=field,
-                                detail=f"points against chain[{i}], which says {w.group(0)} with {group.group('what').strip()}; "
+                                detail=f"{_AGAINST_CHAIN}[{i}], which says {w.group(0)} with {group.group('what').strip()}; "
                                        "predict what the chain says")]
     return []
 
@@ -1923,7 +1927,7 @@ def untreated_against_chain(field: str, prediction: str, steps: Sequence[str]) -
         for up, quantity, said in moves:
             if what <= quantity and up == higher:
                 return [Failure(check="testable", field=field,
-                                detail=f"points against chain[{i}], which says {said!r} with the drug; in untreated patients "
+                                detail=f"{_AGAINST_CHAIN}[{i}], which says {said!r} with the drug; in untreated patients "
                                        "predict the other way")]
     return []
 
