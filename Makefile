@@ -10,6 +10,15 @@ PIPC   := $(PIP) install --constraint constraints.txt
 # ESM C and would pull other torch builds; its real runtime needs are the 'esm' extra.
 ESM    := esm==3.2.1.post1
 GOAL   ?= Why do about a third of rheumatoid arthritis patients not respond to methotrexate?
+# llama-cpp-python compiles llama.cpp for this CPU (-march=native). On a CPU with AMX (Sapphire
+# Rapids and later) the AMX matrix kernels of the llama.cpp it vendors (0.3.36) die with SIGILL at
+# the first long prompt, because the compiler drops the tile configuration they build on the stack
+# (seen here on 2026-12-01; llama.cpp pull request 26954, open). Built without AMX there, llama.cpp
+# uses its AVX-512 kernels. Your own CMAKE_ARGS (a GPU build, say) are kept.
+NOAMX  := $(shell echo | cc -march=native -dM -E - 2>/dev/null | grep -q __AMX_TILE__ && echo "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+ifneq ($(NOAMX),)
+export CMAKE_ARGS := $(CMAKE_ARGS) -DCMAKE_C_FLAGS='$(NOAMX)' -DCMAKE_CXX_FLAGS='$(NOAMX)'
+endif
 
 .PHONY: venv demo test bench clean
 
