@@ -244,6 +244,14 @@ def biomedical_terms(text: str) -> set[str]:
     return set(biomedical_words(text))
 
 
+def _common(word: str) -> bool:
+    """A whole word of the embedding vocabulary, or its -s form: "stimulates" and "activates" are
+    verbs, which the suffix rule had counted as terms for ``grounded`` to find in the records, while
+    "stimulate" and "activate" were common words."""
+    vocab = common_words()
+    return word in vocab or (word.endswith("s") and word[:-1] in vocab)
+
+
 def biomedical_words(text: str) -> dict[str, str]:
     """Each biomedical term of ``text`` (normalised, as :func:`biomedical_terms`) with the word as first written."""
     text = expand(text)
@@ -252,7 +260,7 @@ def biomedical_words(text: str) -> dict[str, str]:
         low = raw.lower()
         if low in STOPWORDS or low in _GENERIC:
             continue
-        if _is_gene_like(raw) or low in _BIO_WORDS or (len(low) >= 6 and _BIO_SUFFIX.search(low) and low not in common_words()):
+        if _is_gene_like(raw) or low in _BIO_WORDS or (len(low) >= 6 and _BIO_SUFFIX.search(low) and not _common(low)):
             out.setdefault(norm(low), raw)
     return out
 

@@ -114,6 +114,10 @@ def test_a_bare_group_comparison_is_rendered_with_in():
 
 def test_generic_verbs_with_a_biomedical_suffix_are_not_terms():
     assert q.biomedical_terms("ATIC variants correlate with toxicity") == {q.norm("ATIC"), q.norm("variants"), q.norm("toxicity")}
+    # a common verb's -s form is no term either ("stimulate" is a vocabulary word, "stimulates" was a term)
+    assert q.biomedical_terms("IL-6 stimulates synovial fibroblasts") == {q.norm(w) for w in ("IL-6", "synovial", "fibroblasts")}
+    assert q.norm("activates") not in q.biomedical_terms("Methotrexate activates adenosine release")
+    assert q.norm("polyglutamates") in q.biomedical_terms("Polyglutamates accumulate"), "a plural term stays a term"
 
 
 def test_mechanism_that_restates_the_statement_fails():
