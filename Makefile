@@ -15,7 +15,7 @@ GOAL   ?= Why do about a third of rheumatoid arthritis patients not respond to m
 # the first long prompt, because the compiler drops the tile configuration they build on the stack
 # (seen here on 2026-12-01; llama.cpp pull request 26954, open). Built without AMX there, llama.cpp
 # uses its AVX-512 kernels. Your own CMAKE_ARGS (a GPU build, say) are kept.
-NOAMX  := $(shell echo | cc -march=native -dM -E - 2>/dev/null | grep -q __AMX_TILE__ && echo "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+NOAMX  := $(shell echo | $(CC) -march=native -dM -E - 2>/dev/null | grep -q __AMX_TILE__ && echo "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
 ifneq ($(NOAMX),)
 export CMAKE_ARGS := $(CMAKE_ARGS) -DCMAKE_C_FLAGS='$(NOAMX)' -DCMAKE_CXX_FLAGS='$(NOAMX)'
 endif
