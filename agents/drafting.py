@@ -84,6 +84,10 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
         if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:
             out.append(q.Failure(check="distinct", field="statement", detail=f"says the same as the existing hypothesis {o.title!r}"))
             break
+        if o.id != h.id and q.same_chain([s.claim for s in h.chain], [s.claim for s in o.chain]):
+            out.append(q.Failure(check="distinct", field="mechanism",
+                                 detail=f"argues the chain of the existing hypothesis {o.title!r}; propose another mechanism"))
+            break
     else:
         # Two proposals of the real goal's run (2026-11-29) shared one title over two statements.
         if twin := next((o for o in others if o.id != h.id and q.jaccard(o.title, h.title) >= q.TITLE_JACCARD), None):
@@ -429,34 +433,94 @@ def derive_steps(tally: Tally, state: State, draft: Any, failures: Sequence[q.Fa
 
 
 _REPEATS_STEP = re.compile(r"^repeats chain\[\d+\]")
+_REPEATS_PREDICTION = re.compile(r"^(?:repeats|measures what) predictions\[\d+\]")
+
+
+def _step_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]:
+    """``h`` without each chain step that :func:`shortened` may drop, one candidate per step."""
+    if len(h.chain) < 3:
+        return []
+    drop: set[int] = set()
+    for f in failures:
+        name, i = field_index(f.field)
+        if name != "chain" or i is None:
+            continue
+        if f.check == "distinct" and (_REPEATS_STEP.match(f.detail) or (i == 1 and f.detail.startswith("restates the statement"))):
+            drop.add(i)
+        # A first step that only states an association, over steps that each say what changes: the
+        # chain starts from the cause the next step names. Bench goal 3 (2026-12-02) kept "TPMT and
+        # NUDT15 genotypes influence thiopurine metabolism" above "Reduced TPMT activity leads to
+        # increased thiopurine levels" and "Increased thiopurine levels can cause ... myelosuppression".
+        if f.check == "specific" and i == 1 and f.detail.startswith("states an association") and not any(
+                g.check == "specific" and field_index(g.field)[0] == "chain" and field_index(g.field)[1] != 1 for g in failures):
+            drop.add(i)
+    out = []
+    for i in sorted(drop):
+        rest = [s for n, s in enumerate(h.chain, start=1) if n != i]
+        out.append(h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest),
+                                        "citations": list(dict.fromkeys(s.key for s in rest))}))
+    return out
+
+
+def _prediction_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]:
+    """``h`` without the predictions that measure what an earlier one measures, when one stays."""
+    drop = {i for f in failures for name, i in [field_index(f.field)]
+            if f.check == "distinct" and name == "predictions" and i is not None and _REPEATS_PREDICTION.match(f.detail)}
+    if not drop or len(drop) >= len(h.predictions):
+        return []
+    return [h.model_copy(update={"predictions": [p for n, p in enumerate(h.predictions, start=1) if n not in drop]})]
 
 
 def shortened(h: Hypothesis, failures: list[q.Failure],
               recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
-    """``h`` without a chain step that says again what the statement or another step says, when the
-    chain keeps at least two steps and fewer checks then fail (the fewest; a tie keeps the earlier);
-    else ``h`` and ``failures``. No call: the revisions have had their turn.
+    """``h`` without what the revisions left repeated or unsound, when fewer checks then fail (the
+    fewest; a tie keeps the earlier); else ``h`` and ``failures``. No call: the revisions have had
+    their turn. A chain keeps at least two steps, and a hypothesis at least one prediction.
 
     * A cause step that still says the statement again: the statement already says it. The
       quality_target run (2026-11-30) failed on this step, after both revisions had kept it.
     * A step that repeats another (the later of the two goes): bench goals 4 and 5 (2026-11-30,
       fifteenth session) ended chains on "Lower ACPA levels correlate with ..." twice and "ACPA
       antibodies can bind to TNF receptors ..." twice, after the step had been written again.
+    * A first step that only states an association, when every later step says what changes.
+    * A prediction measuring what an earlier one measures: one test, not two. Bench goal 2
+      (2026-12-02) predicted higher procollagen III on high doses twice, after both revisions; its
+      proposal failed nothing else.
     """
-    if len(h.chain) < 3:
+    h, failures = fewest_failures(h, failures, _step_cuts(h, failures), recheck)
+    return fewest_failures(h, failures, _prediction_cuts(h, failures), recheck)
+
+
+def stated(tally: Tally, state: State, h: Hypothesis, failures: list[q.Failure], *, goal: str, profile: Profile,
+           recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """``h`` with its statement (and title) written again from its chain, when the statement fails
+    ``specific`` while every step says what changes; else ``h`` and ``failures``.
+
+    The candidates: the chain's own claim (:func:`~hypoforge.agents.quality.chain_claim`: its first
+    cause "leads to" its last result), and the statement one call writes when shown the steps alone
+    and asked what the first step's cause does to the goal's outcome (and it stated as its cause,
+    :func:`~hypoforge.agents.quality.as_cause`); each under the old title and under the title the
+    call writes with it. The one failing fewest checks is kept when that is fewer than ``h`` fails.
+    A sound chain under a statement that only says "X may influence Y" was the commonest way a
+    proposal failed at the end: bench goal 3 (2026-12-02) argued reduced TPMT activity -> more
+    thiopurine -> myelosuppression under "TPMT or NUDT15 gene variants can affect the metabolism of
+    thiopurines", after both revisions had named the statement's failure. Shown the chain, Qwen
+    wrote "Reduced TPMT activity leads to increased thiopurine levels in the blood, which can cause
+    severe myelosuppression.", the two steps again, which the mechanism then only restates.
+    """
+    if len(h.chain) < 2 or not any(f.check == "specific" and f.field == "statement" for f in failures):
         return h, failures
-    drop: set[int] = set()
-    for f in failures:
-        name, i = field_index(f.field)
-        if f.check == "distinct" and name == "chain" and i is not None and (
-                _REPEATS_STEP.match(f.detail) or (i == 1 and f.detail.startswith("restates the statement"))):
-            drop.add(i)
-    candidates = []
-    for i in sorted(drop):
-        rest = [s for n, s in enumerate(h.chain, start=1) if n != i]
-        candidates.append(h.model_copy(update={"chain": rest, "mechanism": mechanism_text(rest),
-                                               "citations": list(dict.fromkeys(s.key for s in rest))}))
-    return fewest_failures(h, failures, candidates, recheck)
+    if any(f.check == "specific" and f.field.startswith("chain[") for f in failures):
+        return h, failures
+    steps = [s.claim for s in h.chain]
+    out = tally.ask(state, prompts.render("state", goal=goal, steps=steps, profile=profile),
+                    hypothesis_fix(profile.name, ("statement", "title")), keys=None, max_tokens=200)
+    cap = profile.cap(profile.statement_words)
+    text = q.closed(q.whole_sentences(str(out.statement), cap), cap)
+    title = q.whole_phrase(str(out.title), profile.cap(profile.title_words))
+    statements = [x for x in dict.fromkeys((q.chain_claim(steps), text, q.as_cause(text))) if x]
+    return fewest_failures(h, failures, [h.model_copy(update={"statement": x, **t}) for x in statements
+                                         for t in ({}, {"title": title})], recheck)
 
 
 def regrouped(draft: Any, profile: Profile) -> Any:
@@ -551,6 +615,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     if shorter is not h:
         deps.emit("revision", id=id, failures=[str(f) for f in failures])
         h, failures = shorter, still
+    h, failures = stated(tally, state, h, failures, goal=goal, profile=profile, recheck=checked)
     if first:
         h = h.model_copy(update={"revised": first})
     return h.model_copy(update={"flags": [str(f) for f in failures]})

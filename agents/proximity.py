@@ -3,7 +3,8 @@
 Embeddings come from the injected embedder (the same offline MiniLM as the literature index). When
 none is injected (tests, or an index-less setup) a lexical embedding is used: a bag of lowercase
 word hashes, which is crude but deterministic. A near-duplicate (cosine >= ``merge_similarity``, or
-a statement saying what the other's says by the ``distinct`` check's rule: token Jaccard >= 0.5) is
+a statement saying what the other's says by the ``distinct`` check's rule: token Jaccard >= 0.5, or
+a chain arguing what the other's argues, :func:`~hypoforge.agents.quality.same_chain`) is
 merged into the other, the one failing fewer checks (the earlier on a tie): it stays in the report,
 marked ``merged_into``, and leaves the tournament; the report's notes name each merge.
 """
@@ -85,7 +86,9 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
             # of bench goal 3's TPMT hypothesis (2026-11-29) kept its statement word for word, and a
             # new title held the pair's cosine under the threshold. The rule is the distinct check's.
             same_claim = q.jaccard(hs[ids[x]].statement, hs[ids[y]].statement) >= q.JACCARD_MAX
-            if s >= threshold or same_claim:
+            # One chain under two statements is one hypothesis too (bench goal 3, 2026-12-02).
+            same_chain = q.same_chain([c.claim for c in hs[ids[x]].chain], [c.claim for c in hs[ids[y]].chain])
+            if s >= threshold or same_claim or same_chain:
                 keep, drop = better_of(hs[ids[x]], hs[ids[y]])
                 gone.add(drop.id)
                 changed[drop.id] = dump(drop.model_copy(update={"merged_into": keep.id}))
@@ -99,7 +102,8 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
                     changed[keep.id] = dump(hs[keep.id])
                 deps.emit("merge", kept=keep.id, merged=drop.id, similarity=s)
                 # A reader who asked for three hypotheses and got two must see why (real goal, 2026-11-30).
-                why = "states the same claim" if same_claim else f"says the same thing (similarity {s:.2f})"
+                why = ("states the same claim" if same_claim else "argues the same causal chain" if same_chain
+                       else f"says the same thing (similarity {s:.2f})")
                 notes.append(f"Round {rnd}: {drop.id} ({drop.title!r}) {why} as {keep.id} ({keep.title!r}) "
                              f"and was merged into it, so one fewer proposal is ranked.")
                 if drop.id == ids[x]:

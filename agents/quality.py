@@ -881,6 +881,23 @@ def repeats(items: Sequence[str], *, contained: bool = False) -> list[tuple[int,
     return out
 
 
+def same_chain(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two chains argue one mechanism: they start from the same cause (their first steps say the
+    same), and at least two steps of each, and at least half of each chain, say what a step of the
+    other says (:func:`restates`), always about the same named things (:func:`named_entities`:
+    "Reduced NUDT15 activity ..." is not "Reduced TPMT activity ..."). Another cause over the same
+    downstream steps is another hypothesis. Bench goal 3 (2026-12-02) ranked two proposals over
+    reduced TPMT activity -> more thiopurine -> myelosuppression, an evolver's refinement that kept
+    its parent's chain under a new statement."""
+    def same(x: str, y: str) -> bool:
+        return restates(x, y) and set(named_entities(x)) == set(named_entities(y))
+
+    if not a or not b or not same(a[0], b[0]):
+        return False
+    n, m = sum(any(same(x, y) for y in b) for x in a), sum(any(same(y, x) for x in a) for y in b)
+    return min(n, m) >= 2 and 2 * n >= len(a) and 2 * m >= len(b)
+
+
 def distinct_items(field: str, items: Sequence[str]) -> list[Failure]:
     """Items of one list must differ (token Jaccard below :data:`JACCARD_MAX`); names the duplicate."""
     return [Failure(check="distinct", field=f"{field}[{i + 1}]", detail=f"repeats {field}[{j + 1}] ({items[j][:60]!r})")
@@ -898,6 +915,32 @@ def step_result(claim: str) -> str | None:
     m = _LEADS_TO.search(claim) or next((v for v in _CAUSAL_VERB.finditer(claim) if v.start() > 0), None)
     rest = claim[m.end():].strip(" .,;") if m else ""
     return rest if content_terms(rest) else None
+
+
+_TRAILING_MODAL = re.compile(r"(?:\s+(?:can|may|might|could|will|would|does|do|then|in turn|also|directly))+\s*$", re.IGNORECASE)
+
+
+def chain_claim(steps: Sequence[str]) -> str | None:
+    """What a causal chain argues, in its own words: the cause its first step starts from, "leads
+    to", and what its last step leads to (:func:`step_result`; the last step that names a result).
+    None when the first step names no change after a short subject (at most eight words, no clause)
+    or no step names a result. "Reduced TPMT activity leads to increased thiopurine levels in the
+    blood" then "Increased thiopurine levels can cause side effects such as severe myelosuppression"
+    -> "Reduced TPMT activity leads to severe myelosuppression." (an example after "such as" or
+    "including" is the claim). The steps in between are what the mechanism adds."""
+    if len(steps) < 2:
+        return None
+    first = steps[0]
+    m = _LEADS_TO.search(first) or next((v for v in _CAUSAL_VERB.finditer(first) if v.start() > 0), None)
+    subject = _TRAILING_MODAL.sub("", first[:m.start()].strip(" ,;")) if m else ""
+    if not content_terms(subject) or len(subject.split()) > 8 or re.search(r"\b(?:which|that|who|whose)\b", subject, re.IGNORECASE):
+        return None
+    result = next((r for step in reversed(steps[1:]) if (r := step_result(step))), None)
+    if not result:
+        return None
+    # "side effects such as severe myelosuppression": the instance is the claim.
+    result = re.split(r",?\s+(?:such as|including)\s+", result, maxsplit=1, flags=re.IGNORECASE)[-1]
+    return f"{subject} leads to {result.rstrip('.')}."
 
 
 def repeated_readout(readout: str, others: Sequence[str]) -> bool:

@@ -28,11 +28,22 @@ def record_titles(messages: Sequence[dict[str, str]]) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _EVIDENCE_LINE.finditer(messages[0]["content"])} if messages else {}
 
 
+_JOINERS = {"and", "of", "in", "the", "a", "with", "to", "for", "on", "by"}
+
+
 def _phrase(title: str, n: int = 7) -> str:
     words = [w.strip(",.;:") for w in title.split()]
-    while words and words[-1].lower() in {"and", "of", "in", "the", "a", "with", "to", "for", "on", "by"}:
+    while words and words[-1].lower() in _JOINERS:
         words.pop()
     return " ".join(words[:n]).strip() or "the cited finding"
+
+
+def _short(title: str) -> str:
+    """The first three words of ``title`` without a joining word at the end ("Cigarette smoking")."""
+    words = _phrase(title, 3).split()
+    while len(words) > 1 and words[-1].lower() in _JOINERS:
+        words.pop()
+    return " ".join(words)
 
 
 def readings(schema: type[BaseModel]) -> dict[str, Any]:
@@ -46,8 +57,11 @@ def readings(schema: type[BaseModel]) -> dict[str, Any]:
 
 
 def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *, title: str, salt: int,
-               schema: type[BaseModel] | None = None) -> dict[str, Any]:
+               schema: type[BaseModel] | None = None, nth: int = 0) -> dict[str, Any]:
     """A HypothesisDraft built from the anchor record (or the keys) named in the prompt.
+
+    ``nth`` (the hypothesis's number in its prompt's list) moves the record of the second step, so
+    consecutive drafts on one anchor argue different chains (proximity merges two that argue one).
 
     With the ``rich`` profile's schema, each prediction also carries an experiment.
     """
@@ -59,13 +73,18 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
     if m:
         titles.setdefault(first, m.group(2))
     rest = [k for k in ks if k != first]
-    second = rest[salt % len(rest)] if rest else first
+    second = rest[(salt + 3 * nth) % len(rest)] if rest else first
+    evolved = "Create an improved hypothesis" in user
     t1, t2 = _phrase(titles.get(first, first)), _phrase(titles.get(second, second))
     chain = [
         {"claim": f"{t1} lowers the drug's effect", "key": first},
         {"claim": f"{t2} follows in treated patients", "key": second},
         {"claim": "This shapes the clinical response to methotrexate", "key": second},
     ]
+    if evolved:
+        # an evolved hypothesis argues a chain of its own; one arguing another's would merge into it (proximity)
+        chain[1:] = [{"claim": f"{_short(titles.get(second, second))} build up over months", "key": second},
+                     {"claim": "Treatment response to methotrexate falls as a result", "key": second}]
     w1 = (t1.split() or ["drug"])[0].lower()
     w2 = (t2.split() or ["marker"])[-1].lower()
     preds = [
@@ -79,7 +98,7 @@ def hypothesis(messages: Sequence[dict[str, str]], keys: Sequence[str] | None, *
         chain.insert(2, {"claim": "Synovial inflammation persists despite treatment", "key": second})
     roles = ("cause", "intermediate", "consequence", "effect") if rich else ("cause", "intermediate", "effect")
     statement = f"{t1} explains some methotrexate failures because of it (case {salt % 1000})."
-    if "Create an improved hypothesis" in messages[-1]["content"]:
+    if evolved:
         # an evolved hypothesis says something new; one restating its parent would merge into it (proximity)
         statement = f"A refined account: {t2.lower()} and {w1} act together through a second pathway (variant {salt % 1000})."
     return {
@@ -117,7 +136,7 @@ def responder(messages: Sequence[dict[str, str]], schema: type, keys: Sequence[s
         return {"notes": [{"key": k, "bearing": f"reading of {k}"} for k in ks[:8]]}
     if schema.__name__ == "HypothesisDraft":
         n = user.count("\n- ") + 1
-        return hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema)
+        return hypothesis(messages, keys, title=f"Idea {n} q{h % 97:02d}", salt=h, schema=schema, nth=n)
     if schema.__name__ == "HypothesisFix":  # a targeted revision: the named fields only
         rich = any(n == "consequence" or "experiment" in getattr(f.annotation, "model_fields", {}) for n, f in schema.model_fields.items())
         full = hypothesis(messages, keys, title=f"Idea 0 q{h % 97:02d}", salt=h, schema=m.hypothesis_draft("rich" if rich else "compact"))

@@ -151,6 +151,40 @@ def test_proximity_merges_one_statement_under_two_titles(tmp_path):
     assert "H2" not in apart.get("hypotheses", {}) and apart["notes"] == []
 
 
+def test_proximity_merges_one_chain_under_two_statements(tmp_path):
+    """Bench goal 3 (2026-12-02) ranked two proposals arguing reduced TPMT activity -> more thiopurine ->
+    myelosuppression under two statements and titles: one mechanism is one hypothesis. The same chain
+    from another gene is another hypothesis."""
+    from types import SimpleNamespace
+
+    from hypoforge.agents.models import ChainStep, Hypothesis
+    from hypoforge.agents.proximity import proximity
+
+    tpmt = [ChainStep(claim="Reduced TPMT activity leads to increased thiopurine levels in the blood", key="PMID:1"),
+            ChainStep(claim="Increased thiopurine levels can cause side effects such as severe myelosuppression", key="PMID:2")]
+    again = [*tpmt[:1], ChainStep(claim="Increased thiopurine levels can cause severe myelosuppression", key="PMID:2"),
+             ChainStep(claim="Severe myelosuppression lowers quality of life in rheumatoid arthritis", key="PMID:2")]
+    hs = [Hypothesis(id="H1", title="Reduced TPMT activity raises myelosuppression", statement="Reduced TPMT activity leads to severe myelosuppression.",
+                     mechanism="m", chain=tpmt, predictions=[], citations=[], round=0, origin="generated"),
+          Hypothesis(id="H2", title="TPMT and NUDT15 genotypes predict myelosuppression", round=1, origin="evolved:refine",
+                     statement="Reduced TPMT activity increases myelosuppression, and reduced NUDT15 activity further increases this risk.",
+                     mechanism="m", chain=again, predictions=[], citations=[])]
+    _, deps = make(tmp_path)
+    state = {"goal": GOAL, "run_id": "p3", "round": 1, "hypotheses": {h.id: h.model_dump(mode="json") for h in hs}}
+    out = proximity(state, SimpleNamespace(context=deps))
+    assert out["hypotheses"]["H2"]["merged_into"] == "H1"
+    assert "argues the same causal chain" in out["notes"][0]
+    nudt15 = [ChainStep(claim=c.claim.replace("TPMT", "NUDT15"), key=c.key) for c in again]
+    state["hypotheses"]["H2"] = hs[1].model_copy(update={"chain": nudt15, "statement": "Reduced NUDT15 activity raises thiopurine toxicity."}).model_dump(mode="json")
+    apart = proximity(state, SimpleNamespace(context=deps))
+    assert "H2" not in apart.get("hypotheses", {}), apart["notes"]
+    # another cause over the same later steps is another hypothesis
+    smoking = [ChainStep(claim="Smoking raises PAD2 in lung macrophages", key="PMID:3"), *tpmt[1:], again[2]]
+    state["hypotheses"]["H2"] = hs[1].model_copy(update={"chain": smoking, "statement": "Smoking raises thiopurine toxicity."}).model_dump(mode="json")
+    apart = proximity(state, SimpleNamespace(context=deps))
+    assert "H2" not in apart.get("hypotheses", {}), apart["notes"]
+
+
 def test_proximity_keeps_the_twin_failing_fewer_checks(tmp_path):
     """Bench goal 2 (2026-11-30): the evolver's refinement kept its flagged parent's statement and was
     merged into the parent, whatever it fixed. The one failing fewer checks is kept; its flag for

@@ -21,6 +21,7 @@ SAMPLE = {
     "words": 20, "partner": {"key": "PMID:2", "title": "t2", "passage": "x2", "computed": False}, "shared": "ABCB1", "form": "f", "flags": ["x"], "entities": ["ABCB1"],
     "must_answer": True, "profile": m.PROFILES["rich"], "roles": [{"name": "cause", "text": "c"}, {"name": "effect", "text": "e"}], "example": "e", "failures": ["f"], "draft": "d", "fields": ["title"], "too_long": ["p1"], "write": True,
     "weaknesses": [("vague", "mechanisms name general processes")], "candidates": [{"title": "t", "statement": "s"}], "target": "step", "group": "patients with the 677T allele", "others": "those without", "result": None, "next": "what that leads to", "moves": "it",
+    "steps": ["A raises B", "B lowers C"],
 }
 
 

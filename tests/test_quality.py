@@ -136,7 +136,8 @@ def test_two_proposals_saying_the_same_thing_fail_distinct():
 def test_two_proposals_under_one_title_fail_distinct_on_the_title():
     # the real goal's run (2026-11-29, seed 7): two statements under one title
     h = good()
-    other = h.model_copy(update={"id": "H2", "statement": "Obesity raises hepatic procollagen III synthesis, which methotrexate adds to."})
+    other = h.model_copy(update={"id": "H2", "statement": "Obesity raises hepatic procollagen III synthesis, which methotrexate adds to.",
+                                 "chain": []})
     fails = check(h, goal=GOAL, ev=EVIDENCE, others=[other], profile=P, focus=q.focus_terms(GOAL))
     assert [f.field for f in fails if f.check == "distinct"] == ["title"]
     renamed = h.model_copy(update={"title": "Polyglutamate depletion in erythrocytes"})
@@ -1837,3 +1838,24 @@ def test_a_prediction_measuring_another_drug_than_the_goals_is_off_the_goal():
 ])
 def test_a_title_restating_the_goal_names_no_hypothesis(title, goal, fails):
     assert bool(q.title_restates_goal(title, goal)) is fails
+
+
+def test_chain_claim_joins_the_first_cause_to_the_last_result_in_the_chains_own_words():
+    """Bench goal 3 (2026-12-02): the chain's claim is its first cause and its last result; what lies
+    between is the mechanism's to add, so the mechanism does not restate it."""
+    steps = ["Reduced TPMT activity leads to increased thiopurine levels in the blood",
+             "Increased thiopurine levels can cause side effects such as severe myelosuppression"]
+    claim = q.chain_claim(steps)
+    assert claim == "Reduced TPMT activity leads to severe myelosuppression."
+    goal = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+    assert q.specific(goal, claim) == [] and q.adds_to(claim, " -> ".join(steps) + ".") == []
+    # the last step naming a result gives it: "Liver injury develops ..." names none
+    assert q.chain_claim(["Chronic administration of methotrexate leads to increased liver toxicity and fibrosis",
+                          "Methotrexate increases liver enzyme levels, leading to liver damage",
+                          "Liver injury develops in some patients with long-term methotrexate therapy"]) == \
+        "Chronic administration of methotrexate leads to liver damage."
+    # no short subject before the first change, no result, or one step: no claim
+    assert q.chain_claim(["AMPD1 variation affects the rate at which methotrexate is converted to a metabolite that inhibits protein synthesis",
+                          "Less protein synthesis leads to reduced methotrexate efficacy"]) is None
+    assert q.chain_claim(["Smoking raises PAD2 in lung macrophages", "PAD2 is an enzyme"]) is None
+    assert q.chain_claim(["Smoking raises PAD2 in lung macrophages"]) is None

@@ -1270,3 +1270,94 @@ def test_the_loop_stores_a_prediction_turned_the_way_its_statement_says(tmp_path
     p = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="qt").report.proposals[0]
     assert p.predictions[0] == "Methotrexate response rate is lower in carriers of MTHFR C677T than in non-carriers."
     assert not [f for f in p.flags if "wrong way" in f]
+
+
+def test_a_prediction_measuring_what_another_measures_is_dropped_while_one_stays():
+    """Bench goal 2 (2026-12-02) predicted higher procollagen III on high methotrexate doses twice,
+    after both revisions, in a proposal failing nothing else: the later one goes, no call."""
+    first = "Procollagen III expression in liver is higher in patients on high doses than in those on low doses."
+    again = "Procollagen III expression is higher in those on high doses than in those on low doses."
+    h = m.Hypothesis(id="H1", title="Methotrexate dose and liver fibrosis", statement="Higher methotrexate doses raise liver fibrosis.",
+                     mechanism="", chain=[], predictions=[first, again], citations=[], origin="generator", round=0)
+    recheck = lambda c: q.distinct_predictions(c.predictions)  # noqa: E731
+    failures = recheck(h)
+    assert [f.field for f in failures] == ["predictions[2]"]
+    shorter, still = drafting.shortened(h, failures, recheck)
+    assert shorter.predictions == [first] and still == []
+    assert drafting.shortened(h, failures, lambda c: failures) == (h, failures), "kept only when fewer checks fail"
+    other = "Serum ALT is higher in patients on high doses than in those on low doses."
+    three = h.model_copy(update={"predictions": [first, again, other]})
+    assert drafting.shortened(three, recheck(three), recheck)[0].predictions == [first, other]
+
+
+def test_a_first_step_stating_only_an_association_is_dropped_above_causal_steps():
+    """Bench goal 3 (2026-12-02) kept "TPMT and NUDT15 genotypes influence thiopurine metabolism" above
+    two steps that say what changes. The chain starts from the cause its second step names; not when
+    a later step is unsound too, nor below two steps."""
+    steps = [m.ChainStep(claim="TPMT and NUDT15 genotypes influence thiopurine metabolism", key="PMID:1"),
+             m.ChainStep(claim="Reduced TPMT activity leads to increased thiopurine levels in the blood", key="PMID:2"),
+             m.ChainStep(claim="Increased thiopurine levels can cause severe myelosuppression", key="PMID:1")]
+    h = m.Hypothesis(id="H1", title="TPMT activity and myelosuppression", statement="Reduced TPMT activity raises myelosuppression.",
+                     mechanism="", chain=steps, predictions=[], citations=["PMID:1", "PMID:2"], origin="generator", round=0)
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        return [f for i, s in enumerate(c.chain, start=1) for f in q.causal_step(f"chain[{i}]", s.claim)]
+
+    failures = recheck(h)
+    assert [f.field for f in failures] == ["chain[1]"] and failures[0].detail.startswith("states an association")
+    shorter, still = drafting.shortened(h, failures, recheck)
+    assert shorter.chain == steps[1:] and still == [] and shorter.citations == ["PMID:2", "PMID:1"]
+    vague = h.model_copy(update={"chain": [*steps[:2], m.ChainStep(claim="Thiopurine levels are associated with side effects", key="PMID:1")]})
+    assert drafting.shortened(vague, recheck(vague), recheck)[0] is vague, "a later unsound step keeps the chain whole"
+    two = h.model_copy(update={"chain": [steps[0], steps[2]]})
+    assert drafting.shortened(two, recheck(two), recheck)[0] is two, "two steps stay two"
+
+
+def test_a_vague_statement_over_a_sound_chain_is_written_again_from_the_chain(tmp_path):
+    """A statement that only says its cause "may influence" the outcome, through both revisions, over
+    steps that each say what changes: one call shows the steps alone and asks what the first step's
+    cause does to the goal's outcome; the answer replaces the statement when fewer checks fail."""
+    from_chain = "Low ABCB1 efflux keeps methotrexate in lymphocytes and raises methotrexate response in rheumatoid arthritis."
+    state_calls = []
+
+    def script(messages, schema, keys):
+        out = responder(messages, schema, keys)
+        user = messages[-1]["content"]
+        if "Write the statement this chain argues" in user:
+            state_calls.append(user)
+            return {"statement": from_chain, "title": "ABCB1 efflux and methotrexate response"}
+        if "statement" in out:
+            out["statement"] = "ABCB1 variants may influence methotrexate response in rheumatoid arthritis patients."
+        if unsound and "intermediate" in out:
+            out["intermediate"] = {"claim": "ABCB1 is linked to methotrexate", "key": sorted(keys)[0]}
+        if unsound and schema.__name__ == "ChainStepDraft":
+            out = {"claim": "ABCB1 is associated with methotrexate levels", "key": sorted(keys)[0]}
+        return out
+
+    unsound = False
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path / "a", llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    p = start_run(GOAL, settings, deps, out_dir=tmp_path / "outa", run_id="qs").report.proposals[0]
+    assert len(state_calls) == 1 and all(s.claim in state_calls[0] for s in p.chain)
+    assert p.statement == from_chain and not [f for f in p.flags if f.startswith("specific (statement)")]
+    unsound, state_calls[:] = True, []
+    llm = ScriptedLLM(responder=script)
+    settings, deps = make(tmp_path / "b", llm, rounds=1, hypotheses=1, evolve_per_round=0)
+    p = start_run(GOAL, settings, deps, out_dir=tmp_path / "outb", run_id="qs2").report.proposals[0]
+    assert state_calls == [] and "may influence" in p.statement, "a chain with an unsound step argues no statement"
+
+
+def test_a_chain_another_hypothesis_argues_fails_distinct_by_name():
+    """One chain under two statements is one hypothesis (bench goal 3, 2026-12-02): the later draft is
+    told whose chain it argues, so the revision writes another mechanism."""
+    chain = [m.ChainStep(claim="Reduced TPMT activity leads to increased thiopurine levels in the blood", key="PMID:1"),
+             m.ChainStep(claim="Increased thiopurine levels can cause severe myelosuppression", key="PMID:1")]
+    first = m.Hypothesis(id="H1", title="Reduced TPMT activity raises myelosuppression", statement="Reduced TPMT activity leads to severe myelosuppression.",
+                         mechanism=m.mechanism_text(chain), chain=chain, predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    later = first.model_copy(update={"id": "H2", "title": "Thiopurine accumulation in TPMT-deficient patients",
+                                     "statement": "Patients lacking TPMT accumulate thioguanine nucleotides in marrow and lose neutrophils."})
+    kw = dict(goal="Could TPMT genotype explain azathioprine intolerance?", ev={}, profile=m.PROFILES["compact"], focus=set())
+    twin = [f for f in drafting.check(later, others=[first], **kw) if f.check == "distinct"]
+    assert [str(f) for f in twin] == ["distinct (mechanism): argues the chain of the existing hypothesis "
+                                      "'Reduced TPMT activity raises myelosuppression'; propose another mechanism"]
+    assert not [f for f in drafting.check(later, others=[], **kw) if "existing hypothesis" in f.detail]
