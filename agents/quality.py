@@ -1452,6 +1452,10 @@ _NOT_OUTCOME_GROUP = re.compile(r"\b(?:variants?|polymorphisms?|snps?|genotypes?
                                 r"|receiving|taking|on (?:methotrexate|treatment|therapy))\b|\*\d", re.IGNORECASE)
 
 
+_GROUPS_TAIL = re.compile(r"\s+(?:in|among|between|of)\s+(?:the\s+)?(?:(?!(?:in|of|among|between)\s)[\w*/+-]+\s+){1,8}?groups?\b.*$",
+                          re.IGNORECASE | re.DOTALL)
+
+
 def measures_genotype(field: str, prediction: str) -> list[Failure]:
     """A prediction does not measure an inherited genotype in groups set apart by another variant or
     by a treatment: neither changes what a patient inherited. The demo at 8a04927 and f8e4623
@@ -1462,7 +1466,11 @@ def measures_genotype(field: str, prediction: str) -> list[Failure]:
     m = _RENDERED.match(prediction.strip())
     if m is None:
         return []
-    what = measured(m.group("readout"))
+    # Groups named in the readout as groups ("MTHFR genotype frequency in G80A variant and non-G80A
+    # variant groups", the demo at f1b1140, 2026-12-02) are groups too.
+    readout = m.group("readout")
+    tail = _GROUPS_TAIL.search(readout)
+    what = measured(readout[:tail.start()] if tail else readout)
     if (genotype := _GENOTYPE_READOUT.search(what)) is None:
         return []
     # A measurement named before the genotype is what is measured ("Methotrexate efficacy score based
@@ -1470,10 +1478,10 @@ def measures_genotype(field: str, prediction: str) -> list[Failure]:
     if any(r.start() < genotype.start() and not what[r.end():].lstrip().lower().startswith("of ") and not _OCCURRENCE.fullmatch(r.group(0))
            for r in _READOUT.finditer(what)):
         return []
-    if not _NOT_OUTCOME_GROUP.search(m.group("comparison")):
+    if not _NOT_OUTCOME_GROUP.search(f"{m.group('comparison')} {tail.group(0) if tail else ''}"):
         return []
     return [Failure(check="testable", field=field,
-                    detail=f"measures an inherited genotype ('{measured(m.group('readout'))}') in groups set apart by a variant or a "
+                    detail=f"measures an inherited genotype ('{what}') in groups set apart by a variant or a "
                            "treatment, which cannot change it; measure what the variant changes (an enzyme activity, a drug level, response)")]
 
 

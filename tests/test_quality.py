@@ -1573,6 +1573,11 @@ def test_a_genotype_measured_in_groups_a_variant_or_treatment_sets_apart_fails()
     assert q.measures_genotype("p", "Levels of the MTHFR C677T allele in liver are higher in patients taking methotrexate than in others.")
     # what a variant changes, in its carriers, is what a prediction measures
     assert q.measures_genotype("p", "Red-cell methotrexate polyglutamate levels are lower in carriers of RFC1 80A than in non-carriers.") == []
+    # the groups named in the readout as groups (the demo at f1b1140, 2026-12-02)
+    fails = q.measures_genotype("p", "MTHFR genotype frequency in G80A variant and non-G80A variant groups is lower in Japanese "
+                                     "patients with rheumatoid arthritis.")
+    assert fails and "'MTHFR genotype frequency'" in fails[0].detail
+    assert q.measures_genotype("p", "MTHFR 677T allele frequency in the responder and non-responder groups is higher in Japanese patients.") == []
 
 
 def test_a_statement_making_the_goals_outcome_a_cause_fails_specific():
