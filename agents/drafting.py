@@ -433,13 +433,19 @@ def derive_steps(tally: Tally, state: State, draft: Any, failures: Sequence[q.Fa
 
 
 _REPEATS_STEP = re.compile(r"^repeats chain\[\d+\]")
-_REPEATS_PREDICTION = re.compile(r"^(?:repeats|measures what) predictions\[\d+\]")
+_REPEATS_PREDICTION = re.compile(r"^measures what predictions\[\d+\]")
+
+
+def _unsound_steps(failures: Sequence[q.Failure]) -> set[int]:
+    """The 1-based chain steps that fail ``specific`` (no causal step)."""
+    return {i for f in failures for name, i in [field_index(f.field)] if f.check == "specific" and name == "chain" and i is not None}
 
 
 def _step_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]:
     """``h`` without each chain step that :func:`shortened` may drop, one candidate per step."""
     if len(h.chain) < 3:
         return []
+    later_unsound = _unsound_steps(failures) - {1}
     drop: set[int] = set()
     for f in failures:
         name, i = field_index(f.field)
@@ -451,8 +457,7 @@ def _step_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]
         # chain starts from the cause the next step names. Bench goal 3 (2026-12-02) kept "TPMT and
         # NUDT15 genotypes influence thiopurine metabolism" above "Reduced TPMT activity leads to
         # increased thiopurine levels" and "Increased thiopurine levels can cause ... myelosuppression".
-        if f.check == "specific" and i == 1 and f.detail.startswith("states an association") and not any(
-                g.check == "specific" and field_index(g.field)[0] == "chain" and field_index(g.field)[1] != 1 for g in failures):
+        if f.check == "specific" and i == 1 and f.detail.startswith("states an association") and not later_unsound:
             drop.add(i)
     out = []
     for i in sorted(drop):
@@ -500,7 +505,9 @@ def stated(tally: Tally, state: State, h: Hypothesis, failures: list[q.Failure],
     cause "leads to" its last result), and the statement one call writes when shown the steps alone
     and asked what the first step's cause does to the goal's outcome (and it stated as its cause,
     :func:`~hypoforge.agents.quality.as_cause`); each under the old title and under the title the
-    call writes with it. The one failing fewest checks is kept when that is fewer than ``h`` fails.
+    call writes with it. The one failing fewest checks is kept when that is fewer than ``h`` fails;
+    the call is not made when the chain's own claim under the old title leaves the statement and the
+    title failing nothing.
     A sound chain under a statement that only says "X may influence Y" was the commonest way a
     proposal failed at the end: bench goal 3 (2026-12-02) argued reduced TPMT activity -> more
     thiopurine -> myelosuppression under "TPMT or NUDT15 gene variants can affect the metabolism of
@@ -510,15 +517,22 @@ def stated(tally: Tally, state: State, h: Hypothesis, failures: list[q.Failure],
     """
     if len(h.chain) < 2 or not any(f.check == "specific" and f.field == "statement" for f in failures):
         return h, failures
-    if any(f.check == "specific" and f.field.startswith("chain[") for f in failures):
+    if _unsound_steps(failures):
         return h, failures
     steps = [s.claim for s in h.chain]
+    claim = q.chain_claim(steps)
+    # The chain's own claim under the old title needs no call when it leaves the statement and the
+    # title failing nothing.
+    if claim:
+        own, still = fewest_failures(h, failures, [h.model_copy(update={"statement": claim})], recheck)
+        if own is not h and not any(f.field in ("statement", "title") for f in still):
+            return own, still
     out = tally.ask(state, prompts.render("state", goal=goal, steps=steps, profile=profile),
                     hypothesis_fix(profile.name, ("statement", "title")), keys=None, max_tokens=200)
     cap = profile.cap(profile.statement_words)
     text = q.closed(q.whole_sentences(str(out.statement), cap), cap)
     title = q.whole_phrase(str(out.title), profile.cap(profile.title_words))
-    statements = [x for x in dict.fromkeys((q.chain_claim(steps), text, q.as_cause(text))) if x]
+    statements = [x for x in dict.fromkeys((claim, text, q.as_cause(text))) if x]
     return fewest_failures(h, failures, [h.model_copy(update={"statement": x, **t}) for x in statements
                                          for t in ({}, {"title": title})], recheck)
 

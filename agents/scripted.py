@@ -31,19 +31,21 @@ def record_titles(messages: Sequence[dict[str, str]]) -> dict[str, str]:
 _JOINERS = {"and", "of", "in", "the", "a", "with", "to", "for", "on", "by"}
 
 
-def _phrase(title: str, n: int = 7) -> str:
-    words = [w.strip(",.;:") for w in title.split()]
-    while words and words[-1].lower() in _JOINERS:
+def _unjoined(words: list[str], keep: int = 0) -> list[str]:
+    """``words`` without joining words at the end, keeping at least ``keep``."""
+    while len(words) > keep and words[-1].lower() in _JOINERS:
         words.pop()
+    return words
+
+
+def _phrase(title: str, n: int = 7) -> str:
+    words = _unjoined([w.strip(",.;:") for w in title.split()])
     return " ".join(words[:n]).strip() or "the cited finding"
 
 
 def _short(title: str) -> str:
     """The first three words of ``title`` without a joining word at the end ("Cigarette smoking")."""
-    words = _phrase(title, 3).split()
-    while len(words) > 1 and words[-1].lower() in _JOINERS:
-        words.pop()
-    return " ".join(words)
+    return " ".join(_unjoined(_phrase(title, 3).split(), keep=1))
 
 
 def readings(schema: type[BaseModel]) -> dict[str, Any]:

@@ -1361,3 +1361,26 @@ def test_a_chain_another_hypothesis_argues_fails_distinct_by_name():
     assert [str(f) for f in twin] == ["distinct (mechanism): argues the chain of the existing hypothesis "
                                       "'Reduced TPMT activity raises myelosuppression'; propose another mechanism"]
     assert not [f for f in drafting.check(later, others=[], **kw) if "existing hypothesis" in f.detail]
+
+
+def test_the_chains_own_claim_needs_no_call_when_it_leaves_statement_and_title_passing(tmp_path):
+    """The chain's own claim ("<first cause> leads to <last result>") is made by the code; the call
+    for a statement is made only when that claim under the old title still fails there."""
+    chain = [m.ChainStep(claim="Reduced TPMT activity leads to increased thiopurine levels in the blood", key="PMID:1"),
+             m.ChainStep(claim="Increased thiopurine levels can cause side effects such as severe myelosuppression", key="PMID:1")]
+    h = m.Hypothesis(id="H1", title="Reduced TPMT activity and myelosuppression", statement="TPMT variants may influence thiopurine tolerance.",
+                     mechanism=m.mechanism_text(chain), chain=chain, predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    goal = "Could TPMT or NUDT15 genotype explain why some patients with rheumatoid arthritis cannot tolerate azathioprine?"
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        return q.specific(goal, c.statement) + q.adds_to(c.statement, c.mechanism)
+
+    failures = recheck(h)
+    assert [f.field for f in failures] == ["statement"]
+
+    class NoCall:
+        def ask(self, *a, **k):
+            raise AssertionError("no call expected")
+
+    out, still = drafting.stated(NoCall(), {}, h, failures, goal=goal, profile=m.PROFILES["compact"], recheck=recheck)
+    assert out.statement == "Reduced TPMT activity leads to severe myelosuppression." and still == []
