@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
-from hypoforge.knowledge.drug_targets import misattributed_targets, names_drug
+from hypoforge.knowledge.drug_targets import class_drugs, classes_named, misattributed_targets, names_drug, targeted_classes
 from pydantic import BaseModel
 
 CHECKS = ("complete", "specific", "distinct", "read", "on_goal", "grounded", "not_copied", "testable", "keys_in_text")
@@ -1407,6 +1407,43 @@ def treatments(text: str) -> set[str]:
             | set(_BIOLOGIC.findall(text.lower())))
 
 
+# Methotrexate is the anchor co-therapy of the biologics and JAK inhibitors and changes how they
+# work (it lowers antidrug antibodies to the TNF antibodies): a goal about those drugs is answered
+# by a statement that names it beside them.
+_CO_THERAPY = frozenset({"methotrexate"})
+_TARGETED = re.compile(r"(?:mab|cept|tinib|anakinra|inhibitors)$")
+
+
+def drugs_asked(goal: str) -> set[str]:
+    """The treatments ``goal`` asks about: those it names (:func:`treatments`), each class it names
+    as a whole with its drugs ("TNF inhibitors", :func:`~hypoforge.knowledge.drug_targets.classes_named`)
+    and, when it names either, the classes whose target it names ("Which IL-6 pathway proteins could
+    be targeted in patients ... who fail TNF inhibitors?" asks about IL-6 inhibitors too)."""
+    asked = treatments(goal) | {x for c in classes_named(goal) for x in class_drugs(c)}
+    if asked:
+        asked |= {x for c in targeted_classes(goal) for x in class_drugs(c)}
+    return asked
+
+
+def drugs_named(text: str) -> set[str]:
+    """The treatments ``text`` names, by name (:func:`treatments`) or as a class ("anti-TNF therapy")."""
+    return treatments(text) | classes_named(text)
+
+
+def other_drugs(goal: str, text: str) -> set[str]:
+    """The treatments ``text`` names that ``goal`` does not ask about (:func:`drugs_asked`; none
+    when the goal asks about none). Methotrexate beside a goal's biologics or JAK inhibitors is
+    their co-therapy, not another drug, in a text that names one of them too."""
+    asked = drugs_asked(goal)
+    if not asked:
+        return set()
+    named = drugs_named(text)
+    other = named - asked
+    if named & asked and all(_TARGETED.search(d) for d in asked):
+        other -= _CO_THERAPY
+    return other
+
+
 def answers_other_question(goal: str, text: str, *, must_speak: bool = False, field: str = "statement") -> list[Failure]:
     """``text`` speaks to another question than the goal's drug question (or, with ``must_speak``,
     to none). Drafts are held to this on their statement alone, whatever the title says: the demo's
@@ -1500,16 +1537,18 @@ def measures_another_drug(field: str, prediction: str, goal: str) -> list[Failur
 
 def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]], np.ndarray] | None = None,
             minimum: float = ON_GOAL_COSINE) -> list[Failure]:
-    """Shares a focus term with the goal, names no treatment the goal does not (when it names one),
+    """Shares a focus term with the goal, names no treatment the goal does not ask about
+    (:func:`other_drugs`; when the goal names a drug or a drug class),
     speaks to the goal's drug question (a goal asking why a drug fails is answered by a statement
     about response, not about side effects or about preventing the disease) and, given a semantic
     embedder, has cosine >= ``minimum``."""
-    if focus and not ((content_terms(text) | biomedical_terms(text)) & focus):
+    # A drug of the class the goal asks about is the goal's term: "adalimumab" for "TNF inhibitors".
+    if focus and not ((content_terms(text) | biomedical_terms(text)) & focus) and not drugs_named(text) & drugs_asked(goal):
         return [Failure(check="on_goal", field="statement", detail="shares no key term with the research goal; answer the goal's question")]
-    asked_drugs = treatments(goal)
-    if asked_drugs and (other := treatments(text) - asked_drugs):
+    if other := other_drugs(goal, text):
+        asked = sorted(drugs_named(goal)) or sorted(drugs_asked(goal))
         return [Failure(check="on_goal", field="statement",
-                        detail=f"names {', '.join(sorted(other))}, but the goal asks about {', '.join(sorted(asked_drugs))}; answer for the goal's drug")]
+                        detail=f"names {', '.join(sorted(other))}, but the goal asks about {', '.join(asked)}; answer for the goal's drug")]
     if wrong_question := answers_other_question(goal, text, must_speak=True):
         return wrong_question
     if embed is not None:

@@ -32,6 +32,8 @@ class DrugTarget(BaseModel):
     source: str
     depletes: str | None = None  # regex: cells the drug removes, which no claim may say it raises
     actions: bool = True  # whether its action claims are judged, or only the classes it is put in
+    label: str | None = None  # the class as a reader names it ("TNF inhibitors"), where texts name it as a class
+    named_as: str | None = None  # regex: how a text names the class as a whole ("anti-TNF", "JAK inhibitors")
 
 
 TABLE: tuple[DrugTarget, ...] = (
@@ -41,10 +43,15 @@ TABLE: tuple[DrugTarget, ...] = (
                depletes=r"\b(?:CD20[- ]?(?:positive|\+)\s+)?B[- ]?(?:cells?|lymphocytes?)\b(?![- ]?(?:cell )?receptors?)"),
     DrugTarget(drugs=("infliximab", "adalimumab", "golimumab", "certolizumab", "etanercept"), target="TNF (tumour necrosis factor)",
                acts_on=r"\bTNF\b|TNF-?(?:alpha|α)|\btumou?r necrosis factor\b|\blymphotoxin",
-               source="Remicade, Humira, Simponi, Cimzia and Enbrel US prescribing information, Mechanism of Action"),
+               source="Remicade, Humira, Simponi, Cimzia and Enbrel US prescribing information, Mechanism of Action",
+               label="TNF inhibitors",
+               named_as=r"\banti-?TNF\b|\b(?:TNF(?:-?(?:alpha|α))?|tumou?r necrosis factor)[- ](?:inhibitors?|blockers?|antagonists?|blockade"
+                        r"|inhibition|blocking (?:agents?|drugs?|therap(?:y|ies)))"),
     DrugTarget(drugs=("tocilizumab", "sarilumab"), target="the IL-6 receptor",
                acts_on=r"\bIL-?6\b|\binterleukin[- ]6\b|\bIL-?6R\b",
-               source="Actemra and Kevzara US prescribing information, Mechanism of Action"),
+               source="Actemra and Kevzara US prescribing information, Mechanism of Action",
+               label="IL-6 inhibitors",
+               named_as=r"\banti-?IL-?6R?\b|\b(?:IL-?6R?|interleukin[- ]6)(?: receptor)?[- ](?:inhibitors?|blockers?|antagonists?|blockade|inhibition)"),
     DrugTarget(drugs=("abatacept",), target="CD80/CD86 (T-cell co-stimulation through CD28)",
                acts_on=r"\bCD80\b|\bCD86\b|\bCD28\b|co-?stimulat|\bT[- ]?(?:cells?|lymphocytes?)\b",
                source="Orencia (abatacept) US prescribing information, Mechanism of Action"),
@@ -53,7 +60,9 @@ TABLE: tuple[DrugTarget, ...] = (
                source="Kineret (anakinra) US prescribing information, Mechanism of Action"),
     DrugTarget(drugs=("tofacitinib", "baricitinib", "upadacitinib", "filgotinib"), target="Janus kinases (JAK)",
                acts_on=r"\bJAKs?\d?\b|\bJanus kinases?\b|\bTYK2\b|\bSTATs?\d?\b",
-               source="Xeljanz, Olumiant and Rinvoq US prescribing information, Mechanism of Action; Jyseleca EU SmPC"),
+               source="Xeljanz, Olumiant and Rinvoq US prescribing information, Mechanism of Action; Jyseleca EU SmPC",
+               label="JAK inhibitors",
+               named_as=r"\bJAK\d?(?:/JAK\d)?[- ](?:kinase )?(?:inhibitors?|blockers?|blockade|inhibition)|\bJanus kinase (?:inhibitors?|blockers?)|\bjakinibs?\b"),
     DrugTarget(drugs=("leflunomide", "teriflunomide"), target="DHODH (dihydroorotate dehydrogenase)",
                acts_on=r"\bDHODH\b|\bdihydroorotate dehydrogenase\b|\bpyrimidine",
                source="Arava (leflunomide) US prescribing information, Mechanism of Action"),
@@ -98,7 +107,7 @@ TABLE: tuple[DrugTarget, ...] = (
                target="cyclooxygenase (COX-1 and COX-2; they are NSAIDs)",
                acts_on=r"non-?steroidal anti-?inflammatory|\bNSAIDs?\b|cyclo-?oxygenase|\bCOX-?[12]?\b",
                source="Motrin, Naprosyn, Voltaren and Celebrex US prescribing information, Mechanism of Action: inhibition of cyclooxygenase",
-               actions=False),
+               actions=False, label="NSAIDs", named_as=r"\bNSAIDs?\b|\bnon-?steroidal anti-?inflammatory drugs?\b|\bCOX-?2 (?:inhibitors?|selective)"),
 )
 
 # An action the drug is said to take on something: binding its target directly, or lowering something.
@@ -264,6 +273,23 @@ def target_facts(text: str) -> list[str]:
     inhibitors) never say (bench goal 5, 2026-11-30)."""
     named = {_drug(m.group(0)) for m in _ANY_DRUG.finditer(text)}
     return [f"{drug} acts on {d.target} ({d.source})." for d in TABLE for drug in d.drugs if drug in named]
+
+
+def classes_named(text: str) -> set[str]:
+    """The drug classes ``text`` names as a whole, by their labels ("patients who fail anti-TNF
+    therapy" -> {"TNF inhibitors"}); a class named only by its target ("TNF") is not one."""
+    return {d.label for d in TABLE if d.label and d.named_as and re.search(d.named_as, text, re.IGNORECASE)}
+
+
+def class_drugs(label: str) -> set[str]:
+    """The drugs of the class labelled ``label`` (:func:`classes_named`), and the label itself."""
+    return {label, *(x for d in TABLE if d.label == label for x in d.drugs)}
+
+
+def targeted_classes(text: str) -> set[str]:
+    """The labelled classes whose targets ``text`` names ("Which IL-6 pathway proteins could be
+    targeted ..." -> {"IL-6 inhibitors"}); only the classes whose actions the table judges."""
+    return {d.label for d in TABLE if d.label and d.actions and re.search(d.acts_on, text, re.IGNORECASE)}
 
 
 def names_drug(drug: str, text: str) -> bool:

@@ -175,6 +175,11 @@ LABELLED = [
      "Obesity and alcohol add to methotrexate polyglutamate in hepatocytes, driving liver fibrosis.", True),
     ("How does cigarette smoking promote citrullination and the onset of rheumatoid arthritis?",
      "Smoking raises PAD2 in lung macrophages, citrullinating proteins that break tolerance in shared-epitope carriers.", True),
+    # bench goal 5 (2026-12-02): another biologic for a goal about losing response to TNF inhibitors
+    ("Why do some patients lose their response to TNF inhibitors over the first years of treatment?",
+     "Tocilizumab restores response in patients who lose response to TNF inhibitors.", False),
+    ("Why do some patients lose their response to TNF inhibitors over the first years of treatment?",
+     "Antidrug antibodies to adalimumab lower its trough level, so response is lost.", True),
 ]
 
 
@@ -699,9 +704,35 @@ def test_a_statement_for_another_drug_is_off_the_goal():
     assert q.on_goal(goal, right, q.focus_terms(goal)) == []  # metabolites are mechanism, not another drug
     assert q.treatments("MTX with SSZ, then adalimumab or tofacitinib") == {"methotrexate", "sulfasalazine", "adalimumab", "tofacitinib"}
     assert q.treatments("the concept of intercepting TNF with etanercept") == {"etanercept"}  # "concept" is no -cept drug
-    # a goal naming no drug by name puts no limit on the statement's drugs
+    # a drug of the class the goal names is the goal's drug, and shares its key term
     assert q.on_goal("Why do some patients lose their response to TNF inhibitors?", "Antibodies to adalimumab lower trough TNF inhibitor levels, so response is lost.",
                      q.focus_terms("Why do some patients lose their response to TNF inhibitors?")) == []
+
+
+TNF_GOAL = "Why do some patients lose their response to TNF inhibitors over the first years of treatment?"
+
+
+def test_a_goal_naming_a_drug_class_asks_about_its_drugs():
+    """Bench goal 5 at 2bb20e8 (2026-12-02): a tocilizumab proposal passed on_goal for a goal about
+    losing response to TNF inhibitors, because the goal named its drugs only as a class."""
+    fails = q.on_goal(TNF_GOAL, "Tocilizumab restores response in patients who lose response to TNF inhibitors.", q.focus_terms(TNF_GOAL))
+    assert fails and "names tocilizumab, but the goal asks about TNF inhibitors" in fails[0].detail
+    # methotrexate beside the goal's biologic is its co-therapy; alone, it is another drug
+    assert q.on_goal(TNF_GOAL, "Concomitant methotrexate lowers antidrug antibodies to adalimumab, so response lasts.", q.focus_terms(TNF_GOAL)) == []
+    jak = "Could a baseline interferon gene signature predict response to JAK inhibitors in rheumatoid arthritis?"
+    fails = q.on_goal(jak, "Methotrexate response is lower with a high interferon signature.", q.focus_terms(jak))
+    assert fails and "names methotrexate, but the goal asks about JAK inhibitors" in fails[0].detail
+    assert q.on_goal(jak, "A high interferon signature predicts lower response to tofacitinib.", q.focus_terms(jak)) == []
+    # a goal naming a class and another class's target asks about both
+    il6 = "Which IL-6 pathway proteins could be targeted in patients with rheumatoid arthritis who fail TNF inhibitors?"
+    assert {"tocilizumab", "sarilumab", "infliximab"} <= q.drugs_asked(il6)
+    assert q.on_goal(il6, "Tocilizumab blocks IL-6 receptor signalling in patients failing TNF inhibitors.", q.focus_terms(il6)) == []
+    # a class named by a text is a drug it names; a target alone is not a class
+    fails = q.on_goal(GOAL, "Anti-TNF therapy works in methotrexate non-responders.", q.focus_terms(GOAL))
+    assert fails and "names TNF inhibitors" in fails[0].detail
+    assert q.drugs_named("TNF levels rise in synovium") == set()
+    assert q.drugs_asked("How does cigarette smoking promote citrullination?") == set()  # no drug asked: no limit
+    assert q.drugs_asked("How do T cells drive synovitis?") == set()  # a target alone asks about no drug
 
 
 def test_alleles_written_as_positions_and_bases_are_named_causes():
