@@ -226,6 +226,25 @@ def turned(h: Hypothesis, failures: list[q.Failure],
     return fewest_failures(h, failures, [h.model_copy(update={"predictions": predictions})], recheck)
 
 
+def retitled(h: Hypothesis, failures: list[q.Failure],
+             recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """``h`` with a title naming what its statement proposes, without a call, when the title names
+    symbols its statement and chain never mention and fewer checks then fail
+    (:func:`~hypoforge.agents.quality.retitle`); else ``h`` and ``failures``.
+
+    The demo titled its RFC1 G80A proposal "MTHFR C677T Polymorphism and Methotrexate Response in
+    Rheumatoid Arthritis" in five sessions running, the last at 556b4f8 (2026-12-02) after both
+    revisions had named the failure: the title is the one field the chain does not argue, and its
+    symbols are the statement's to give."""
+    if not any(f.check == "specific" and f.field == "title" for f in failures):
+        return h, failures
+    foreign = q.foreign_title_terms(h.title, " ".join([h.statement, *(s.claim for s in h.chain)]))
+    title = q.retitle(h.title, h.statement, foreign) if foreign else None
+    if title is None:
+        return h, failures
+    return fewest_failures(h, failures, [h.model_copy(update={"title": title})], recheck)
+
+
 HIDDEN = "(to rewrite)"
 
 
@@ -468,12 +487,18 @@ def _step_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]
 
 
 def _prediction_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]:
-    """``h`` without the predictions that measure what an earlier one measures, when one stays."""
-    drop = {i for f in failures for name, i in [field_index(f.field)]
-            if f.check == "distinct" and name == "predictions" and i is not None and _REPEATS_PREDICTION.match(f.detail)}
-    if not drop or len(drop) >= len(h.predictions):
-        return []
-    return [h.model_copy(update={"predictions": [p for n, p in enumerate(h.predictions, start=1) if n not in drop]})]
+    """``h`` without the predictions that measure what an earlier one measures, and ``h`` with only
+    the predictions that fail nothing; each when a prediction stays."""
+    failing = {i for f in failures for name, i in [field_index(f.field)] if name == "predictions" and i is not None}
+    repeats = {i for f in failures for name, i in [field_index(f.field)]
+               if f.check == "distinct" and name == "predictions" and i is not None and _REPEATS_PREDICTION.match(f.detail)}
+    # A hypothesis-wide prediction failure ("predictions", no index) leaves no prediction known sound.
+    unsound = failing if not any(f.field == "predictions" for f in failures) else set()
+    out = []
+    for drop in dict.fromkeys(frozenset(x) for x in (repeats, unsound) if x):
+        if len(drop) < len(h.predictions):
+            out.append(h.model_copy(update={"predictions": [p for n, p in enumerate(h.predictions, start=1) if n not in drop]}))
+    return out
 
 
 def shortened(h: Hypothesis, failures: list[q.Failure],
@@ -491,6 +516,10 @@ def shortened(h: Hypothesis, failures: list[q.Failure],
     * A prediction measuring what an earlier one measures: one test, not two. Bench goal 2
       (2026-12-02) predicted higher procollagen III on high doses twice, after both revisions; its
       proposal failed nothing else.
+    * Each prediction still failing a check, beside one that fails nothing: a test that measures nothing, or something that cannot change,
+      is struck rather than reported. The demo at 556b4f8 (2026-12-02) kept "MTHFR genotype
+      frequency in G80A variant and non-G80A variant groups is lower ..." beside a sound response
+      prediction, after both revisions.
     """
     h, failures = fewest_failures(h, failures, _step_cuts(h, failures), recheck)
     return fewest_failures(h, failures, _prediction_cuts(h, failures), recheck)
@@ -578,7 +607,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
                                  "title": q.whole_phrase(h.title, profile.cap(profile.title_words)),
                                  "chain": chain, "mechanism": mechanism_text(chain)})
         h, moved = rekey(h, texts, goal)
-        return (*turned(*restated(h, checked(h), checked), checked), moved)
+        return (*retitled(*turned(*restated(h, checked(h), checked), checked), checked), moved)
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures, moved = make(draft)

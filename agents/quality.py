@@ -480,12 +480,49 @@ def title_names_its_hypothesis(title: str, body: str) -> list[Failure]:
     """The title's gene, allele and marker symbols appear in the statement or chain (``body``): the
     demo titled an RFC1 hypothesis "MTHFR polymorphism and methotrexate response". Written in any
     case counts: goal 5 (2026-11-30) titled "ACPA" what its statement wrote "ACPa"."""
-    written = {w.upper() for w in _TERM_TOKEN.findall(body)}
-    missing = sorted(factors(title) - factors(body) - written)
-    if missing:
+    if missing := foreign_title_terms(title, body):
         return [Failure(check="specific", field="title",
                         detail=f"names {', '.join(missing)}, which the statement and chain never mention; name what the hypothesis proposes")]
     return []
+
+
+def foreign_title_terms(title: str, body: str) -> list[str]:
+    """The gene, allele and marker symbols of ``title`` that ``body`` never writes, in any case."""
+    written = {w.upper() for w in _TERM_TOKEN.findall(body)}
+    return sorted(factors(title) - factors(body) - written)
+
+
+def symbols_in_order(text: str) -> list[str]:
+    """The gene, allele and marker symbols of ``text`` (:func:`factors`) as written, in order, once each."""
+    found = factors(text)
+    return list(dict.fromkeys(t for t in _TERM_TOKEN.findall(text) if t.upper() in found or t[:-1].upper() in found))
+
+
+def retitle(title: str, statement: str, foreign: Iterable[str]) -> str | None:
+    """``title`` with the first run of its ``foreign`` symbols replaced by the symbols ``statement``
+    names (those the title lacks), and its other foreign symbols dropped with the "and" or "or" that
+    joined them; None when nothing changes or nothing of the title is left but its topic words.
+    "MTHFR C677T Polymorphism and Methotrexate Response" over an RFC1 statement becomes "RFC1
+    Polymorphism and Methotrexate Response"."""
+    foreign = {x.upper() for x in foreign}
+    own = [x for x in symbols_in_order(statement) if x.upper() not in factors(title)]
+    out: list[str] = []
+    replaced = False
+    for word in title.split():
+        core = word.strip(",;:()")
+        if core.upper() in foreign or core[:-1].upper() in foreign and core.endswith("s"):
+            if out and out[-1].lower() in ("and", "or", "/", "&", "vs", "versus") and (replaced or not own):
+                out.pop()
+            if not replaced and own:
+                # Symbols written together in the statement ("RFC1 G80A") stay together.
+                pair = own[:2]
+                together = len(pair) == 2 and re.search(rf"\b{re.escape(pair[0])}\s+{re.escape(pair[1])}\b", statement)
+                out.append(" ".join(pair) if together else " and ".join(pair))
+            replaced = True
+            continue
+        out.append(word)
+    new = " ".join(out).strip(" ,;:")
+    return new if new != title and factors(new) else None
 
 
 TITLE_JACCARD = 0.8  # a statement this close to a run record's title restates that paper (the demo's: 0.93)

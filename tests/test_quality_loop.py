@@ -1384,3 +1384,52 @@ def test_the_chains_own_claim_needs_no_call_when_it_leaves_statement_and_title_p
 
     out, still = drafting.stated(NoCall(), {}, h, failures, goal=goal, profile=m.PROFILES["compact"], recheck=recheck)
     assert out.statement == "Reduced TPMT activity leads to severe myelosuppression." and still == []
+
+
+def test_a_failing_prediction_beside_a_sound_one_is_struck():
+    """The demo at 556b4f8 (2026-12-02) kept "MTHFR genotype frequency in G80A variant and non-G80A
+    variant groups is lower ..." beside a sound response prediction, after both revisions: it goes,
+    no call; not when no prediction is sound, nor on a failure that names no prediction."""
+    bad = "MTHFR genotype frequency in G80A variant and non-G80A variant groups is lower in Japanese patients with rheumatoid arthritis."
+    sound = "Methotrexate response rate is lower in patients with G80A variant compared to those without."
+    h = m.Hypothesis(id="H1", title="RFC1 G80A and methotrexate response", statement="RFC1 G80A lowers methotrexate uptake, so response falls.",
+                     mechanism="", chain=[], predictions=[bad, sound], citations=[], origin="generator", round=0)
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        return [f for i, p in enumerate(c.predictions, start=1) for f in q.measures_genotype(f"predictions[{i}]", p)]
+
+    failures = recheck(h)
+    assert [(f.check, f.field) for f in failures] == [("testable", "predictions[1]")]
+    shorter, still = drafting.shortened(h, failures, recheck)
+    assert shorter.predictions == [sound] and still == []
+    assert drafting.shortened(h, failures, lambda c: failures) == (h, failures), "kept only when fewer checks fail"
+    both_bad = h.model_copy(update={"predictions": [bad, bad.replace("Japanese", "Korean")]})
+    assert drafting.shortened(both_bad, recheck(both_bad), recheck)[0] is both_bad, "a prediction stays"
+    wide = [*failures, q.Failure(check="testable", field="predictions", detail="fewer predictions than links")]
+    assert drafting.shortened(h, wide, recheck)[0] is h, "a failure of the predictions as a whole leaves none known sound"
+
+
+def test_a_title_naming_symbols_its_statement_never_mentions_takes_the_statements():
+    """The demo titled its RFC1 G80A proposal "MTHFR C677T Polymorphism and Methotrexate Response in
+    Rheumatoid Arthritis" in five sessions running (the last at 556b4f8, 2026-12-02): the title's
+    foreign symbols give way to the statement's, no call."""
+    title = "MTHFR C677T Polymorphism and Methotrexate Response in Rheumatoid Arthritis"
+    statement = "The RFC1 G80A variant lowers methotrexate uptake into cells, so carriers respond less."
+    foreign = q.foreign_title_terms(title, statement)
+    assert foreign == ["C677T", "MTHFR"]
+    assert q.retitle(title, statement, foreign) == "RFC1 G80A Polymorphism and Methotrexate Response in Rheumatoid Arthritis"
+    # a foreign symbol joined to one the statement names goes with its "and"
+    assert q.retitle("TPMT and NUDT15 Genotypes and Myelosuppression", "Reduced TPMT activity raises thioguanine, causing myelosuppression.",
+                     ["NUDT15"]) == "TPMT Genotypes and Myelosuppression"
+    # nothing is made up when the statement names no symbol and the title has none left
+    assert q.retitle("MTHFR and methotrexate", "Low folate blunts the drug.", ["MTHFR"]) is None
+    h = m.Hypothesis(id="H1", title=title, statement=statement, mechanism="", chain=[], predictions=[], citations=[],
+                     origin="generator", round=0)
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        return q.title_names_its_hypothesis(c.title, c.statement)
+
+    fixed, still = drafting.retitled(h, recheck(h), recheck)
+    assert fixed.title.startswith("RFC1 G80A Polymorphism") and still == []
+    assert drafting.retitled(h, recheck(h), lambda c: recheck(h)) == (h, recheck(h)), "kept only when fewer checks fail"
+    assert drafting.retitled(fixed, [], recheck) == (fixed, [])
