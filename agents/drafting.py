@@ -206,24 +206,6 @@ def restated(h: Hypothesis, failures: list[q.Failure],
     return fewest_failures(h, failures, [h.model_copy(update={"statement": x}) for x in options], recheck)
 
 
-def steps_as_causes(h: Hypothesis, failures: list[q.Failure],
-                    recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
-    """``h`` with each chain step that states only a directed association stated as the cause it
-    proposes (:func:`~hypoforge.agents.quality.as_cause`: "ATIC polymorphisms are associated with
-    reduced AICAR transformylase activity" -> "ATIC polymorphisms reduce AICAR transformylase
-    activity"), without a call, when fewer checks then fail; else ``h`` and ``failures``. A chain is
-    the mechanism the hypothesis proposes, each link resting on a record that reports the
-    association; only the verb changes, as for the statement (:func:`restated`), and the same
-    subjects are left alone (patients, markers, a study's finding)."""
-    which = {i for f in failures if f.check == "specific" and f.detail.startswith("states an association")
-             for name, i in [field_index(f.field)] if name == "chain" and i is not None}
-    chain = [s.model_copy(update={"claim": (q.as_cause(s.claim) or s.claim) if i in which else s.claim})
-             for i, s in enumerate(h.chain, start=1)]
-    if all(a.claim == b.claim for a, b in zip(chain, h.chain)):
-        return h, failures
-    return fewest_failures(h, failures, [h.model_copy(update={"chain": chain, "mechanism": mechanism_text(chain)})], recheck)
-
-
 def turned(h: Hypothesis, failures: list[q.Failure],
            recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
     """``h`` with each prediction that points against its statement or its chain
@@ -625,8 +607,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
                                  "title": q.whole_phrase(h.title, profile.cap(profile.title_words)),
                                  "chain": chain, "mechanism": mechanism_text(chain)})
         h, moved = rekey(h, texts, goal)
-        h, failures = steps_as_causes(h, checked(h), checked)
-        return (*retitled(*turned(*restated(h, failures, checked), checked), checked), moved)
+        return (*retitled(*turned(*restated(h, checked(h), checked), checked), checked), moved)
 
     draft = tally.ask(state, user_prompt, schema, keys=keys, max_tokens=480)
     h, failures, moved = make(draft)

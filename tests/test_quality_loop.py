@@ -1433,24 +1433,3 @@ def test_a_title_naming_symbols_its_statement_never_mentions_takes_the_statement
     assert fixed.title.startswith("RFC1 G80A Polymorphism") and still == []
     assert drafting.retitled(h, recheck(h), lambda c: recheck(h)) == (h, recheck(h)), "kept only when fewer checks fail"
     assert drafting.retitled(fixed, [], recheck) == (fixed, [])
-
-
-def test_a_step_stating_a_directed_association_is_stated_as_its_cause():
-    """A chain step is a link the hypothesis proposes: "X is associated with reduced Y" becomes "X
-    reduces Y", no call, when fewer checks then fail; a marker's or a patient group's association stays."""
-    steps = [m.ChainStep(claim="ATIC polymorphisms are associated with reduced AICAR transformylase activity", key="PMID:1"),
-             m.ChainStep(claim="Lower AICAR transformylase activity raises intracellular AICAR, which releases adenosine", key="PMID:2")]
-    h = m.Hypothesis(id="H1", title="ATIC and adenosine", statement="ATIC variants blunt methotrexate's adenosine release.",
-                     mechanism="", chain=steps, predictions=[], citations=["PMID:1", "PMID:2"], origin="generator", round=0)
-
-    def recheck(c: m.Hypothesis) -> list[q.Failure]:
-        return [f for i, s in enumerate(c.chain, start=1) for f in q.causal_step(f"chain[{i}]", s.claim)]
-
-    failures = recheck(h)
-    assert [f.field for f in failures] == ["chain[1]"]
-    fixed, still = drafting.steps_as_causes(h, failures, recheck)
-    assert fixed.chain[0].claim == "ATIC polymorphisms reduce AICAR transformylase activity" and still == []
-    assert fixed.chain[1] == steps[1] and fixed.mechanism.startswith("ATIC polymorphisms reduce")
-    assert drafting.steps_as_causes(h, failures, lambda c: failures) == (h, failures), "kept only when fewer checks fail"
-    marker = h.model_copy(update={"chain": [m.ChainStep(claim="Higher polyglutamate levels are associated with better response", key="PMID:1"), steps[1]]})
-    assert drafting.steps_as_causes(marker, recheck(marker), recheck)[0] is marker
