@@ -1638,6 +1638,10 @@ def testable(field: str, prediction: str) -> list[Failure]:
     if rendered and (m := _EMPTY_GROUP.search(rendered.group("comparison"))):
         return [Failure(check="testable", field=field,
                         detail=f"names no group after '{m.group(1)}' ('{m.group(0)}'); say what the patients compared have")]
+    if rendered and _TREATMENT_OUTCOME.search(rendered.group("readout")) and (m := _HEALTHY_GROUP.search(rendered.group("comparison"))):
+        return [Failure(check="testable", field=field,
+                        detail=f"compares a treatment's outcome ('{rendered.group('readout')}') with '{m.group(0)}', who take no treatment; "
+                               "compare treated patients your cause sets apart (carriers vs non-carriers, high vs low levels)")]
     if rendered and (group := readout_group(rendered.group("readout"), rendered.group("comparison"))):
         return [Failure(check="testable", field=field,
                         detail=f"names its group in the readout ('{group}') as well as in the comparison; say only what is "
@@ -1678,6 +1682,14 @@ _VAGUE_GROUP = re.compile(r"\bwith\s+(?:(?:specific|certain|particular|some|diff
                           r"(?:genotypes?|variants?|polymorphisms?|alleles?|mutations?)\b(?!\s+(?:in|of|within|at|on)\b)", re.IGNORECASE)
 # Either, levelled or not, as a group a derived prediction can name: the gene's carriers of variants.
 _GENOTYPE_GROUP = re.compile(rf"\bwith\s+(?:the\s+|a\s+|an\s+)?(?:{_LEVEL}\s+)?{_GENES}\s+genotypes?\b")
+
+
+# What only a treated patient has: a drug's response or harm. Bench goal 1 at 556b4f8 (2026-12-02)
+# predicted "MTX response is lower in rheumatoid arthritis patients compared to healthy control
+# subjects", in a top-3 proposal, and no check read it.
+_TREATMENT_OUTCOME = re.compile(r"\b(?:respon\w*|efficacy|remission|toxicity|hepatotoxicity|myelosuppression|intolerance|adverse events?"
+                                r"|side effects?|das28|acr20|acr50|acr70|cdai|sdai)\b", re.IGNORECASE)
+_HEALTHY_GROUP = re.compile(r"\bhealthy\s+(?:control\s+subjects|controls?|subjects|volunteers|individuals|people|donors|persons)\b", re.IGNORECASE)
 
 
 # A group word with nothing after it: bench goal 4 at e82acc5 (2026-12-01) compared "those with

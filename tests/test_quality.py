@@ -1895,3 +1895,14 @@ def test_chain_claim_joins_the_first_cause_to_the_last_result_in_the_chains_own_
                           "Less protein synthesis leads to reduced methotrexate efficacy"]) is None
     assert q.chain_claim(["Smoking raises PAD2 in lung macrophages", "PAD2 is an enzyme"]) is None
     assert q.chain_claim(["Smoking raises PAD2 in lung macrophages"]) is None
+
+
+def test_a_treatment_outcome_compared_with_healthy_people_is_no_test():
+    """Bench goal 1 at 556b4f8 (2026-12-02): a top-3 proposal predicted "MTX response is lower in
+    rheumatoid arthritis patients compared to healthy control subjects"; healthy people take no drug."""
+    fails = q.testable("predictions[2]", "MTX response is lower in rheumatoid arthritis patients compared to healthy control subjects.")
+    assert [f.check for f in fails] == ["testable"] and "'healthy control subjects', who take no treatment" in fails[0].detail
+    assert q.testable("p", "Hepatotoxicity rate is higher in RA patients than in healthy volunteers.")
+    # a marker of the disease may be compared with healthy people; a treated group with untreated patients is a test too
+    assert q.testable("p", "Serum IL-6 level is higher in RA patients than in healthy controls.") == []
+    assert q.testable("p", "Methotrexate response rate is lower in carriers of RFC1 80A than in non-carriers.") == []
