@@ -366,21 +366,28 @@ def whole_sentences(text: str, cap: int) -> str:
 _PHRASE_END = re.compile(r"\s*[:;,]\s+|\s+(?:due to|because|through|via|by|which|leading to|resulting in|as)\s+", re.IGNORECASE)
 
 
+_JOINED_PHRASE = re.compile(r"\s+(?:and|or|in|with|among|for)\s+", re.IGNORECASE)
+
+
 def whole_phrase(text: str, cap: int) -> str:
     """A title that ran to its cap, cut back to before the last clause it opened (a colon, comma,
     "due to", "through", "by", "which"...), when that keeps at least 40% of it and does not end on a
-    dangling word; otherwise ``text`` unchanged, for :func:`complete` to fail. Bench goal 3
+    dangling word, else to before the last phrase it joined ("and", "or", "in", "with", "among",
+    "for") when that keeps half of it; otherwise ``text`` unchanged, for :func:`complete` to fail. Bench goal 3
     (2026-11-30): "Reduced TPMT activity increases myelosuppression risk in patients with
     rheumatoid arthritis due to thiog" keeps "... in patients with rheumatoid arthritis"."""
     t = text.strip()
     if len(t) < cap - 1:
         return text
-    ends = [m.start() for m in _PHRASE_END.finditer(t) if m.start() >= len(t) * 0.4]
-    for end in reversed(ends):
-        head = t[:end].rstrip(" ,;:")
-        w = words(head)
-        if w and w[-1] not in DANGLING:
-            return head
+    # A clause it opened first; else the last phrase it joined ("... recognition and subsequently
+    # leads to ACPA in", bench goal 4 at baaa773, 2026-12-02, which opened no clause) at half its length.
+    for pattern, keep in ((_PHRASE_END, 0.4), (_JOINED_PHRASE, 0.5)):
+        ends = [m.start() for m in pattern.finditer(t) if m.start() >= len(t) * keep]
+        for end in reversed(ends):
+            head = t[:end].rstrip(" ,;:")
+            w = words(head)
+            if w and w[-1] not in DANGLING:
+                return head
     return text
 
 

@@ -1235,6 +1235,11 @@ def test_a_title_at_its_cap_keeps_its_whole_leading_phrase():
     assert q.whole_phrase("Short title", cap) == "Short title", "under the cap: unchanged"
     no_phrase = "A" * 30 + " " + "b" * 80
     assert q.whole_phrase(no_phrase, cap) == no_phrase, "no phrase to keep: left for complete() to fail"
+    # no clause opened: the last joined phrase goes (bench goal 4 at baaa773, 2026-12-02), not below half the title
+    joined = "The HLA-DRB1 shared epitope enhances citrullinated epitope recognition and subsequently leads to ACPA in"
+    assert q.whole_phrase(joined, cap) == "The HLA-DRB1 shared epitope enhances citrullinated epitope recognition"
+    early = "Smoking and " + "x" * 95
+    assert q.whole_phrase(early, cap) == early, "a join in the first half is no phrase to keep"
 
 
 # Drug biology from the model's memory (issue 10; bench goal 5, 2026-11-30, whose rituximab proposal
