@@ -67,7 +67,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.complete("statement", h.statement, profile.cap(profile.statement_words), sentence=True)
     for i, s in enumerate(h.chain, start=1):
         out += (q.complete(f"chain[{i}]", s.claim, profile.cap(profile.step_words)) or q.fragment(f"chain[{i}]", s.claim)
-                or q.causal_step(f"chain[{i}]", s.claim))
+                or q.causal_step(f"chain[{i}]", s.claim) or q.outcome_as_cause(goal, s.claim, field=f"chain[{i}]"))
     for i, p in enumerate(h.predictions, start=1):
         out += q.prediction_parts(f"predictions[{i}]", p, readout_cap=profile.cap(profile.readout_words),
                                   comparison_cap=profile.cap(profile.comparison_words))

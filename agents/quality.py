@@ -718,19 +718,21 @@ _CAUSAL_VERB = re.compile(rf"{_CONNECTIVES}|\b(?:{_CAUSAL_STEMS})(?:s|d|es)?\b",
 _SUBJECT_ACTS = re.compile(rf"^(?P<subject>[^,;:]{{3,120}}?)\s+(?:(?:may|can)\s+)?(?:(?:{_CAUSAL_STEMS})(?:s|es)?\b|{_CONNECTIVES})", re.IGNORECASE)
 
 
-def outcome_as_cause(goal: str, statement: str) -> list[Failure]:
+def outcome_as_cause(goal: str, statement: str, field: str = "statement") -> list[Failure]:
     """The statement's subject is not the outcome the goal asks about, acting on something else, with
     no cause of its own: bench goal 1 at 8ac1864 (2026-12-01) stated "The lack of methotrexate
     response in rheumatoid arthritis reduces expression of genes involved in folate metabolism",
     which explains what non-response does, not why it happens (1 of 479 distinct stored and cached
-    statements and steps opens so)."""
+    statements and steps opens so). A chain step is held to it too: the demo at 99559a6 (2026-12-02)
+    ended its RFC1 chain on "The reduced methotrexate response leads to a higher proportion of
+    patients not responding to methotrexate", the outcome causing itself."""
     m = _SUBJECT_ACTS.match(statement.strip())
     if m is None:
         return []
     subject = m.group("subject")
     if not (question_kinds(subject) & question_kinds(goal)) or proposed_causes(goal, subject):
         return []
-    return [Failure(check="specific", field="statement",
+    return [Failure(check="specific", field=field,
                     detail=f"makes the outcome the goal asks about ('{subject.strip()}') the cause of something else; "
                            "say what causes that outcome, not what it causes")]
 

@@ -1911,3 +1911,16 @@ def test_a_treatment_outcome_compared_with_healthy_people_is_no_test():
     # a marker of the disease may be compared with healthy people; a treated group with untreated patients is a test too
     assert q.testable("p", "Serum IL-6 level is higher in RA patients than in healthy controls.") == []
     assert q.testable("p", "Methotrexate response rate is lower in carriers of RFC1 80A than in non-carriers.") == []
+
+
+def test_a_chain_step_starting_from_the_goals_outcome_is_no_link():
+    """The demo at 99559a6 (2026-12-02) ended its RFC1 chain on the outcome causing itself; the
+    check that fails such a statement fails the step too, on its own field."""
+    step = "The reduced methotrexate response leads to a higher proportion of patients not responding to methotrexate."
+    fails = q.outcome_as_cause(GOAL, step, field="chain[3]")
+    assert [(f.check, f.field) for f in fails] == [("specific", "chain[3]")] and "the cause of something else" in fails[0].detail
+    assert q.outcome_as_cause(GOAL, "The increased methotrexate metabolism leads to reduced methotrexate response.", field="chain[2]") == []
+    h = good()
+    tautology = h.model_copy(update={"chain": [*h.chain, ChainStep(claim=step, key=h.chain[-1].key)]})
+    assert ("specific", f"chain[{len(tautology.chain)}]") in {(f.check, f.field) for f in check(
+        tautology, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL))}
