@@ -516,8 +516,9 @@ def shortened(h: Hypothesis, failures: list[q.Failure],
     * A prediction measuring what an earlier one measures: one test, not two. Bench goal 2
       (2026-12-02) predicted higher procollagen III on high doses twice, after both revisions; its
       proposal failed nothing else.
-    * Each prediction still failing a check, beside one that fails nothing: a test that measures nothing, or something that cannot change,
-      is struck rather than reported. The demo at 556b4f8 (2026-12-02) kept "MTHFR genotype
+    * Each prediction still failing a check, beside one that fails nothing: a test that measures
+      nothing, or something that cannot change, is struck rather than reported (none when the
+      predictions fail as a whole). The demo at 556b4f8 (2026-12-02) kept "MTHFR genotype
       frequency in G80A variant and non-G80A variant groups is lower ..." beside a sound response
       prediction, after both revisions.
     """
