@@ -478,6 +478,12 @@ def _step_cuts(h: Hypothesis, failures: Sequence[q.Failure]) -> list[Hypothesis]
         # increased thiopurine levels" and "Increased thiopurine levels can cause ... myelosuppression".
         if f.check == "specific" and i == 1 and f.detail.startswith("states an association") and not later_unsound:
             drop.add(i)
+    # A last step that alone is unsound, after steps that each say what changes: the chain already
+    # reaches its outcome. Bench goal 4 at 924a293 (2026-12-02) ended "the shared epitope raises
+    # citrullinated epitope recognition" -> "which raises ACPA formation" on "ACPAs are more
+    # frequent in patients with HLA-DRB1 shared epitope compared to those without", its record's finding.
+    if _unsound_steps(failures) == {len(h.chain)}:
+        drop.add(len(h.chain))
     out = []
     for i in sorted(drop):
         rest = [s for n, s in enumerate(h.chain, start=1) if n != i]
@@ -512,7 +518,9 @@ def shortened(h: Hypothesis, failures: list[q.Failure],
     * A step that repeats another (the later of the two goes): bench goals 4 and 5 (2026-11-30,
       fifteenth session) ended chains on "Lower ACPA levels correlate with ..." twice and "ACPA
       antibodies can bind to TNF receptors ..." twice, after the step had been written again.
-    * A first step that only states an association, when every later step says what changes.
+    * A first step that only states an association, when every later step says what changes; and
+      a last step that is no causal step (it compares groups, defines, states an association),
+      when every earlier step says what changes.
     * A prediction measuring what an earlier one measures: one test, not two. Bench goal 2
       (2026-12-02) predicted higher procollagen III on high doses twice, after both revisions; its
       proposal failed nothing else.

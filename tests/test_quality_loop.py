@@ -1433,3 +1433,26 @@ def test_a_title_naming_symbols_its_statement_never_mentions_takes_the_statement
     assert fixed.title.startswith("RFC1 G80A Polymorphism") and still == []
     assert drafting.retitled(h, recheck(h), lambda c: recheck(h)) == (h, recheck(h)), "kept only when fewer checks fail"
     assert drafting.retitled(fixed, [], recheck) == (fixed, [])
+
+
+def test_a_last_step_comparing_groups_is_dropped_after_causal_steps():
+    """Bench goal 4 at 924a293 (2026-12-02) ended a sound two-step chain on its record's finding,
+    "ACPAs are more frequent in patients with HLA-DRB1 shared epitope compared to those without":
+    it goes, no call; not when an earlier step is unsound too, nor below two steps."""
+    steps = [m.ChainStep(claim="The HLA-DRB1 shared epitope raises presentation of citrullinated peptides to T cells", key="PMID:1"),
+             m.ChainStep(claim="More citrullinated peptide presentation raises ACPA formation", key="PMID:2"),
+             m.ChainStep(claim="ACPAs are more frequent in patients with HLA-DRB1 shared epitope compared to those without", key="PMID:3")]
+    h = m.Hypothesis(id="H1", title="Shared epitope and ACPA", statement="The shared epitope raises ACPA formation.",
+                     mechanism="", chain=steps, predictions=[], citations=["PMID:1", "PMID:2", "PMID:3"], origin="generator", round=0)
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        return [f for i, s in enumerate(c.chain, start=1) for f in q.causal_step(f"chain[{i}]", s.claim)]
+
+    failures = recheck(h)
+    assert [f.field for f in failures] == ["chain[3]"] and failures[0].detail.startswith("compares groups")
+    shorter, still = drafting.shortened(h, failures, recheck)
+    assert shorter.chain == steps[:2] and still == [] and shorter.citations == ["PMID:1", "PMID:2"]
+    vague = h.model_copy(update={"chain": [m.ChainStep(claim="The shared epitope is associated with ACPA", key="PMID:1"), *steps[1:]]})
+    assert drafting.shortened(vague, recheck(vague), recheck)[0].chain == vague.chain, "an earlier unsound step keeps the chain whole"
+    two = h.model_copy(update={"chain": [steps[0], steps[2]]})
+    assert drafting.shortened(two, recheck(two), recheck)[0] is two, "two steps stay two"
