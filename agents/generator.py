@@ -126,15 +126,15 @@ CAUSE_WORDS = {"response": "response predictors polymorphism mechanism", "toxici
 BIOLOGIC_CAUSE_WORDS = "antidrug antibodies immunogenicity"
 # A response that was there and went: secondary failure, not the primary kind a predictor explains.
 _LOST_RESPONSE = re.compile(r"\b(?:los[et]s?|losing|loss|wan(?:e|es|ing)|escape|secondary (?:non-?response|failure))\b", re.IGNORECASE)
-# Biologics named by class; those named by name are the -mab and -cept treatments (:func:`names_biologic`).
-_BIOLOGIC_CLASS = re.compile(r"\b(?:biologics?|anti-?TNF|TNF[- ](?:alpha[- ])?(?:inhibitors?|blockers?|antagonists?|blocking agents?))\b",
-                             re.IGNORECASE)
+_BIOLOGICS = re.compile(r"\bbiologics?\b", re.IGNORECASE)
+# The drug-target table's classes of biologics (:func:`~hypoforge.knowledge.drug_targets.classes_named`).
+_BIOLOGIC_CLASSES = frozenset({"TNF inhibitors", "IL-6 inhibitors"})
 
 
 def names_biologic(text: str) -> bool:
-    """``text`` names a biologic: by class (TNF inhibitors, biologics) or by name (an antibody or a
-    fusion protein among :func:`~hypoforge.agents.quality.treatments`)."""
-    return bool(_BIOLOGIC_CLASS.search(text)) or any(t.endswith(("mab", "cept")) for t in q.treatments(text))
+    """``text`` names a biologic: as "biologics", by class (TNF or IL-6 inhibitors) or by name (an
+    antibody or a fusion protein among :func:`~hypoforge.agents.quality.drugs_named`)."""
+    return bool(_BIOLOGICS.search(text)) or any(t.endswith(("mab", "cept")) or t in _BIOLOGIC_CLASSES for t in q.drugs_named(text))
 
 
 def goal_entities(goal: str) -> list[str]:

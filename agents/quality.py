@@ -1476,11 +1476,10 @@ def drugs_named(text: str) -> set[str]:
     return treatments(text) | classes_named(text)
 
 
-def other_drugs(goal: str, text: str) -> set[str]:
-    """The treatments ``text`` names that ``goal`` does not ask about (:func:`drugs_asked`; none
-    when the goal asks about none). Methotrexate beside a goal's biologics or JAK inhibitors is
+def other_drugs(asked: set[str], text: str) -> set[str]:
+    """The treatments ``text`` names that a goal asking about ``asked`` (:func:`drugs_asked`) does
+    not; none when it asks about none. Methotrexate beside a goal's biologics or JAK inhibitors is
     their co-therapy, not another drug, in a text that names one of them too."""
-    asked = drugs_asked(goal)
     if not asked:
         return set()
     named = drugs_named(text)
@@ -1588,13 +1587,14 @@ def on_goal(goal: str, text: str, focus: set[str], *, embed: Callable[[list[str]
     speaks to the goal's drug question (a goal asking why a drug fails is answered by a statement
     about response, not about side effects or about preventing the disease) and, given a semantic
     embedder, has cosine >= ``minimum``."""
+    asked = drugs_asked(goal)
     # A drug of the class the goal asks about is the goal's term: "adalimumab" for "TNF inhibitors".
-    if focus and not ((content_terms(text) | biomedical_terms(text)) & focus) and not drugs_named(text) & drugs_asked(goal):
+    if focus and not ((content_terms(text) | biomedical_terms(text)) & focus) and not drugs_named(text) & asked:
         return [Failure(check="on_goal", field="statement", detail="shares no key term with the research goal; answer the goal's question")]
-    if other := other_drugs(goal, text):
-        asked = sorted(drugs_named(goal)) or sorted(drugs_asked(goal))
+    if other := other_drugs(asked, text):
+        said = sorted(drugs_named(goal)) or sorted(asked)
         return [Failure(check="on_goal", field="statement",
-                        detail=f"names {', '.join(sorted(other))}, but the goal asks about {', '.join(asked)}; answer for the goal's drug")]
+                        detail=f"names {', '.join(sorted(other))}, but the goal asks about {', '.join(said)}; answer for the goal's drug")]
     if wrong_question := answers_other_question(goal, text, must_speak=True):
         return wrong_question
     if embed is not None:

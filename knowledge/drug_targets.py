@@ -45,7 +45,7 @@ TABLE: tuple[DrugTarget, ...] = (
                acts_on=r"\bTNF\b|TNF-?(?:alpha|α)|\btumou?r necrosis factor\b|\blymphotoxin",
                source="Remicade, Humira, Simponi, Cimzia and Enbrel US prescribing information, Mechanism of Action",
                label="TNF inhibitors",
-               named_as=r"\banti-?TNF\b|\b(?:TNF(?:-?(?:alpha|α))?|tumou?r necrosis factor)[- ](?:inhibitors?|blockers?|antagonists?|blockade"
+               named_as=r"\banti-?TNF\b|\b(?:TNF(?:[- ]?(?:alpha|α))?|tumou?r necrosis factor)[- ](?:inhibitors?|blockers?|antagonists?|blockade"
                         r"|inhibition|blocking (?:agents?|drugs?|therap(?:y|ies)))"),
     DrugTarget(drugs=("tocilizumab", "sarilumab"), target="the IL-6 receptor",
                acts_on=r"\bIL-?6\b|\binterleukin[- ]6\b|\bIL-?6R\b",
