@@ -81,7 +81,7 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     out += q.predictions_restate(h.statement, h.predictions)
     out += q.adds_to(h.statement, h.mechanism)
     for o in others:
-        if o.id != h.id and q.jaccard(o.statement, h.statement) >= q.JACCARD_MAX:
+        if o.id != h.id and q.same_claim(o.statement, h.statement):
             out.append(q.Failure(check="distinct", field="statement", detail=f"says the same as the existing hypothesis {o.title!r}"))
             break
         if o.id != h.id and q.same_chain([s.claim for s in h.chain], [s.claim for s in o.chain]):
@@ -108,7 +108,8 @@ def check(h: Hypothesis, *, goal: str, ev: dict[str, Evidence], others: Sequence
     for i, s in enumerate(h.chain, start=1):
         field, record = f"chain[{i}]", texts.get(s.key)
         out += (q.step_rests_on(field, s.claim, s.key, record, goal) or q.names_computed_subject(field, s.claim, s.key, record)
-                or q.covariates_named(field, s.claim, s.key, record, goal) or q.levels_named(field, s.claim, s.key, record, goal))
+                or q.covariates_named(field, s.claim, s.key, record, goal) or q.levels_named(field, s.claim, s.key, record, goal)
+                or q.processes_named(field, s.claim, s.key, record, goal))
     # A cause its own record found no effect of: the demo blamed MTHFR 677TT for non-response citing
     # the meta-analysis that found none.
     out += q.contradicts_record("statement", h.statement, cited, goal)

@@ -3,7 +3,8 @@
 Embeddings come from the injected embedder (the same offline MiniLM as the literature index). When
 none is injected (tests, or an index-less setup) a lexical embedding is used: a bag of lowercase
 word hashes, which is crude but deterministic. A near-duplicate (cosine >= ``merge_similarity``, or
-a statement saying what the other's says by the ``distinct`` check's rule: token Jaccard >= 0.5, or
+a statement saying what the other's says by the ``distinct`` check's rule,
+:func:`~hypoforge.agents.quality.same_claim`: token Jaccard >= 0.5 unless they name different genes; or
 a chain arguing what the other's argues, :func:`~hypoforge.agents.quality.same_chain`) is
 merged into the other, the one failing fewer checks (the earlier on a tie): it stays in the report,
 marked ``merged_into``, and leaves the tournament; the report's notes name each merge.
@@ -85,7 +86,7 @@ def proximity(state: State, runtime: Runtime[Deps]) -> dict:
             # The same statement under another title is the same hypothesis: the evolver's refinement
             # of bench goal 3's TPMT hypothesis (2026-11-29) kept its statement word for word, and a
             # new title held the pair's cosine under the threshold. The rule is the distinct check's.
-            same_claim = q.jaccard(hs[ids[x]].statement, hs[ids[y]].statement) >= q.JACCARD_MAX
+            same_claim = q.same_claim(hs[ids[x]].statement, hs[ids[y]].statement)
             # One chain under two statements is one hypothesis too (bench goal 3, 2026-12-02).
             same_chain = q.same_chain([c.claim for c in hs[ids[x]].chain], [c.claim for c in hs[ids[y]].chain])
             if s >= threshold or same_claim or same_chain:

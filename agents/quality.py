@@ -270,6 +270,18 @@ def jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+def same_claim(a: str, b: str) -> bool:
+    """Statements ``a`` and ``b`` say the same: token Jaccard at least :data:`JACCARD_MAX`, unless
+    each names gene, allele or marker symbols the other never does (two causes of one outcome are two
+    hypotheses). The demo at 424015f (2026-12-02) counted "G80A and RFC1 polymorphisms reduce
+    methotrexate response in rheumatoid arthritis" the same as "ATIC polymorphisms predict
+    methotrexate response in rheumatoid arthritis" (Jaccard 0.5: the goal's own words)."""
+    fa, fb = factors(a), factors(b)
+    if fa and fb and not fa & fb:
+        return False
+    return jaccard(a, b) >= JACCARD_MAX
+
+
 def longest_shared_run(a: str, b: str) -> int:
     """Length in words of the longest run of consecutive words that ``a`` and ``b`` share."""
     return len(shared_run(a, b))
@@ -550,8 +562,11 @@ def title_restates_goal(title: str, goal: str) -> list[Failure]:
 def states_a_claim(title: str, statement: str) -> list[Failure]:
     """The statement is not its own title again (content-term Jaccard below :data:`TITLE_JACCARD`):
     bench goal 1 (2026-11-29) stated "Folate polymorphisms and methotrexate response in rheumatoid
-    arthritis.", its title with a full stop, which names a topic and claims nothing."""
-    if jaccard(title, statement) >= TITLE_JACCARD:
+    arthritis.", its title with a full stop, which names a topic and claims nothing. A statement
+    whose cause acts (:data:`_SUBJECT_ACTS`) claims something, whatever its title: the demo at 424015f
+    (2026-12-02) stated "G80A and RFC1 polymorphisms reduce methotrexate response in rheumatoid
+    arthritis" under "G80A and RFC1 polymorphisms and methotrexate response in rheumatoid arthritis"."""
+    if jaccard(title, statement) >= TITLE_JACCARD and not _SUBJECT_ACTS.match(statement):
         return [Failure(check="specific", field="statement",
                         detail="repeats the title, which names a topic; state the claim: what the cause does and to whom")]
     return []
@@ -1317,8 +1332,9 @@ _BODY_LEVEL = re.compile(r"\b(?:clearance|absorption|uptake|bioavailability|half
 
 
 # What a record that measured such an amount says, read leniently: "Low blood folate ..." measured a level.
+# "G-allele carriers may take up less methotrexate into cells" measured uptake (the RFC1 record).
 _MEASURED_AMOUNT = re.compile(rf"{_BODY_LEVEL.pattern}|\b(?:plasma|blood|serum|erythrocyte|red[- ]cell)\s+(?!cells?\b|counts?\b|pressure\b|transfusion)\w+"
-                              r"|\b(?:concentrations?|pharmacokinetic\w*)\b", re.IGNORECASE)
+                              r"|\b(?:concentrations?|pharmacokinetic\w*)\b|\b(?:take[ns]?|took|taking)\s+up\b", re.IGNORECASE)
 
 
 def levels_named(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
@@ -1336,6 +1352,42 @@ def levels_named(field: str, claim: str, key: str, record: str | None, goal: str
     return [Failure(check="grounded", field=field,
                     detail=f"names {m.group(0)}, which {key}'s record does not measure; claim only what its record measured, "
                            "or cite the record that measured it")]
+
+
+# What the body does to a drug, each with the words a record may write it in: a step that says the
+# drug's metabolism changes and a record that says its uptake does tell two stories.
+DRUG_PROCESSES: dict[str, re.Pattern[str]] = {name: re.compile(rf"\b(?:{forms})", re.IGNORECASE) for name, forms in {
+    "metabolism": r"metaboli[sz]\w*|metabolic|metabolites?\b",
+    "uptake": r"uptake|influx|(?:take[ns]?|took|taking)\s+up\b|transport\w*",
+    "clearance": r"clearance|clear(?:s|ed)?\b|eliminat\w*|excret\w*",
+    "absorption": r"absor\w*|bioavailab\w*",
+    "efflux": r"efflux|export\w*",
+    "polyglutamation": r"polyglutamat\w*",
+}.items()}
+
+
+def processes(text: str) -> list[str]:
+    """The names of the :data:`DRUG_PROCESSES` ``text`` speaks of, in table order."""
+    return [name for name, pattern in DRUG_PROCESSES.items() if pattern.search(text)]
+
+
+def processes_named(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
+    """A step that names a drug and what the body does to it (its metabolism, uptake, clearance,
+    absorption, efflux, polyglutamation) cites a record that speaks of that process (or the goal
+    does). The demo at 424015f (2026-12-02) wrote "The G80A variant increases the rate of
+    methotrexate metabolism in cells", citing the RFC1 record, whose carriers "take up less
+    methotrexate into cells": the relation its record reports is uptake, and
+    :func:`grounded_share` counts "metabolism" as general biology. No verdict without the record."""
+    if record is None or not treatments(claim):
+        return []
+    said = set(processes(f"{record} {goal}"))
+    named = [p for p in processes(claim) if p not in said]
+    if not named:
+        return []
+    instead = f" (it reports {' and '.join(sorted(said))})" if said else ""
+    return [Failure(check="grounded", field=field,
+                    detail=f"says the drug's {' and '.join(named)} changes, which {key}'s record does not report{instead}; "
+                           "claim the process its record reports, or cite the record that reports it")]
 
 
 # A computed result written in words, as its evidence text: "chem.describe v1.0: tofacitinib (C16H20N6O; ...)".

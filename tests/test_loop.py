@@ -149,6 +149,12 @@ def test_proximity_merges_one_statement_under_two_titles(tmp_path):
     state["hypotheses"]["H2"] = other.model_dump(mode="json")
     apart = proximity(state, SimpleNamespace(context=deps))
     assert "H2" not in apart.get("hypotheses", {}) and apart["notes"] == []
+    # Two causes of one outcome in the goal's words are two claims (the demo at 424015f, 2026-12-02).
+    for h, text in zip(hs, ("ATIC polymorphisms predict methotrexate response in rheumatoid arthritis.",
+                            "G80A and RFC1 polymorphisms reduce methotrexate response in rheumatoid arthritis.")):
+        state["hypotheses"][h.id] = h.model_copy(update={"statement": text}).model_dump(mode="json")
+    two = proximity(state, SimpleNamespace(context=deps))
+    assert "H2" not in two.get("hypotheses", {}) and two["notes"] == []
 
 
 def test_proximity_merges_one_chain_under_two_statements(tmp_path):

@@ -1924,3 +1924,58 @@ def test_a_chain_step_starting_from_the_goals_outcome_is_no_link():
     tautology = h.model_copy(update={"chain": [*h.chain, ChainStep(claim=step, key=h.chain[-1].key)]})
     assert ("specific", f"chain[{len(tautology.chain)}]") in {(f.check, f.field) for f in check(
         tautology, goal=GOAL, ev=EVIDENCE, others=[], profile=P, focus=q.focus_terms(GOAL))}
+
+
+@pytest.mark.parametrize("step,record,fails", [
+    # the demo at 424015f (2026-12-02): metabolism, citing the record of an uptake carrier
+    ("The G80A variant increases the rate of methotrexate metabolism in cells.", RFC1, True),
+    ("The increased methotrexate metabolism leads to reduced methotrexate response.", RFC1, True),
+    # the process its record reports, in its record's words ("take up less methotrexate")
+    ("The RFC1 G80A variant reduces methotrexate uptake into cells.", RFC1, False),
+    # a record that speaks of the process, and steps naming no drug or no process
+    ("MTHFR C677T slows methotrexate metabolism", "MTHFR variants alter folate metabolism and methotrexate toxicity.", False),
+    ("MTHFR C677T lowers folate metabolism", RFC1, False),
+    ("Less RFC1 activity lowers methotrexate response", RFC1, False),
+    # the clearance the kidneys perform, over a record on a carrier
+    ("Reduced renal clearance of methotrexate raises its toxicity", RFC1, True),
+])
+def test_a_step_naming_what_the_body_does_to_a_drug_cites_a_record_reporting_that_process(step, record, fails):
+    out = q.processes_named("chain[1]", step, "PMID:1", record, GOAL)
+    assert bool(out) is fails, out
+    if fails:
+        assert out[0].check == "grounded" and "PMID:1's record does not report" in out[0].detail
+    assert q.processes_named("chain[1]", step, "PMID:1", None, GOAL) == [], "no record: no verdict"
+
+
+def test_the_goal_naming_a_process_lets_a_step_name_it():
+    goal = "Does reduced methotrexate clearance explain its toxicity in rheumatoid arthritis?"
+    assert q.processes_named("chain[1]", "Reduced methotrexate clearance raises its toxicity", "PMID:1", RFC1, goal) == []
+
+
+def test_the_record_of_an_uptake_carrier_measured_uptake():
+    """RFC1's record says its carriers "take up less methotrexate into cells": a step saying the
+    variant lowers methotrexate uptake names what that record measured (it failed before, while the
+    demo's step on metabolism passed)."""
+    assert q.levels_named("chain[1]", "The RFC1 G80A variant reduces methotrexate uptake into cells.", "PMID:1", RFC1, GOAL) == []
+
+
+def test_two_statements_naming_different_causes_are_not_the_same_claim():
+    """The demo at 424015f (2026-12-02): the goal's own words made an RFC1 statement the ATIC one."""
+    atic = "ATIC polymorphisms predict methotrexate response in rheumatoid arthritis."
+    rfc1 = "G80A and RFC1 polymorphisms reduce methotrexate response in rheumatoid arthritis."
+    assert q.jaccard(atic, rfc1) >= q.JACCARD_MAX
+    assert not q.same_claim(atic, rfc1)
+    # one cause in both, or none named: the token rule decides
+    assert q.same_claim(rfc1, "RFC1 G80A polymorphisms lower methotrexate response in rheumatoid arthritis.")
+    assert q.same_claim("Folate depletion lowers methotrexate response in rheumatoid arthritis.",
+                        "Folate depletion reduces methotrexate response in rheumatoid arthritis.")
+    assert not q.same_claim(atic, "Smoking raises anti-CCP titres.")
+
+
+def test_a_statement_whose_cause_acts_under_a_topic_title_states_a_claim():
+    title = "G80A and RFC1 polymorphisms and methotrexate response in rheumatoid arthritis"
+    assert q.states_a_claim(title, "G80A and RFC1 polymorphisms reduce methotrexate response in rheumatoid arthritis.") == []
+    # a claim title and its claim again: the statement still claims something
+    claim = "RFC1 G80A reduces methotrexate response in rheumatoid arthritis"
+    assert q.states_a_claim(claim, claim + ".") == []
+    assert q.states_a_claim(title, title + ".")
