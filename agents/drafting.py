@@ -576,13 +576,26 @@ def stated(tally: Tally, state: State, h: Hypothesis, failures: list[q.Failure],
                                          for t in ({}, {"title": title})], recheck)
 
 
+def settled(tally: Tally, state: State, h: Hypothesis, failures: list[q.Failure], *, goal: str, profile: Profile,
+            recheck: Callable[[Hypothesis], list[q.Failure]]) -> tuple[Hypothesis, list[q.Failure]]:
+    """``h`` with its statement written from its chain (:func:`stated`) and then its title fitted to
+    that statement (:func:`retitled`): the call that writes the statement writes a title too, and it
+    may name what the statement no longer says. The demo at 102129c (2026-12-02) ended on "MTHFR
+    polymorphisms and methotrexate response in rheumatoid arthritis" over "G80A and RFC1
+    polymorphisms reduce methotrexate response in rheumatoid arthritis"."""
+    h, failures = stated(tally, state, h, failures, goal=goal, profile=profile, recheck=recheck)
+    return retitled(h, failures, recheck)
+
+
 def regrouped(draft: Any, profile: Profile) -> Any:
-    """The draft with each prediction's group moved from its readout to a comparison that names only
-    the setting (:func:`~hypoforge.agents.quality.regroup`), where the comparison still fits its cap."""
+    """The draft with each prediction's readout stripped of the direction it repeats
+    (:func:`~hypoforge.agents.quality.bare_readout`) and its group moved from its readout to a
+    comparison that names only the setting (:func:`~hypoforge.agents.quality.regroup`), where the
+    comparison still fits its cap."""
     update = {}
     for name in (f for f in type(draft).model_fields if f.startswith("prediction")):
         p = getattr(draft, name)
-        readout, comparison = q.regroup(str(p.readout), str(p.comparison))
+        readout, comparison = q.regroup(q.bare_readout(str(p.readout), str(p.direction)), str(p.comparison))
         if (readout, comparison) != (p.readout, p.comparison) and len(comparison) < profile.cap(profile.comparison_words) - 1:
             update[name] = type(p).model_validate({**p.model_dump(), "readout": readout, "comparison": comparison})
     return draft.model_copy(update=update) if update else draft
@@ -668,7 +681,7 @@ def write_hypothesis(tally: Tally, state: State, deps: Deps, user_prompt: str, *
     if shorter is not h:
         deps.emit("revision", id=id, failures=[str(f) for f in failures])
         h, failures = shorter, still
-    h, failures = stated(tally, state, h, failures, goal=goal, profile=profile, recheck=checked)
+    h, failures = settled(tally, state, h, failures, goal=goal, profile=profile, recheck=checked)
     if first:
         h = h.model_copy(update={"revised": first})
     return h.model_copy(update={"flags": [str(f) for f in failures]})

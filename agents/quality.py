@@ -1064,6 +1064,20 @@ def regroup(readout: str, comparison: str) -> tuple[str, str]:
     return head, f"{group} {against.group(0).strip()}" if against and not _COMPARISON_TAIL.search(group) else group
 
 
+_STATED_WAY = re.compile(r"\s+(?:is|are)\s+(?:(?:significantly|markedly|much)\s+)?(?P<way>higher|lower)\s*$", re.IGNORECASE)
+
+
+def bare_readout(readout: str, direction: str) -> str:
+    """``readout`` without the direction it states at its end when that is the prediction's own
+    direction: the demo at 102129c (2026-12-02) wrote readout "Methotrexate response rate is lower"
+    with direction "lower", rendered "Methotrexate response rate is lower is lower in those without
+    the G80A variant". A readout stating the other direction is left to fail ``complete``."""
+    m = _STATED_WAY.search(readout)
+    if m is None or m["way"].lower() != direction.lower() or not content_terms(readout[:m.start()]):
+        return readout
+    return readout[:m.start()].strip()
+
+
 def steps_restate(statement: str, steps: Sequence[str]) -> list[Failure]:
     """No chain step restates the statement (token Jaccard at least :data:`JACCARD_MAX`, or a shared
     run of :data:`COPY_RUN` words). Qwen's commonest failure on the bench (2026-11-29): the first

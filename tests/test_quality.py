@@ -1391,6 +1391,9 @@ def test_a_regrouped_prediction_renders_as_a_testable_comparison():
     text = render_prediction(after.prediction1)
     assert text == "ACPA levels are higher in HLA-DRB1 shared epitope patients compared to those without it."
     assert q.testable("predictions[1]", text) == [] and after.prediction2 == draft.prediction2
+    # a readout repeating its direction loses it (the demo at 102129c, 2026-12-02)
+    said = draft.model_copy(update={"prediction2": draft.prediction2.model_copy(update={"readout": "DAS28 score is higher"})})
+    assert render_prediction(regrouped(said, P).prediction2) == "DAS28 score is higher in carriers after six months."
 
 
 CIRCULAR, LEVELLED, EVERY, CHANGE, VAGUE = ("defines its groups", "a genotype is no level", "every patient has a genotype", "measures a change",
@@ -1979,3 +1982,20 @@ def test_a_statement_whose_cause_acts_under_a_topic_title_states_a_claim():
     claim = "RFC1 G80A reduces methotrexate response in rheumatoid arthritis"
     assert q.states_a_claim(claim, claim + ".") == []
     assert q.states_a_claim(title, title + ".")
+
+
+def test_a_readout_repeating_its_own_direction_is_stripped_of_it():
+    """The demo at 102129c (2026-12-02) rendered "Methotrexate response rate is lower is lower in those
+    without the G80A variant": readout "Methotrexate response rate is lower", direction "lower"."""
+    assert q.bare_readout("Methotrexate response rate is lower", "lower") == "Methotrexate response rate"
+    assert q.bare_readout("ACPA levels are significantly higher", "higher") == "ACPA levels"
+    # the other direction is a contradiction the readout check names; a readout with nothing else stays
+    assert q.bare_readout("Methotrexate response rate is lower", "higher") == "Methotrexate response rate is lower"
+    assert q.bare_readout("It is lower", "lower") == "It is lower"
+    assert q.bare_readout("Serum folate", "lower") == "Serum folate"
+    from types import SimpleNamespace
+
+    from hypoforge.agents.models import render_prediction
+    p = SimpleNamespace(readout=q.bare_readout("Methotrexate response rate is lower", "lower"), direction="lower",
+                        comparison="in those without the G80A variant")
+    assert render_prediction(p) == "Methotrexate response rate is lower in those without the G80A variant."

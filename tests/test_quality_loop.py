@@ -1456,3 +1456,32 @@ def test_a_last_step_comparing_groups_is_dropped_after_causal_steps():
     assert drafting.shortened(vague, recheck(vague), recheck)[0].chain == vague.chain, "an earlier unsound step keeps the chain whole"
     two = h.model_copy(update={"chain": [steps[0], steps[2]]})
     assert drafting.shortened(two, recheck(two), recheck)[0] is two, "two steps stay two"
+
+
+def test_the_title_the_statement_call_writes_is_fitted_to_its_statement():
+    """The demo at 102129c (2026-12-02) ended on an MTHFR title over an RFC1 G80A statement: the call
+    that writes the statement from the chain writes a title too, and the title was not read again."""
+    goal = "Why do about a third of rheumatoid arthritis patients not respond to methotrexate?"
+    chain = [m.ChainStep(claim="The RFC1 G80A variant lowers methotrexate uptake into cells", key="PMID:1"),
+             m.ChainStep(claim="Less intracellular methotrexate lowers methotrexate response", key="PMID:1")]
+    old_title = "Folate carrier genetics in rheumatoid arthritis"
+    h = m.Hypothesis(id="H1", title=old_title, statement="RFC1 variants may influence methotrexate response.",
+                     mechanism=m.mechanism_text(chain), chain=chain, predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    topic = [q.Failure(check="specific", field="title", detail="names a topic"), q.Failure(check="specific", field="title", detail="too broad")]
+
+    def recheck(c: m.Hypothesis) -> list[q.Failure]:
+        body = " ".join([c.statement, *(s.claim for s in c.chain)])
+        return q.specific(goal, c.statement) + q.title_names_its_hypothesis(c.title, body) + (topic if c.title == old_title else [])
+
+    from types import SimpleNamespace
+
+    class Tally:
+        def ask(self, *a, **k):
+            return SimpleNamespace(statement="Carriers of the RFC1 G80A variant take up less methotrexate and respond less.",
+                                   title="MTHFR polymorphisms and methotrexate response")
+
+    kw = dict(goal=goal, profile=m.PROFILES["compact"], recheck=recheck)
+    out, still = drafting.stated(Tally(), {}, h, recheck(h), **kw)
+    assert out.title.startswith("MTHFR") and [f.field for f in still] == ["title"], (out, still)
+    fitted, none = drafting.settled(Tally(), {}, h, recheck(h), **kw)
+    assert fitted.title == "RFC1 G80A polymorphisms and methotrexate response" and none == [], fitted.title
