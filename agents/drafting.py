@@ -595,7 +595,8 @@ def regrouped(draft: Any, profile: Profile) -> Any:
     update = {}
     for name in (f for f in type(draft).model_fields if f.startswith("prediction")):
         p = getattr(draft, name)
-        readout, comparison = q.regroup(q.bare_readout(str(p.readout), str(p.direction)), str(p.comparison))
+        readout, comparison = q.regroup(str(p.readout), str(p.comparison))
+        readout = q.bare_readout(readout, str(p.direction))
         if (readout, comparison) != (p.readout, p.comparison) and len(comparison) < profile.cap(profile.comparison_words) - 1:
             update[name] = type(p).model_validate({**p.model_dump(), "readout": readout, "comparison": comparison})
     return draft.model_copy(update=update) if update else draft

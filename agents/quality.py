@@ -1934,6 +1934,11 @@ _CARRIERS_FIRST = re.compile(r"^(?:in |among )?(?:the )?(?!non)(?P<what>(?:[\w*/
                              re.IGNORECASE)
 
 
+# One group alone: "in patients with the G80A variant", "in those without the G80A variant".
+_LONE_WITH = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}?(?:with|carrying|who carry|carriers of|having)\b(?P<what>.+?)\.?$", re.IGNORECASE)
+_LONE_WITHOUT = re.compile(r"^(?:in |among )?(?:the )?(?:\w+ ){0,2}?(?:without|lacking|non-?carriers of)\b(?P<what>.+?)\.?$", re.IGNORECASE)
+
+
 def with_first(comparison: str) -> re.Match[str] | None:
     """The comparison sets the patients with the cause (its ``what`` group) against those without:
     "in patients with X compared to those without", "in carriers of X than in non-carriers", "among
@@ -2041,6 +2046,11 @@ def direction_agrees(field: str, goal: str, statement: str, prediction: str, ste
     harm, benefit = bool(_HARM_READOUT.search(readout)), bool(_BENEFIT_READOUT.search(readout))
     comparison = re.sub(r"^(?:is|are) (?:higher|lower) ", "", m.group("comparison"))
     first, without_first = with_first(comparison), _WITHOUT_FIRST.match(comparison)
+    if not first and not without_first and not _COMPARISON_TAIL.search(comparison):
+        # One group, set against the rest by the prediction itself ("is lower in those without the
+        # G80A variant": the demo at 503ddc4, 2026-12-02, under "G80A and RFC1 polymorphisms reduce
+        # methotrexate response").
+        first, without_first = _LONE_WITH.match(comparison), _LONE_WITHOUT.match(comparison)
     if harm != benefit and not first and not without_first and (levels := _LEVEL_GROUPS.match(comparison)):
         # Low against high levels of a factor ("those with reduced TPMT activity compared to those with
         # normal activity"): the cause is the first group's level.

@@ -437,6 +437,7 @@ RESPONSE_GOAL = "Why do some rheumatoid arthritis patients not respond to methot
 LIVER_GOAL = "What makes some rheumatoid arthritis patients develop liver injury on long-term methotrexate?"
 KIR = "Patients with the full-length KIR2DS4 gene are less likely to respond to methotrexate."
 MTHFR = "The C677T mutation in the MTHFR gene is a genetic risk factor for methotrexate-related elevation of liver enzymes."
+RFC1_REDUCES = "G80A and RFC1 polymorphisms reduce methotrexate response in rheumatoid arthritis."
 
 
 @pytest.mark.parametrize("goal,statement,prediction,agrees", [
@@ -456,6 +457,12 @@ MTHFR = "The C677T mutation in the MTHFR gene is a genetic risk factor for metho
     (LIVER_GOAL, MTHFR, "MTHFR activity is lower in patients with the C677T mutation compared to those without it.", True),
     (RESPONSE_GOAL, KIR, "ESR levels are lower in responders than in non-responders.", True),
     (RESPONSE_GOAL, "A biomarker predicts methotrexate response.", "Response rate is lower in patients with the biomarker than without it.", True),
+    # one group, set against the rest by the prediction itself (the demo at 503ddc4, 2026-12-02)
+    (RESPONSE_GOAL, RFC1_REDUCES, "Methotrexate response rate is lower in those without the G80A variant.", False),
+    (RESPONSE_GOAL, RFC1_REDUCES, "Methotrexate response rate is higher in those without the G80A variant.", True),
+    (RESPONSE_GOAL, RFC1_REDUCES, "Methotrexate response rate is lower in patients with the G80A variant.", True),
+    (RESPONSE_GOAL, RFC1_REDUCES, "Methotrexate response rate is higher in patients with the G80A variant.", False),
+    (RESPONSE_GOAL, RFC1_REDUCES, "Methotrexate response rate is higher in patients with early arthritis.", True),
 ])
 def test_a_prediction_must_point_the_way_its_statement_does(goal, statement, prediction, agrees):
     fails = q.direction_agrees("predictions[1]", goal, statement, prediction)
