@@ -21,7 +21,8 @@ from hypoforge.agents.calls import Tally
 from hypoforge.agents.deps import Deps
 from hypoforge.agents.drafting import profile_for, record_texts
 from hypoforge.agents.models import WEAKNESSES, Hypothesis, metareview_schema
-from hypoforge.agents.quality import checks_failed, complete, recurring_check_lessons, strip_bad_keys, trim_to_boundary
+from hypoforge.agents.quality import (checks_failed, complete, foreign_title_terms, recurring_check_lessons, strip_bad_keys,
+                                      trim_to_boundary)
 from hypoforge.agents.state import State, evidence, hypotheses, matches_among
 from hypoforge.agents.tournament import rank
 
@@ -40,6 +41,14 @@ def whole(text: str, cap: int) -> str:
     cut ("... despite the."): the overview says less rather than store a cut sentence."""
     t = trim_to_boundary(" ".join(text.split()), cap, last_word=False)
     return t if t and not complete("text", t.rstrip("."), None) else ""
+
+
+def about_lead(text: str, lead: Hypothesis, goal: str) -> str:
+    """``text``, or nothing when it names gene, allele or marker symbols that neither the lead
+    hypothesis nor the goal names: the demo at dc81ad5 (2026-12-02) led with an RFC1 G80A hypothesis
+    and said it focused "on the MTHFR gene", then proposed a study of "the MTHFR C677T polymorphism"."""
+    body = " ".join([goal, lead.title, lead.statement, *(s.claim for s in lead.chain), *lead.predictions])
+    return "" if foreign_title_terms(text, body) else text
 
 
 def overview_text(lead: Hypothesis, why: str, next_step: str, *, flagged: bool) -> str:
@@ -85,6 +94,8 @@ def metareview(state: State, runtime: Runtime[Deps]) -> dict:
     why, dropped = strip_bad_keys(whole(draft.why, cap), records)
     next_step, dropped_next = strip_bad_keys(whole(draft.next_step, cap), records)
     lead = candidates[int(draft.lead) - 1]
+    # A sentence about another hypothesis than the lead is left out, like a cut one.
+    why, next_step = about_lead(why, lead, state["goal"]), about_lead(next_step, lead, state["goal"])
     overview = overview_text(lead, why, next_step, flagged=bool(lead.flags))
     # The checks that several hypotheses still fail are the most reliable recurring weakness: measured,
     # not judged. They come before the meta-reviewer's picks and outlast them.

@@ -741,6 +741,36 @@ def test_a_cut_overview_sentence_is_left_out_and_a_flagged_lead_is_the_reports_f
     assert "despite" not in report.overview and "Next step:" in report.overview
 
 
+def test_an_overview_sentence_about_genes_the_lead_never_names_is_left_out():
+    """The demo at dc81ad5 (2026-12-02) led with an RFC1 G80A hypothesis and said it focused "on the
+    MTHFR gene", then proposed a study of the MTHFR C677T polymorphism."""
+    from hypoforge.agents.metareview import about_lead
+
+    chain = [m.ChainStep(claim="The uptake of methotrexate into cells is reduced by the G80A variant", key="PMID:1"),
+             m.ChainStep(claim="Less methotrexate uptake leads to lower methotrexate response rates", key="PMID:1")]
+    lead = m.Hypothesis(id="H1", title="G80A and RFC1 polymorphisms and methotrexate response in rheumatoid arthritis",
+                        statement="G80A and RFC1 polymorphisms reduce methotrexate response in rheumatoid arthritis.",
+                        mechanism=m.mechanism_text(chain), chain=chain, predictions=[], citations=["PMID:1"], origin="generator", round=0)
+    why = "This hypothesis proposes a mechanism for methotrexate response by focusing on the MTHFR gene and its polymorphisms"
+    assert about_lead(why, lead, GOAL) == ""
+    assert about_lead("It names the carrier and the step that lowers uptake", lead, GOAL) == "It names the carrier and the step that lowers uptake"
+    assert about_lead("Genotype RFC1 G80A in non-responders", lead, GOAL) == "Genotype RFC1 G80A in non-responders"
+    assert about_lead("Compare MTHFR genotypes", lead, "Do MTHFR or RFC1 variants explain methotrexate non-response?") == "Compare MTHFR genotypes"
+
+
+def test_the_overview_leaves_out_a_sentence_about_a_gene_no_lead_names(tmp_path):
+    def script(messages, schema, keys):
+        if schema.__name__ == "MetaReviewDraft":
+            return {"recurring": [], "lead": "1", "why": "It rests on the MTHFR C677T polymorphism",
+                    "next_step": "measure lymphocyte methotrexate in non-responders"}
+        return responder(messages, schema, keys)
+
+    settings, deps = make(tmp_path, ScriptedLLM(responder=script), rounds=1, hypotheses=2, evolve_per_round=0)
+    report = start_run(GOAL, settings, deps, out_dir=tmp_path / "out", run_id="q4m").report
+    assert not any("MTHFR" in f"{p.title} {p.statement}" for p in report.proposals)
+    assert "MTHFR" not in report.overview and report.overview.endswith("Next step: Measure lymphocyte methotrexate in non-responders.")
+
+
 def test_retrieval_asks_for_studies_of_causes_not_only_the_goal_as_written(tmp_path):
     from hypoforge.agents.generator import cause_query
 
