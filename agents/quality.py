@@ -358,12 +358,26 @@ def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bo
         return text
     for marks in ((".;:!?", ",") if clauses else (".!?",)):
         cut = max(text.rfind(m + " ") for m in marks)
+        if marks == ",":
+            # Never inside a list: "measures the genetic variations of the AMPD1, ATIC, ITPA" (bench
+            # goal 1's overview at 2f386c9, 2026-12-02) reads as cut.
+            cut = next((i for i in sorted((m.start() for m in re.finditer(r", ", text)), reverse=True)
+                        if not _list_comma(text, i)), -1)
         if cut > 0 and cut >= len(text) * keep:
             return text[:cut].rstrip(",;: ") + "."
     if not last_word:
         return ""
     words_ = text.split()
     return " ".join(words_[:-1]).rstrip(",;: ") + "." if len(words_) > 1 else text
+
+
+def _list_comma(text: str, i: int) -> bool:
+    """The comma at ``i`` separates items of a list: the words since the comma before it, or up to
+    the comma after it, are two or fewer."""
+    before = text[text.rfind(",", 0, i) + 1:i]
+    after_end = text.find(",", i + 1)
+    after = text[i + 1:after_end] if after_end > 0 else ""
+    return len(before.split()) <= 2 or (after_end > 0 and len(after.split()) <= 2)
 
 
 def whole_sentences(text: str, cap: int) -> str:

@@ -2006,3 +2006,13 @@ def test_a_readout_repeating_its_own_direction_is_stripped_of_it():
     p = SimpleNamespace(readout=q.bare_readout("Methotrexate response rate is lower", "lower"), direction="lower",
                         comparison="in those without the G80A variant")
     assert render_prediction(p) == "Methotrexate response rate is lower in those without the G80A variant."
+
+
+def test_text_trimmed_at_its_cap_is_never_cut_inside_a_list():
+    """Bench goal 1's overview at 2f386c9 (2026-12-02) proposed "a study that measures the genetic
+    variations of the AMPD1, ATIC, ITPA.": trimmed at a list's comma, it reads as cut."""
+    ran = ("To test this hypothesis, we would need to conduct a study that measures the genetic variations of the "
+           "AMPD1, ATIC, ITPA, and MTHFD1 genes in responders and non")
+    assert q.trim_to_boundary(ran, len(ran), last_word=False) == ""
+    clause = "Low folate raises homocysteine in carriers of the variant, which lowers the response, and a second clause ran on into"
+    assert q.trim_to_boundary(clause, len(clause)) == "Low folate raises homocysteine in carriers of the variant, which lowers the response."
