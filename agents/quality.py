@@ -851,6 +851,24 @@ def unreported(statement: str) -> str | None:
     return claim if content_terms(claim) and not _STUDY_REPORT.search(claim) else None
 
 
+# What a study did: "Several studies have investigated the relationship between genetic polymorphisms
+# and response to methotrexate" (a top-3 first step of bench goal 1 at 2f386c9, 2026-12-02).
+_STUDY_ACTS = re.compile(r"\b(?:stud(?:y|ies)|trials?|researchers|investigators|authors|analys[ie]s|meta-analys[ie]s)\b(?:\s+\S+){0,3}?\s+"
+                         r"(?:investigated|examined|studied|explored|assessed|evaluated|tested|compared|looked at|focused on)\b", re.IGNORECASE)
+
+
+def reports_study(step: str) -> bool:
+    """A chain step that tells what a study did (:data:`_STUDY_ACTS`), or reports a finding
+    (:data:`_STUDY_REPORT`) whose reported claim has no causal verb: "A study found that
+    polymorphisms in the folate pathway genes, including SLC19A1, MTR, and TYMS" (bench goal 1 at
+    2f386c9, 2026-12-02) reports a list. "A study found that reduced TPMT activity raises
+    thioguanine levels" and "Thioguanine accumulation has been shown to cause myelosuppression"
+    report causal steps, and pass."""
+    if _STUDY_ACTS.search(step):
+        return True
+    return bool(_STUDY_REPORT.search(step)) and not _CAUSAL_VERB.search(unreported(step) or _STUDY_REPORT.sub(" ", step))
+
+
 # A cause of "changes" says no way: "MTHFR C677T polymorphism causes changes in methotrexate
 # metabolism" (bench goal 2, 2026-11-30) passed on "causes" in a top-3 proposal.
 _UNDIRECTED_CHANGE = re.compile(
@@ -896,6 +914,9 @@ def causal_step(field: str, claim: str) -> list[Failure]:
     if _COMPARISON_TAIL.search(claim) or _IN_GROUP.search(claim):
         return [Failure(check="specific", field=field,
                         detail="compares groups as a prediction does; say what changes in the body and which way (X raises Y)")]
+    if reports_study(claim):
+        return [Failure(check="specific", field=field,
+                        detail="reports what a study did or found, not a causal step; say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]
     if not names_a_change(claim):
         return [Failure(check="specific", field=field,
                         detail="names things but no change (it has no verb); say what changes, in which molecule, cell or drug level, and which way (X raises Y)")]

@@ -2016,3 +2016,20 @@ def test_text_trimmed_at_its_cap_is_never_cut_inside_a_list():
     assert q.trim_to_boundary(ran, len(ran), last_word=False) == ""
     clause = "Low folate raises homocysteine in carriers of the variant, which lowers the response, and a second clause ran on into"
     assert q.trim_to_boundary(clause, len(clause)) == "Low folate raises homocysteine in carriers of the variant, which lowers the response."
+
+
+@pytest.mark.parametrize("step,fails", [
+    # bench goal 1 at 2f386c9 (2026-12-02): a top-3 first step, and a third step reporting a list
+    ("Several studies have investigated the relationship between genetic polymorphisms and response to methotrexate", True),
+    ("A study found that polymorphisms in the folate pathway genes, including SLC19A1, MTR, and TYMS", True),
+    ("Researchers compared methotrexate polyglutamate levels in responders", True),
+    # a causal step a study is said to report is still a causal step
+    ("A study found that reduced TPMT activity raises thioguanine levels", False),
+    ("Thioguanine accumulation has been shown to cause myelosuppression", False),
+    ("Reduced TPMT activity raises thioguanine levels", False),
+])
+def test_a_step_reporting_what_a_study_did_is_no_causal_step(step, fails):
+    out = q.causal_step("chain[1]", step)
+    assert bool(out) is fails, out
+    if fails:
+        assert out[0].check == "specific" and out[0].detail.startswith("reports what a study did or found")
