@@ -357,12 +357,12 @@ def trim_to_boundary(text: str, cap: int, *, clauses: bool = True, last_word: bo
     if len(text) < cap - 1:
         return text
     for marks in ((".;:!?", ",") if clauses else (".!?",)):
-        cut = max(text.rfind(m + " ") for m in marks)
         if marks == ",":
             # Never inside a list: "measures the genetic variations of the AMPD1, ATIC, ITPA" (bench
             # goal 1's overview at 2f386c9, 2026-12-02) reads as cut.
-            cut = next((i for i in sorted((m.start() for m in re.finditer(r", ", text)), reverse=True)
-                        if not _list_comma(text, i)), -1)
+            cut = max((m.start() for m in re.finditer(r", ", text) if not _list_comma(text, m.start())), default=-1)
+        else:
+            cut = max(text.rfind(m + " ") for m in marks)
         if cut > 0 and cut >= len(text) * keep:
             return text[:cut].rstrip(",;: ") + "."
     if not last_word:
@@ -1380,10 +1380,14 @@ _BODY_LEVEL = re.compile(r"\b(?:clearance|absorption|uptake|bioavailability|half
                          re.IGNORECASE)
 
 
-# What a record that measured such an amount says, read leniently: "Low blood folate ..." measured a level.
-# "G-allele carriers may take up less methotrexate into cells" measured uptake (the RFC1 record).
+# Uptake written as a verb: "G-allele carriers may take up less methotrexate into cells" (the RFC1 record).
+_TAKE_UP = r"\b(?:take[ns]?|took|taking)\s+up\b"
+
+
+# What a record that measured such an amount says, read leniently: "Low blood folate ..." measured a
+# level, and the RFC1 record's "take up" measured uptake.
 _MEASURED_AMOUNT = re.compile(rf"{_BODY_LEVEL.pattern}|\b(?:plasma|blood|serum|erythrocyte|red[- ]cell)\s+(?!cells?\b|counts?\b|pressure\b|transfusion)\w+"
-                              r"|\b(?:concentrations?|pharmacokinetic\w*)\b|\b(?:take[ns]?|took|taking)\s+up\b", re.IGNORECASE)
+                              rf"|\b(?:concentrations?|pharmacokinetic\w*)\b|{_TAKE_UP}", re.IGNORECASE)
 
 
 def levels_named(field: str, claim: str, key: str, record: str | None, goal: str) -> list[Failure]:
@@ -1407,7 +1411,7 @@ def levels_named(field: str, claim: str, key: str, record: str | None, goal: str
 # drug's metabolism changes and a record that says its uptake does tell two stories.
 DRUG_PROCESSES: dict[str, re.Pattern[str]] = {name: re.compile(rf"\b(?:{forms})", re.IGNORECASE) for name, forms in {
     "metabolism": r"metaboli[sz]\w*|metabolic|metabolites?\b",
-    "uptake": r"uptake|influx|(?:take[ns]?|took|taking)\s+up\b|transport\w*",
+    "uptake": rf"uptake|influx|{_TAKE_UP}|transport\w*",
     "clearance": r"clearance|clear(?:s|ed)?\b|eliminat\w*|excret\w*",
     "absorption": r"absor\w*|bioavailab\w*",
     "efflux": r"efflux|export\w*",
